@@ -1,0 +1,77 @@
+/**
+ * The normalized config every other module consumes. The zod schemas in
+ * `schema.ts` parse the snake_case file forms and produce these shapes:
+ * durations become milliseconds (`...Ms`), sizes bytes, defaults filled in.
+ */
+export type ConnectionType = 'stdio' | 'http' | 'sse' | 'websocket' | 'tcp';
+export type ServerType = 'python' | 'node' | 'go' | 'rust' | 'shell' | 'binary' | 'remote' | 'unknown';
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+export type LoadBalancing = 'round_robin' | 'least_loaded';
+
+export interface ServerConfig {
+  name: string;
+  description?: string;
+  connectionType: ConnectionType;
+  serverType: ServerType;
+  /** stdio: executable (looked up on PATH, never through a shell). */
+  command?: string;
+  args: string[];
+  /** Extra environment for the child, after interpolation. */
+  env: Record<string, string>;
+  /** When false, the child gets only a minimal base env (PATH, HOME, ...) plus `env`. */
+  inheritEnv: boolean;
+  /** Absolute working directory (relative paths resolve against the config file's directory). */
+  cwd?: string;
+  /** Remote servers. */
+  url?: string;
+  headers: Record<string, string>;
+  enabled: boolean;
+  /** `auto_restart: false` is shorthand for `restart: temporary`. */
+  restart: RestartType;
+  tags: string[];
+  prefix?: string;
+  replicas: number;
+  maxConcurrentRequests: number;
+  queueTimeoutMs: number;
+  loadBalancing: LoadBalancing;
+  sessionAffinity: boolean;
+  retryTools: string[];
+  startupTimeoutMs: number;
+  /** Ping interval. */
+  healthCheckIntervalMs: number;
+  /** Stop ladder: after stdin close, wait this long before SIGTERM to the group. */
+  stopGraceMs: number;
+  /** Stop ladder: after SIGTERM, wait this long before SIGKILL to the group. */
+  stopTimeoutMs: number;
+  maxRestarts: number;
+  restartWindowMs: number;
+  backoff: BackoffConfig;
+  maxMemoryBytes?: number;
+  maxCpuPercent?: number;
+}
+
+export interface BackoffConfig {
+  initialMs: number;
+  multiplier: number;
+  maxMs: number;
+  /** 0.2 means ±20 %. */
+  jitter: number;
+  /** Uptime after which the backoff resets to `initialMs`. */
+  resetAfterMs: number;
+}
+
+export interface ManagerConfig {
+  /** Directory for control socket, lock, logs, persisted state; undefined → resolved by the CLI. */
+  stateDir?: string;
+  logLevel: string;
+  http?: { host: string; port: number };
+  shutdownTimeoutMs: number;
+}
+
+export interface Config {
+  /** Absolute path of the file this config came from. */
+  file: string;
+  manager: ManagerConfig;
+  /** In file order (start order). */
+  servers: ServerConfig[];
+}

@@ -1,0 +1,19 @@
+import type { Logger } from '../logger.js';
+
+export interface StartOptions {
+  /** Config file; defaults to MCP_MANAGER_CONFIG, else the bundled config/default.yaml. */
+  configFile?: string;
+  /** State dir (control socket, lock, logs). Resolved by `resolveStateDir` when absent. */
+  stateDir?: string;
+  logger?: Logger;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RunningManager {
+  readonly stateDir: string;
+  readonly socketPath: string;
+  /** Resolves when the manager has fully stopped (all servers stopped, socket closed). */
+  readonly closed: Promise<void>;
+  /** Stop every server in reverse start order, close the control socket, release the lock. */
+  stop(): Promise<void>;
+}
