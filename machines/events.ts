@@ -1,0 +1,68 @@
+/**
+ * Events exchanged by the machines. Plain data only: they cross actor boundaries
+ * and may be persisted.
+ */
+
+/** How a launch or a running process failed, as data. */
+export interface Failure {
+  code: string;
+  message: string;
+  exitCode: number | null;
+  signal: string | null;
+  stderrTail: string[];
+}
+
+/** What a successful launch reports. */
+export interface LaunchResult {
+  pid: number | null;
+  tools: string[];
+  /** Wall-clock start, ms since epoch, from the launcher. */
+  startedAt: number;
+}
+
+export type ServerEvent =
+  | { type: 'server.start' }
+  | { type: 'server.stop' }
+  | { type: 'server.restart' }
+  /** Stop, then end the actor (config removal). */
+  | { type: 'server.remove' }
+  | { type: 'server.exited'; exitCode: number | null; signal: string | null; stderrTail: string[] }
+  /** The backend's catalog changed (list_changed); the launcher re-read it. */
+  | { type: 'server.catalog'; tools: string[] }
+  | { type: 'health.good' }
+  | { type: 'health.bad'; reason: string }
+  /** Internal: one restart left the intensity window. */
+  | { type: 'intensity.decay' };
+
+export type SupervisorEvent =
+  | { type: 'server.start'; name: string }
+  | { type: 'server.stop'; name: string }
+  | { type: 'server.restart'; name: string }
+  | { type: 'health.good'; instance: string }
+  | { type: 'health.bad'; instance: string; reason: string }
+  | { type: 'config.changed'; servers: ServerSpec[] }
+  | { type: 'manager.shutdown' };
+
+/**
+ * What the supervisor needs to know of a server to run it. The full server config
+ * travels inside as `config` (opaque to the machines).
+ */
+export interface ServerSpec {
+  name: string;
+  enabled: boolean;
+  replicas: number;
+  restart: 'permanent' | 'transient' | 'temporary';
+  backoff: {
+    initialMs: number;
+    multiplier: number;
+    maxMs: number;
+    jitter: number;
+    resetAfterMs: number;
+  };
+  maxRestarts: number;
+  restartWindowMs: number;
+  startupTimeoutMs: number;
+  stopGraceMs: number;
+  stopTimeoutMs: number;
+  health?: { downAfter: number; upAfter: number; criticalGraceMs: number };
+}

@@ -1,0 +1,78 @@
+/**
+ * Pure restart policies: backoff with jitter, restart decisions, health hysteresis.
+ * No I/O, no clock: callers pass what they need.
+ */
+
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+
+export interface BackoffPolicy {
+  initialMs: number;
+  multiplier: number;
+  maxMs: number;
+  /** 0.2 means ±20 %. */
+  jitter: number;
+  resetAfterMs: number;
+}
+
+export const DEFAULT_BACKOFF: BackoffPolicy = {
+  initialMs: 1_000,
+  multiplier: 2,
+  maxMs: 30_000,
+  jitter: 0.2,
+  resetAfterMs: 60_000,
+};
+
+/**
+ * Delay before restart number `attempt` (0-based): initial × multiplier^attempt, capped,
+ * then spread by ±jitter. `random` returns a number in [0, 1).
+ */
+export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+  const base = Math.min(policy.maxMs, policy.initialMs * Math.pow(policy.multiplier, Math.max(0, attempt)));
+  const spread = base * policy.jitter * (random() * 2 - 1);
+  return Math.max(0, Math.round(base + spread));
+}
+
+/** Was this an abnormal end? A clean exit code 0 without a signal is normal. */
+export function isAbnormalExit(exit: { exitCode: number | null; signal: string | null } | null): boolean {
+  if (!exit) return true;
+  return exit.signal !== null || exit.exitCode !== 0;
+}
+
+/** Whether the restart type allows a restart after this end (OTP semantics). */
+export function restartAllowed(type: RestartType, abnormal: boolean): boolean {
+  switch (type) {
+    case 'permanent':
+      return true;
+    case 'transient':
+      return abnormal;
+    case 'temporary':
+      return false;
+  }
+}
+
+/**
+ * Restart intensity: `recent` restarts already happened inside the window.
+ * One more is allowed only while recent < maxRestarts.
+ */
+export function intensityExceeded(recent: number, maxRestarts: number): boolean {
+  return recent >= maxRestarts;
+}
+
+export interface HysteresisPolicy {
+  /** Consecutive bad results before dropping one tier. */
+  downAfter: number;
+  /** Consecutive good results before rising one tier. */
+  upAfter: number;
+}
+
+export const DEFAULT_HYSTERESIS: HysteresisPolicy = { downAfter: 3, upAfter: 2 };
+
+export interface Streaks {
+  good: number;
+  bad: number;
+}
+
+/** Fold one probe result into the streak counters. */
+export function nextStreaks(streaks: Streaks, good: boolean): Streaks {
+  return good ? { good: streaks.good + 1, bad: 0 } : { good: 0, bad: streaks.bad + 1 };
+}

@@ -1,0 +1,377 @@
+/**
+ * One server instance as a statechart (DESIGN §3).
+ *
+ *   stopped ─start─► starting ─ready─► running{healthy ⇄ degraded ⇄ unhealthy ⇄ critical}
+ *                       │ fail              │ exit / critical grace
+ *                       ▼                   ▼
+ *                    stopping ◄─────────────┘   (every way down passes the stop ladder)
+ *                       │ done
+ *           ┌───────────┼─────────────┬────────────┐
+ *           ▼           ▼             ▼            ▼
+ *       restarting    stopped       failed      removed (final)
+ *           │ backoff
+ *           ▼
+ *        starting
+ *
+ * The launch, exit watch and stop are actor stubs here; `src/server-actor/` provides the
+ * real ones, tests provide fakes. Every wait is a named delay.
+ */
+import { and, assign, fromCallback, fromPromise, raise, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
+import type { Failure, LaunchResult, ServerEvent, ServerSpec } from './events.js';
+import {
+  DEFAULT_HYSTERESIS,
+  backoffDelayMs,
+  intensityExceeded,
+  isAbnormalExit,
+  nextStreaks,
+  restartAllowed,
+  type Streaks,
+} from './policies.js';
+
+export interface ServerInput {
+  /** Unique id of this instance, e.g. `memory#1`. */
+  instance: string;
+  spec: ServerSpec;
+  /** Start right away (an enabled server) or wait in `stopped`. */
+  autoStart: boolean;
+}
+
+/** Where the stop ladder leads once the process group is gone. */
+export type AfterStop = 'stopped' | 'restarting' | 'starting' | 'failed' | 'removed';
+
+export interface ServerContext {
+  instance: string;
+  spec: ServerSpec;
+  autoStart: boolean;
+  pid: number | null;
+  tools: string[];
+  startedAt: number | null;
+  /** Restarts over the actor's life (manual ones excluded). */
+  restarts: number;
+  /** Restarts still inside the intensity window. */
+  recentRestarts: number;
+  /** Backoff exponent; reset after stable uptime. */
+  restartAttempt: number;
+  nextRestartDelayMs: number | null;
+  lastExit: { exitCode: number | null; signal: string | null } | null;
+  lastError: Failure | null;
+  afterStop: AfterStop;
+  streaks: Streaks;
+}
+
+export interface InstanceRef {
+  instance: string;
+}
+
+const hysteresisOf = (spec: ServerSpec) => ({
+  downAfter: spec.health?.downAfter ?? DEFAULT_HYSTERESIS.downAfter,
+  upAfter: spec.health?.upAfter ?? DEFAULT_HYSTERESIS.upAfter,
+  criticalGraceMs: spec.health?.criticalGraceMs ?? 30_000,
+});
+
+/** Read any thrown value or exit event as a plain Failure. */
+export function toFailure(error: unknown): Failure {
+  const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
+  const data = (typeof e.data === 'object' && e.data !== null ? e.data : {}) as Record<string, unknown>;
+  const pick = <T>(key: string, guard: (v: unknown) => v is T, fallback: T): T => {
+    if (guard(e[key])) return e[key];
+    if (guard(data[key])) return data[key];
+    return fallback;
+  };
+  const isString = (v: unknown): v is string => typeof v === 'string';
+  const isCode = (v: unknown): v is number | null => typeof v === 'number' || v === null;
+  const isLines = (v: unknown): v is string[] => Array.isArray(v) && v.every(isString);
+  return {
+    code: pick('code', isString, 'INTERNAL'),
+    message: error instanceof Error ? error.message : pick('message', isString, String(error)),
+    exitCode: pick('exitCode', isCode, null),
+    signal: pick('signal', (v): v is string | null => typeof v === 'string' || v === null, null),
+    stderrTail: pick('stderrTail', isLines, []),
+  };
+}
+
+/** Failures that no restart can mend (the command is not there, not executable). */
+const UNRECOVERABLE = new Set(['SPAWN_FAILED', 'CONFIG_INVALID']);
+
+export const serverMachine = setup({
+  types: {
+    context: {} as ServerContext,
+    events: {} as ServerEvent,
+    input: {} as ServerInput,
+    tags: {} as 'routable' | 'preferred' | 'running' | 'down' | 'busy',
+  },
+  actors: {
+    /** Spawn or connect, initialize, list the catalog. Rejects with a Failure-like error. */
+    launch: fromPromise<LaunchResult, InstanceRef>(() => Promise.reject(new Error('launch not provided'))),
+    /** Reports `server.exited` when the running process ends. */
+    watchExit: fromCallback<ServerEvent, InstanceRef>(() => undefined),
+    /** The stop ladder on the whole process group; resolves when nothing is left. */
+    stop: fromPromise<void, InstanceRef>(() => Promise.resolve()),
+  },
+  delays: {
+    startupTimeout: ({ context }) => context.spec.startupTimeoutMs,
+    restartBackoff: ({ context }) => context.nextRestartDelayMs ?? 0,
+    stableUptime: ({ context }) => context.spec.backoff.resetAfterMs,
+    restartWindow: ({ context }) => context.spec.restartWindowMs,
+    criticalGrace: ({ context }) => hysteresisOf(context.spec).criticalGraceMs,
+    /** Safety net over the stop ladder: stdin grace + SIGTERM wait + SIGKILL settle. */
+    stopDeadline: ({ context }) => context.spec.stopGraceMs + context.spec.stopTimeoutMs + 5_000,
+  },
+  guards: {
+    isUnrecoverable: ({ context }) => context.lastError !== null && UNRECOVERABLE.has(context.lastError.code),
+    isAutoStart: ({ context }) => context.autoStart && context.spec.enabled,
+    isRestartDisallowed: ({ context }) => !restartAllowed(context.spec.restart, !isCleanEnd(context)),
+    isCleanExit: ({ context }) => isCleanEnd(context),
+    isIntensityExceeded: ({ context }) => intensityExceeded(context.recentRestarts, context.spec.maxRestarts),
+    /** This bad result completes the streak that drops one tier. */
+    isDropDueAfterThis: ({ context }) => context.streaks.bad + 1 >= hysteresisOf(context.spec).downAfter,
+    /** This good result completes the streak that lifts one tier. */
+    isRiseDueAfterThis: ({ context }) => context.streaks.good + 1 >= hysteresisOf(context.spec).upAfter,
+    isAfterStopRestarting: ({ context }) => context.afterStop === 'restarting',
+    isAfterStopStarting: ({ context }) => context.afterStop === 'starting',
+    isAfterStopFailed: ({ context }) => context.afterStop === 'failed',
+    isAfterStopRemoved: ({ context }) => context.afterStop === 'removed',
+  },
+  actions: {
+    recordLaunch: assign((_, result: LaunchResult) => ({
+      pid: result.pid,
+      tools: result.tools,
+      startedAt: result.startedAt,
+      lastError: null,
+      streaks: { good: 0, bad: 0 },
+    })),
+    recordFailure: assign((_, failure: Failure) => ({
+      lastError: failure,
+      lastExit: failure.exitCode === null && failure.signal === null ? null : { exitCode: failure.exitCode, signal: failure.signal },
+    })),
+    recordExit: assign((_, exit: { exitCode: number | null; signal: string | null; stderrTail: string[] }) => ({
+      lastExit: { exitCode: exit.exitCode, signal: exit.signal },
+      lastError: isAbnormalExit(exit)
+        ? {
+            code: 'SERVER_EXITED',
+            message: exit.signal ? `killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`,
+            exitCode: exit.exitCode,
+            signal: exit.signal,
+            stderrTail: exit.stderrTail,
+          }
+        : null,
+    })),
+    recordCatalog: assign((_, tools: string[]) => ({ tools })),
+    clearProcess: assign({ pid: null }),
+    stopThen: assign((_, afterStop: AfterStop) => ({ afterStop })),
+    /** Manual start/restart: a fresh budget. */
+    resetBudget: assign({ recentRestarts: 0, restartAttempt: 0, lastError: null, nextRestartDelayMs: null }),
+    resetBackoff: assign({ restartAttempt: 0 }),
+    planRestart: assign(({ context }) => ({
+      restarts: context.restarts + 1,
+      recentRestarts: context.recentRestarts + 1,
+      restartAttempt: context.restartAttempt + 1,
+      nextRestartDelayMs: backoffDelayMs(context.restartAttempt, context.spec.backoff),
+    })),
+    /** The restart just planned leaves the window after `restartWindow`. */
+    scheduleDecay: raise({ type: 'intensity.decay' }, { delay: 'restartWindow' }),
+    decay: assign(({ context }) => ({ recentRestarts: Math.max(0, context.recentRestarts - 1) })),
+    countGood: assign(({ context }) => ({ streaks: nextStreaks(context.streaks, true) })),
+    countBad: assign(({ context }) => ({ streaks: nextStreaks(context.streaks, false) })),
+    resetStreaks: assign({ streaks: { good: 0, bad: 0 } }),
+  },
+}).createMachine({
+  id: 'server',
+  context: ({ input }) => ({
+    instance: input.instance,
+    spec: input.spec,
+    autoStart: input.autoStart,
+    pid: null,
+    tools: [],
+    startedAt: null,
+    restarts: 0,
+    recentRestarts: 0,
+    restartAttempt: 0,
+    nextRestartDelayMs: null,
+    lastExit: null,
+    lastError: null,
+    afterStop: 'stopped',
+    streaks: { good: 0, bad: 0 },
+  }),
+  initial: 'init',
+  on: {
+    'intensity.decay': { actions: 'decay' },
+    'server.remove': { target: '.stopping', actions: { type: 'stopThen', params: 'removed' } },
+  },
+  states: {
+    init: {
+      always: [{ guard: 'isAutoStart', target: 'starting' }, { target: 'stopped' }],
+    },
+    stopped: {
+      tags: ['down'],
+      on: {
+        'server.start': { target: 'starting', actions: 'resetBudget' },
+        'server.restart': { target: 'starting', actions: 'resetBudget' },
+      },
+    },
+    starting: {
+      invoke: {
+        id: 'launch',
+        src: 'launch',
+        input: ({ context }) => ({ instance: context.instance }),
+        onDone: { target: 'running', actions: { type: 'recordLaunch', params: ({ event }) => event.output } },
+        onError: { target: 'deciding', actions: { type: 'recordFailure', params: ({ event }) => toFailure(event.error) } },
+      },
+      after: {
+        startupTimeout: {
+          target: 'deciding',
+          actions: {
+            type: 'recordFailure',
+            params: ({ context }) => ({
+              code: 'INITIALIZE_TIMEOUT',
+              message: `no initialize/tools/list answer within ${context.spec.startupTimeoutMs} ms`,
+              exitCode: null,
+              signal: null,
+              stderrTail: [],
+            }),
+          },
+        },
+      },
+      on: {
+        'server.stop': { target: 'stopping', actions: { type: 'stopThen', params: 'stopped' } },
+        'server.restart': { target: 'stopping', actions: [{ type: 'stopThen', params: 'starting' }, 'resetBudget'] },
+      },
+    },
+    /**
+     * Transient: the process ended or failed to come up. Decide where that leads (OTP
+     * restart types, intensity), then stop what is left of the process group.
+     */
+    deciding: {
+      always: [
+        { guard: 'isUnrecoverable', target: 'stopping', actions: { type: 'stopThen', params: 'failed' } },
+        {
+          guard: and(['isRestartDisallowed', 'isCleanExit']),
+          target: 'stopping',
+          actions: { type: 'stopThen', params: 'stopped' },
+        },
+        { guard: 'isRestartDisallowed', target: 'stopping', actions: { type: 'stopThen', params: 'failed' } },
+        { guard: 'isIntensityExceeded', target: 'stopping', actions: { type: 'stopThen', params: 'failed' } },
+        { target: 'stopping', actions: { type: 'stopThen', params: 'restarting' } },
+      ],
+    },
+    running: {
+      tags: ['running'],
+      initial: 'healthy',
+      invoke: { id: 'watchExit', src: 'watchExit', input: ({ context }) => ({ instance: context.instance }) },
+      after: { stableUptime: { actions: 'resetBackoff' } },
+      on: {
+        'server.exited': { target: 'deciding', actions: { type: 'recordExit', params: ({ event }) => event } },
+        'server.catalog': { actions: { type: 'recordCatalog', params: ({ event }) => event.tools } },
+        'server.stop': { target: 'stopping', actions: { type: 'stopThen', params: 'stopped' } },
+        'server.restart': { target: 'stopping', actions: [{ type: 'stopThen', params: 'starting' }, 'resetBudget'] },
+      },
+      states: {
+        healthy: {
+          tags: ['routable', 'preferred'],
+          on: {
+            'health.good': { actions: 'countGood' },
+            'health.bad': [
+              { guard: 'isDropDueAfterThis', target: 'degraded', actions: 'resetStreaks' },
+              { actions: 'countBad' },
+            ],
+          },
+        },
+        degraded: {
+          tags: ['routable'],
+          on: {
+            'health.good': [{ guard: 'isRiseDueAfterThis', target: 'healthy', actions: 'resetStreaks' }, { actions: 'countGood' }],
+            'health.bad': [{ guard: 'isDropDueAfterThis', target: 'unhealthy', actions: 'resetStreaks' }, { actions: 'countBad' }],
+          },
+        },
+        unhealthy: {
+          tags: ['routable'],
+          on: {
+            'health.good': [{ guard: 'isRiseDueAfterThis', target: 'degraded', actions: 'resetStreaks' }, { actions: 'countGood' }],
+            'health.bad': [{ guard: 'isDropDueAfterThis', target: 'critical', actions: 'resetStreaks' }, { actions: 'countBad' }],
+          },
+        },
+        critical: {
+          after: {
+            criticalGrace: {
+              target: '#server.stopping',
+              actions: [
+                {
+                  type: 'recordFailure',
+                  params: {
+                    code: 'HEALTH_CRITICAL',
+                    message: 'health critical past the grace period',
+                    exitCode: null,
+                    signal: null,
+                    stderrTail: [],
+                  },
+                },
+                { type: 'stopThen', params: 'restarting' },
+              ],
+            },
+          },
+          on: {
+            'health.good': [{ guard: 'isRiseDueAfterThis', target: 'unhealthy', actions: 'resetStreaks' }, { actions: 'countGood' }],
+            'health.bad': { actions: 'countBad' },
+          },
+        },
+      },
+    },
+    stopping: {
+      tags: ['busy'],
+      invoke: {
+        id: 'stop',
+        src: 'stop',
+        input: ({ context }) => ({ instance: context.instance }),
+        onDone: { target: 'afterStop' },
+        onError: { target: 'afterStop' },
+      },
+      after: { stopDeadline: { target: 'afterStop' } },
+      on: {
+        // the process ending during its stop is expected: record it, keep stopping
+        'server.exited': { actions: { type: 'recordExit', params: ({ event }) => event } },
+        'server.stop': { actions: { type: 'stopThen', params: 'stopped' } },
+        'server.start': { actions: [{ type: 'stopThen', params: 'starting' }, 'resetBudget'] },
+        'server.restart': { actions: [{ type: 'stopThen', params: 'starting' }, 'resetBudget'] },
+      },
+      exit: 'clearProcess',
+    },
+    afterStop: {
+      always: [
+        { guard: 'isAfterStopRemoved', target: 'removed' },
+        { guard: 'isAfterStopRestarting', target: 'restarting' },
+        { guard: 'isAfterStopStarting', target: 'starting' },
+        { guard: 'isAfterStopFailed', target: 'failed' },
+        { target: 'stopped' },
+      ],
+    },
+    restarting: {
+      tags: ['busy'],
+      entry: ['planRestart', 'scheduleDecay'],
+      after: { restartBackoff: { target: 'starting' } },
+      on: {
+        'server.stop': { target: 'stopped' },
+        'server.start': { target: 'starting', actions: 'resetBudget' },
+        'server.restart': { target: 'starting', actions: 'resetBudget' },
+      },
+    },
+    failed: {
+      tags: ['down'],
+      on: {
+        'server.start': { target: 'starting', actions: 'resetBudget' },
+        'server.restart': { target: 'starting', actions: 'resetBudget' },
+      },
+    },
+    removed: {
+      type: 'final',
+      tags: ['down'],
+    },
+  },
+});
+
+/** A clean end: exit code 0, no signal, no failure recorded. */
+function isCleanEnd(context: ServerContext): boolean {
+  return context.lastError === null && !isAbnormalExit(context.lastExit);
+}
+
+export type ServerActor = ActorRefFrom<typeof serverMachine>;
+export type ServerSnapshot = SnapshotFrom<typeof serverMachine>;

@@ -1,0 +1,147 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { createActor, type AnyActorRef } from 'xstate';
+import { publicState } from '../../machines/index.js';
+import { serverMachine, type ServerSnapshot } from '../../machines/server.machine.js';
+import { diffSpecs, instanceIds, supervisorMachine, type SupervisorActor } from '../../machines/supervisor.machine.js';
+import type { ServerSpec } from '../../machines/events.js';
+import { FakeWorld, flush, newClock, spec } from './harness.js';
+
+let root: SupervisorActor | undefined;
+afterEach(() => root?.stop());
+
+function boot(servers: ServerSpec[], world = new FakeWorld(), server = serverMachine.provide({ actors: world.actors })) {
+  const clock = newClock();
+  const errors: unknown[] = [];
+  root = createActor(supervisorMachine.provide({ actors: { server } }), { clock, input: { servers } });
+  root.subscribe({ error: (e) => errors.push(e) });
+  root.start();
+  const children = () => root!.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+  const stateOf = (id: string) => {
+    const child = children()[id];
+    return child ? publicState(child.getSnapshot() as ServerSnapshot) : undefined;
+  };
+  return { world, clock, root, errors, children, stateOf };
+}
+
+describe('supervisor', () => {
+  it('spawns one actor per instance, replicas included, in config order', () => {
+    const t = boot([spec({ name: 'a' }), spec({ name: 'b', replicas: 3 }), spec({ name: 'c', enabled: false })]);
+    expect(Object.keys(t.children())).toEqual(['a', 'b#1', 'b#2', 'b#3', 'c']);
+    expect(t.world.launches.map((l) => l.instance)).toEqual(['a', 'b#1', 'b#2', 'b#3']);
+    expect(t.stateOf('c')).toBe('stopped');
+  });
+
+  it('is one_for_one: a crashing server restarts alone', async () => {
+    const t = boot([spec({ name: 'a' }), spec({ name: 'b' })]);
+    await t.world.ready('a');
+    await t.world.ready('b');
+    await t.world.exit('a', 1);
+    expect(t.stateOf('a')).toBe('restarting');
+    expect(t.stateOf('b')).toBe('healthy');
+    expect(t.world.stops).toEqual(['a']);
+  });
+
+  it('forwards commands by server name to every instance', async () => {
+    const t = boot([spec({ name: 'a', replicas: 2 }), spec({ name: 'b' })]);
+    await t.world.ready('a#1');
+    await t.world.ready('a#2');
+    await t.world.ready('b');
+    t.root.send({ type: 'server.stop', name: 'a' });
+    await flush();
+    expect(t.stateOf('a#1')).toBe('stopped');
+    expect(t.stateOf('a#2')).toBe('stopped');
+    expect(t.stateOf('b')).toBe('healthy');
+    t.root.send({ type: 'server.start', name: 'a' });
+    expect(t.stateOf('a#1')).toBe('starting');
+  });
+
+  it('routes health results to the named instance only', async () => {
+    const t = boot([spec({ name: 'a', replicas: 2, health: { downAfter: 1, upAfter: 1, criticalGraceMs: 1_000 } })]);
+    await t.world.ready('a#1');
+    await t.world.ready('a#2');
+    t.root.send({ type: 'health.bad', instance: 'a#2', reason: 'slow' });
+    expect(t.stateOf('a#1')).toBe('healthy');
+    expect(t.stateOf('a#2')).toBe('degraded');
+    t.root.send({ type: 'health.bad', instance: 'nope', reason: 'x' });
+    expect(t.errors).toEqual([]);
+  });
+
+  it('shuts down in reverse start order, one server at a time', async () => {
+    const t = boot([spec({ name: 'a' }), spec({ name: 'b' }), spec({ name: 'c' })]);
+    for (const n of ['a', 'b', 'c']) await t.world.ready(n);
+    t.world.holdStops = true;
+    t.root.send({ type: 'manager.shutdown' });
+    await flush();
+    expect(t.world.stops).toEqual(['c']);
+    await t.world.releaseStops();
+    expect(t.world.stops).toEqual(['c', 'b']);
+    await t.world.releaseStops();
+    await t.world.releaseStops();
+    expect(t.world.stops).toEqual(['c', 'b', 'a']);
+    expect(t.root.getSnapshot().status).toBe('done');
+  });
+
+  it('applies a config change to added, removed and changed servers only', async () => {
+    const t = boot([spec({ name: 'keep' }), spec({ name: 'drop' }), spec({ name: 'edit' })]);
+    for (const n of ['keep', 'drop', 'edit']) await t.world.ready(n);
+    const launchesBefore = t.world.launches.length;
+    t.root.send({
+      type: 'config.changed',
+      servers: [spec({ name: 'keep' }), spec({ name: 'edit', startupTimeoutMs: 1_234 }), spec({ name: 'new' })],
+    });
+    await flush();
+    expect(t.stateOf('keep')).toBe('healthy');
+    expect(t.children().drop).toBeUndefined();
+    expect(t.stateOf('new')).toBe('starting');
+    expect(t.stateOf('edit')).toBe('starting');
+    expect(t.world.stops.sort()).toEqual(['drop', 'edit']);
+    const relaunched = t.world.launches.slice(launchesBefore).map((l) => l.instance).sort();
+    expect(relaunched).toEqual(['edit', 'new']);
+    await t.world.ready('edit');
+    const edited = t.children().edit!.getSnapshot() as ServerSnapshot;
+    expect(edited.context.spec.startupTimeoutMs).toBe(1_234);
+  });
+
+  it('a server actor that throws is replaced; siblings and the supervisor live on', async () => {
+    const world = new FakeWorld();
+    let throws = 1;
+    const buggy = serverMachine.provide({
+      actors: world.actors,
+      actions: {
+        recordCatalog: () => {
+          if (throws-- > 0) throw new Error('bug in an action');
+        },
+      },
+    });
+    const t = boot([spec({ name: 'a' }), spec({ name: 'b' })], world, buggy);
+    await t.world.ready('a');
+    await t.world.ready('b');
+    const before = t.children().a;
+    before!.send({ type: 'server.catalog', tools: [] });
+    await flush();
+    expect(t.root.getSnapshot().status).toBe('active');
+    expect(t.errors).toEqual([]);
+    expect(t.children().a).toBeDefined();
+    expect(t.children().a).not.toBe(before);
+    expect(t.stateOf('a')).toBe('starting');
+    expect(t.stateOf('b')).toBe('healthy');
+    expect(t.root.getSnapshot().context.crashes).toEqual({ a: 1 });
+  });
+});
+
+describe('supervisor helpers', () => {
+  it('names instances by replica', () => {
+    expect(instanceIds({ name: 'x', replicas: 1 })).toEqual(['x']);
+    expect(instanceIds({ name: 'x', replicas: 2 })).toEqual(['x#1', 'x#2']);
+  });
+
+  it('diffs specs by content', () => {
+    const before = { a: spec({ name: 'a' }), b: spec({ name: 'b' }) };
+    expect(diffSpecs(before, [spec({ name: 'a' }), spec({ name: 'b', replicas: 2 }), spec({ name: 'c' })])).toEqual({
+      added: ['c'],
+      removed: [],
+      changed: ['b'],
+    });
+    expect(diffSpecs(before, [])).toEqual({ added: [], removed: ['a', 'b'], changed: [] });
+  });
+});
