@@ -65,4 +65,9 @@ export interface ServerSpec {
   stopGraceMs: number;
   stopTimeoutMs: number;
   health?: { downAfter: number; upAfter: number; criticalGraceMs: number };
+  /**
+   * How the server is launched, opaque to the machines: compared on config changes so
+   * that an edited command, env or URL restarts the server.
+   */
+  launch?: unknown;
 }

@@ -17,7 +17,8 @@ export type ServerState = (typeof SERVER_STATES)[number];
 export interface LastExit {
   exitCode: number | null;
   signal: string | null;
-  at: string;
+  /** ISO time, when known. */
+  at?: string;
 }
 
 /** One running instance of a server (replicas give several). */

@@ -1,0 +1,168 @@
+/**
+ * The composition root: the one place that builds the logger, the session registry,
+ * the machines (via `.provide`) and the root actor, then hands each part what it needs.
+ */
+import { createActor, waitFor, type AnyActorRef } from 'xstate';
+import { publicState } from '../../machines/index.js';
+import { serverMachine, type ServerSnapshot } from '../../machines/server.machine.js';
+import { supervisorMachine } from '../../machines/supervisor.machine.js';
+import { packageRoot, packageVersion } from '../cli/package-info.js';
+import { loadConfig } from '../config/load.js';
+import type { Config } from '../config/types.js';
+import { startControlServer } from '../control/server.js';
+import type { ControlHandlers, StatusSnapshot } from '../control/types.js';
+import { ManagerError, errorMessage, formatConfigIssue } from '../errors.js';
+import { createLogger, type Logger } from '../logger.js';
+import { createLaunch } from '../server-actor/launch.js';
+import { SessionRegistry } from '../server-actor/session.js';
+import { createStop } from '../server-actor/stop.js';
+import { createWatchExit } from '../server-actor/watch-exit.js';
+import { acquireLock } from '../state/lock.js';
+import { ensureStateDir, logFileOf, resolveStateDir, socketPathOf } from '../state/paths.js';
+import { killGroupSync } from '../transports/process-group.js';
+import { createInspection } from './inspection.js';
+import { specOf } from './spec.js';
+import { instanceSnapshots, serverStatuses } from './status.js';
+import type { RunningManager, StartOptions } from './types.js';
+
+/** States a command waits for: the server has come up, or is definitely down. */
+const SETTLED = new Set(['healthy', 'degraded', 'unhealthy', 'critical', 'stopped', 'failed']);
+
+export async function startManager(options: StartOptions = {}): Promise<RunningManager> {
+  const env = options.env ?? process.env;
+  const configFile = options.configFile ?? env.MCP_MANAGER_CONFIG ?? `${packageRoot()}/config/default.yaml`;
+  const bootLogger = options.logger ?? createLogger();
+  const config = await loadConfig(configFile, {
+    env,
+    onWarning: (w) => bootLogger.warn({ file: w.file }, formatConfigIssue(w)),
+  });
+  const logger = options.logger ?? createLogger({ level: config.manager.logLevel });
+
+  const stateDir = options.stateDir ?? config.manager.stateDir ?? resolveStateDir({ env });
+  ensureStateDir(stateDir);
+  const lock = acquireLock(stateDir);
+  try {
+    return await run(config, stateDir, logger, lock.release);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
+
+async function run(config: Config, stateDir: string, logger: Logger, releaseLock: () => void): Promise<RunningManager> {
+  const startedAt = Date.now();
+  const sessions = new SessionRegistry();
+  const configs = new Map(config.servers.map((s) => [s.name, s]));
+  const inspection = createInspection(logger);
+
+  const machine = supervisorMachine.provide({
+    actors: {
+      server: serverMachine.provide({
+        actors: {
+          launch: createLaunch({
+            sessions,
+            configOf: (name) => configs.get(name),
+            logFileOf: (instance) => logFileOf(stateDir, instance),
+            logger,
+            clientInfo: { name: 'mcp-manager', version: packageVersion() },
+          }),
+          watchExit: createWatchExit(sessions),
+          stop: createStop(sessions),
+        },
+      }),
+    },
+  });
+  const root = createActor(machine, { input: { servers: config.servers.map(specOf) }, inspect: inspection.inspect });
+  // the root's error observer: a bug in any actor is logged, never fatal to the process
+  root.subscribe({ error: (error) => logger.error({ err: errorMessage(error) }, 'supervisor error') });
+
+  // whatever happens to this process, no server outlives it
+  const killAll = () => {
+    for (const session of sessions.all()) if (session.transport.pid) killGroupSync(session.transport.pid);
+  };
+  const onUncaught = (error: unknown) => logger.error({ err: errorMessage(error) }, 'uncaught error (kept running)');
+  process.on('exit', killAll);
+  process.on('uncaughtException', onUncaught);
+  process.on('unhandledRejection', onUncaught);
+
+  const known = (name: string) => {
+    if (!configs.has(name)) {
+      throw new ManagerError('SERVER_NOT_FOUND', `no server named "${name}" (configured: ${[...configs.keys()].join(', ') || 'none'})`, {
+        data: { server: name },
+      });
+    }
+  };
+  /** Wait (bounded) until every instance of a server has come up or is down. */
+  const settle = async (name: string) => {
+    const server = configs.get(name)!;
+    const timeout = server.startupTimeoutMs + server.stopGraceMs + server.stopTimeoutMs + 10_000;
+    const children = root.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+    await Promise.all(
+      instanceSnapshots(root, name).map(({ id }) =>
+        waitFor(children[id]!, (s) => SETTLED.has(publicState(s as ServerSnapshot)), { timeout }).catch(() => undefined),
+      ),
+    );
+  };
+
+  let stopping: Promise<void> | undefined;
+  let resolveClosed!: () => void;
+  const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
+  const stop = () =>
+    (stopping ??= (async () => {
+      logger.info('stopping all servers (reverse start order)');
+      root.send({ type: 'manager.shutdown' });
+      try {
+        await waitFor(root, (s) => s.status === 'done', { timeout: config.manager.shutdownTimeoutMs });
+      } catch {
+        logger.error({ timeoutMs: config.manager.shutdownTimeoutMs }, 'shutdown timed out; killing what is left');
+      }
+      killAll();
+      root.stop();
+      await control.close();
+      process.off('exit', killAll);
+      process.off('uncaughtException', onUncaught);
+      process.off('unhandledRejection', onUncaught);
+      releaseLock();
+      logger.info('stopped');
+      resolveClosed();
+    })());
+
+  const handlers: ControlHandlers = {
+    status: ({ detailed }): StatusSnapshot => ({
+      manager: {
+        pid: process.pid,
+        version: packageVersion(),
+        configFile: config.file,
+        stateDir,
+        startedAt: new Date(startedAt).toISOString(),
+        uptimeMs: Date.now() - startedAt,
+      },
+      servers: serverStatuses(root, config, sessions, detailed),
+    }),
+    startServer: async (name) => {
+      known(name);
+      root.send({ type: 'server.start', name });
+      await settle(name);
+    },
+    stopServer: async (name) => {
+      known(name);
+      root.send({ type: 'server.stop', name });
+      await settle(name);
+    },
+    restartServer: async (name) => {
+      known(name);
+      root.send({ type: 'server.restart', name });
+      await settle(name);
+    },
+    shutdown: () => {
+      void stop();
+    },
+  };
+
+  const socketPath = socketPathOf(stateDir);
+  const control = await startControlServer({ socketPath, handlers, logger });
+  root.start();
+  logger.info({ config: config.file, stateDir, servers: config.servers.length }, 'mcp-manager started');
+
+  return { stateDir, socketPath, closed, stop };
+}
