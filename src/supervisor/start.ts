@@ -42,7 +42,7 @@ export async function startManager(options: StartOptions = {}): Promise<RunningM
   ensureStateDir(stateDir);
   const lock = acquireLock(stateDir);
   try {
-    return await run(config, stateDir, logger, lock.release);
+    return await run(config, stateDir, logger, () => lock.release());
   } catch (error) {
     lock.release();
     throw error;
@@ -72,7 +72,10 @@ async function run(config: Config, stateDir: string, logger: Logger, releaseLock
       }),
     },
   });
-  const root = createActor(machine, { input: { servers: config.servers.map(specOf) }, inspect: inspection.inspect });
+  const root = createActor(machine, {
+    input: { servers: config.servers.map(specOf) },
+    inspect: (event) => inspection.inspect(event),
+  });
   // the root's error observer: a bug in any actor is logged, never fatal to the process
   root.subscribe({ error: (error) => logger.error({ err: errorMessage(error) }, 'supervisor error') });
 
