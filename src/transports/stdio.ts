@@ -1,0 +1,414 @@
+/**
+ * Our stdio transport: the SDK `Transport` contract over a child process that runs
+ * in its own process group, reports exit code and signal, captures stderr, and
+ * stops with the full ladder (stdin close → SIGTERM → SIGKILL, all to the group).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ManagerError, describeExit, errorMessage, type ExitInfo } from '../errors.js';
+import { buildChildEnv } from './env.js';
+import { killGroupSync, stopProcessGroup, type StopResult } from './process-group.js';
+import { StderrCapture } from './stderr-capture.js';
+
+export interface StdioProcessOptions {
+  /** Names the server in every message. */
+  serverName: string;
+  /** Executable, looked up on the child's PATH; never run through a shell. */
+  command: string;
+  args?: string[];
+  /** Configured variables, on top of the inherited or minimal base env. */
+  env?: Record<string, string>;
+  /** true: the manager's whole env; false: only `MINIMAL_ENV_KEYS` (see env.ts). */
+  inheritEnv: boolean;
+  cwd?: string;
+  /** stderr lines are appended here with a timestamp; directories are created. */
+  stderrLogFile?: string;
+  /** Lines of stderr kept for exit reports. */
+  stderrTailLines?: number;
+  /** close(): after ending stdin, wait this long before SIGTERM to the group. */
+  stopGraceMs?: number;
+  /** close(): after SIGTERM, wait this long before SIGKILL to the group. */
+  stopTimeoutMs?: number;
+  /** A stdout line longer than this is reported through onerror and discarded. */
+  maxLineBytes?: number;
+}
+
+export const STDIO_DEFAULTS = {
+  args: [] as readonly string[],
+  stderrTailLines: 50,
+  stopGraceMs: 2000,
+  stopTimeoutMs: 5000,
+  maxLineBytes: 16 * 1024 * 1024,
+} as const;
+
+/** After the leader exits, how long to wait for its stdout/stderr to drain (a grandchild may hold them open). */
+const DRAIN_MS = 250;
+/** How much of a bad stdout line an error message shows. */
+const PREVIEW_CHARS = 120;
+
+type Phase = 'idle' | 'starting' | 'running' | 'exited';
+
+function errnoCode(error: unknown): string | undefined {
+  return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
+}
+
+function preview(head: Buffer | undefined): string {
+  const text = (head ?? Buffer.alloc(0)).toString('utf8');
+  return JSON.stringify(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text);
+}
+
+/** A child process speaking newline-delimited JSON-RPC on stdin/stdout. */
+export class StdioProcessTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T) => void;
+  /** Called once when the process has exited (after stdout/stderr drained), before onclose. */
+  onexit?: (info: ExitInfo) => void;
+
+  /** Resolves once the process has exited (or failed to spawn: exitCode and signal null). Never rejects. */
+  readonly exited: Promise<ExitInfo>;
+
+  private readonly options: StdioProcessOptions;
+  private readonly maxLineBytes: number;
+  private readonly readBuffer: ReadBuffer;
+  private phase: Phase = 'idle';
+  private child: ChildProcessWithoutNullStreams | undefined;
+  private stderr: StderrCapture | undefined;
+  private spawning: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+  private closeNotified = false;
+  private resolveExited!: (info: ExitInfo) => void;
+  private leaderExited = false;
+  private resolveLeaderExit!: () => void;
+  private readonly leaderExit: Promise<void>;
+  private lastStop: StopResult | undefined;
+  // stdout line state
+  private pendingLineBytes = 0;
+  private discardingLine = false;
+  private lineHead: Buffer | undefined;
+
+  constructor(options: StdioProcessOptions) {
+    this.options = options;
+    this.maxLineBytes = options.maxLineBytes ?? STDIO_DEFAULTS.maxLineBytes;
+    // Our own guard keeps every line within maxLineBytes, so the ReadBuffer limit never trips.
+    this.readBuffer = new ReadBuffer({ maxBufferSize: this.maxLineBytes + 2 });
+    this.exited = new Promise((resolve) => {
+      this.resolveExited = resolve;
+    });
+    this.leaderExit = new Promise((resolve) => {
+      this.resolveLeaderExit = resolve;
+    });
+  }
+
+  get serverName(): string {
+    return this.options.serverName;
+  }
+
+  /**
+   * The child's pid, which is also its process group id; null before spawn or when spawn
+   * failed. Stays set after exit: grandchildren may still be in that group.
+   */
+  get pid(): number | null {
+    return this.child?.pid ?? null;
+  }
+
+  /** Whether the process has spawned and not yet exited. */
+  get running(): boolean {
+    return this.phase === 'running' && !this.leaderExited;
+  }
+
+  /** The last `tailLines` lines of stderr so far. */
+  stderrTail(): string[] {
+    return this.stderr?.tail() ?? [];
+  }
+
+  /** What close() had to do, once it has finished. */
+  get stopResult(): StopResult | undefined {
+    return this.lastStop;
+  }
+
+  /** Spawn the process; resolves once it runs, rejects with ManagerError SPAWN_FAILED. */
+  start(): Promise<void> {
+    if (this.phase !== 'idle') {
+      return Promise.reject(new Error(`transport for server "${this.options.serverName}" already started or closed`));
+    }
+    this.phase = 'starting';
+    this.spawning = this.spawnChild();
+    return this.spawning;
+  }
+
+  send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.child?.stdin;
+    if (!this.running || !stdin?.writable) {
+      return Promise.reject(new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" is not running`));
+    }
+    return new Promise((resolve, reject) => {
+      if (stdin.write(serializeMessage(message))) {
+        resolve();
+        return;
+      }
+      const onDrain = (): void => {
+        stdin.off('close', onClose);
+        resolve();
+      };
+      const onClose = (): void => {
+        stdin.off('drain', onDrain);
+        reject(new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" closed its input`));
+      };
+      stdin.once('drain', onDrain);
+      stdin.once('close', onClose);
+    });
+  }
+
+  /**
+   * The stop ladder (see `stopProcessGroup`); also cleans up grandchildren left in the
+   * group when the process had already exited. Idempotent; concurrent calls share one promise.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.stop();
+    return this.closing;
+  }
+
+  /** Signal the whole group now. false when there is no group to signal. */
+  kill(signal: NodeJS.Signals = 'SIGKILL'): boolean {
+    const pid = this.pid;
+    return pid === null ? false : killGroupSync(pid, signal);
+  }
+
+  private async stop(): Promise<void> {
+    if (this.phase === 'idle') {
+      this.phase = 'exited';
+      this.resolveExited({ exitCode: null, signal: null, stderrTail: [] });
+      this.notifyClose();
+      return;
+    }
+    await this.spawning?.catch(() => undefined);
+    const pid = this.pid;
+    if (pid === null) {
+      // Spawn failed: nothing runs, and onclose has been called.
+      await this.exited;
+      return;
+    }
+    const stdin = this.child?.stdin;
+    this.lastStop = await stopProcessGroup(pid, {
+      graceMs: this.options.stopGraceMs ?? STDIO_DEFAULTS.stopGraceMs,
+      timeoutMs: this.options.stopTimeoutMs ?? STDIO_DEFAULTS.stopTimeoutMs,
+      exited: this.leaderExit,
+      closeInput: () => {
+        if (stdin?.writable) stdin.end();
+      },
+    });
+    if (this.lastStop.leaderExited) {
+      await this.exited;
+    } else {
+      // Survived SIGKILL (uninterruptible sleep): report closed now; `exited` follows if it ever exits.
+      this.notifyClose();
+    }
+  }
+
+  private async spawnChild(): Promise<void> {
+    const { serverName, command, cwd } = this.options;
+    const args = this.options.args ?? [...STDIO_DEFAULTS.args];
+    const fail = async (message: string, cause?: unknown): Promise<never> => {
+      await this.finish({ exitCode: null, signal: null }, false);
+      throw new ManagerError('SPAWN_FAILED', message, {
+        data: { server: serverName, command, args, cwd: cwd ?? null, errno: errnoCode(cause) ?? null },
+        cause,
+      });
+    };
+
+    if (cwd !== undefined) {
+      const problem = await stat(cwd).then(
+        (s) => (s.isDirectory() ? undefined : 'is not a directory'),
+        (error: unknown) => (errnoCode(error) === 'ENOENT' ? 'does not exist' : errorMessage(error)),
+      );
+      if (problem) return fail(`working directory ${problem}: "${cwd}" (server "${serverName}")`);
+    }
+
+    this.stderr = await StderrCapture.open({
+      tailLines: this.options.stderrTailLines ?? STDIO_DEFAULTS.stderrTailLines,
+      logFile: this.options.stderrLogFile,
+      onError: (error) => this.onerror?.(error),
+    });
+
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn(command, args, {
+        cwd,
+        env: buildChildEnv({ env: this.options.env ?? {}, inheritEnv: this.options.inheritEnv }),
+        stdio: 'pipe',
+        shell: false,
+        detached: true,
+        windowsHide: true,
+      });
+    } catch (error) {
+      return fail(`cannot start "${command}" (server "${serverName}"): ${errorMessage(error)}`, error);
+    }
+    this.child = child;
+
+    const spawned = new Promise<unknown>((resolve) => {
+      child.once('spawn', () => resolve(undefined));
+      child.once('error', resolve);
+    });
+    child.on('error', (error) => {
+      if (this.phase === 'running') this.onerror?.(error);
+    });
+    child.on('exit', (exitCode, signal) => this.handleExit(exitCode, signal));
+    child.stdout.on('data', (chunk: Buffer) => this.handleStdout(chunk));
+    child.stdout.on('error', (error) => this.onerror?.(error));
+    child.stderr.on('data', (chunk: Buffer) => this.stderr?.write(chunk));
+    child.stderr.on('error', (error) => this.onerror?.(error));
+    child.stdin.on('error', (error) => {
+      // EPIPE: the child is gone or stopped reading; its exit is reported separately.
+      if (errnoCode(error) !== 'EPIPE') this.onerror?.(error);
+    });
+
+    const error = await spawned;
+    if (error !== undefined) {
+      this.child = undefined;
+      const code = errnoCode(error);
+      const message =
+        code === 'ENOENT'
+          ? `command not found: "${command}" (server "${serverName}")`
+          : code === 'EACCES'
+            ? `command is not executable: "${command}" (server "${serverName}")`
+            : `cannot start "${command}" (server "${serverName}"): ${errorMessage(error)}`;
+      return fail(message, error);
+    }
+    if (this.phase === 'starting') this.phase = 'running';
+    this.stderr.note(`started pid ${child.pid ?? '?'}: ${[command, ...args].join(' ')}`);
+  }
+
+  private handleExit(exitCode: number | null, signal: NodeJS.Signals | null): void {
+    if (this.leaderExited) return;
+    this.leaderExited = true;
+    this.resolveLeaderExit();
+    const child = this.child;
+    const drained = child
+      ? Promise.all([child.stdout, child.stderr].map((stream: Readable) => finished(stream).catch(() => undefined)))
+      : Promise.resolve();
+    const timer = sleep(DRAIN_MS);
+    Promise.race([drained, timer])
+      .then(() => this.finish({ exitCode, signal }, true))
+      .catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));
+  }
+
+  /** The end of this transport: report the exit, release streams, call onclose. Runs once. */
+  private async finish(exit: Pick<ExitInfo, 'exitCode' | 'signal'>, processRan: boolean): Promise<void> {
+    if (this.phase === 'exited') return;
+    this.phase = 'exited';
+    this.readBuffer.clear();
+    this.lineHead = undefined;
+    const child = this.child;
+    if (child) {
+      // A grandchild may still hold these pipes; we are done reading them.
+      child.stdout.destroy();
+      child.stderr.destroy();
+      child.stdin.destroy();
+    }
+    const capture = this.stderr;
+    if (capture) {
+      capture.flush();
+      if (processRan) capture.note(`server "${this.options.serverName}" ${describeExit(exit)}`);
+    }
+    const info: ExitInfo = { ...exit, stderrTail: capture?.tail() ?? [] };
+    await capture?.close();
+    if (processRan) this.safely(() => this.onexit?.(info));
+    this.resolveExited(info);
+    this.notifyClose();
+  }
+
+  private notifyClose(): void {
+    if (this.closeNotified) return;
+    this.closeNotified = true;
+    this.safely(() => this.onclose?.());
+  }
+
+  /** A throwing callback must not break the transport. */
+  private safely(callback: () => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this.onerror?.(
+        new Error(`server "${this.options.serverName}": transport callback failed: ${errorMessage(error)}`, { cause: error }),
+      );
+    }
+  }
+
+  private handleStdout(chunk: Buffer): void {
+    if (this.phase === 'exited') return;
+    let start = 0;
+    while (start < chunk.length) {
+      const newline = chunk.indexOf(0x0a, start);
+      const end = newline === -1 ? chunk.length : newline + 1;
+      const segment = chunk.subarray(start, end);
+      start = end;
+      if (this.discardingLine) {
+        if (newline !== -1) this.discardingLine = false;
+        continue;
+      }
+      const contentBytes = newline === -1 ? segment.length : segment.length - 1;
+      if (this.pendingLineBytes + contentBytes > this.maxLineBytes) {
+        this.readBuffer.clear();
+        this.onerror?.(
+          new Error(
+            `server "${this.options.serverName}": stdout line longer than ${this.maxLineBytes} bytes discarded: ` +
+              preview(this.pendingLineBytes === 0 ? segment : this.lineHead),
+          ),
+        );
+        this.pendingLineBytes = 0;
+        this.lineHead = undefined;
+        this.discardingLine = newline === -1;
+        continue;
+      }
+      if (this.pendingLineBytes === 0) {
+        // Blank lines carry nothing; skip them instead of reporting them as garbage.
+        if (newline !== -1 && (contentBytes === 0 || (contentBytes === 1 && segment[0] === 0x0d))) continue;
+        this.lineHead = segment.subarray(0, Math.min(contentBytes, PREVIEW_CHARS * 4));
+      }
+      try {
+        this.readBuffer.append(segment);
+      } catch (error) {
+        // Unreachable while the guard above holds; never let it escape into the stream.
+        this.readBuffer.clear();
+        this.pendingLineBytes = 0;
+        this.discardingLine = newline === -1;
+        this.onerror?.(new Error(`server "${this.options.serverName}": ${errorMessage(error)}`, { cause: error }));
+        continue;
+      }
+      if (newline === -1) {
+        this.pendingLineBytes += segment.length;
+      } else {
+        this.pendingLineBytes = 0;
+        this.readLine();
+      }
+    }
+  }
+
+  /** The ReadBuffer holds exactly one complete line: parse it (the SDK's parser) and deliver it. */
+  private readLine(): void {
+    let message: JSONRPCMessage | null;
+    try {
+      // readMessage() consumes the line before parsing, so a bad line never blocks the next.
+      message = this.readBuffer.readMessage();
+    } catch (error) {
+      const what = error instanceof SyntaxError ? 'is not JSON' : 'is not a JSON-RPC message';
+      this.onerror?.(
+        new Error(`server "${this.options.serverName}": stdout line ${what}: ${preview(this.lineHead)}`, { cause: error }),
+      );
+      return;
+    } finally {
+      this.lineHead = undefined;
+    }
+    if (message !== null) {
+      const delivered = message;
+      this.safely(() => this.onmessage?.(delivered));
+    }
+  }
+}
