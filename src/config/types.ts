@@ -48,6 +48,20 @@ export interface ServerConfig {
   backoff: BackoffConfig;
   maxMemoryBytes?: number;
   maxCpuPercent?: number;
+  /** Tool-result cache (gateway). */
+  cache?: CacheConfig;
+  /**
+   * Variables (`GITHUB_TOKEN`, `input:token`) that were unset when the file was loaded. Only
+   * disabled servers can have them (for enabled ones it is a config error); such a server
+   * must not be started until the config is reloaded with them set.
+   */
+  unsetVariables?: string[];
+}
+
+export interface CacheConfig {
+  ttlMs: number;
+  /** Names of the server's tools whose results are cached. */
+  tools: string[];
 }
 
 export interface BackoffConfig {
@@ -66,6 +80,8 @@ export interface ManagerConfig {
   logLevel: string;
   http?: { host: string; port: number };
   shutdownTimeoutMs: number;
+  /** Extra places to look for config files (absolute); used by discovery. */
+  discovery?: { paths: string[] };
 }
 
 export interface Config {

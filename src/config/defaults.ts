@@ -1,0 +1,34 @@
+/**
+ * Every default, in one place. Durations in milliseconds. Values that depend on other
+ * fields (connection type, server type, cwd) are derived in `normalize.ts`.
+ */
+export const DEFAULTS = {
+  manager: {
+    logLevel: 'info',
+    shutdownTimeoutMs: 15_000,
+    httpHost: '127.0.0.1',
+  },
+  server: {
+    inheritEnv: true,
+    enabled: true,
+    restart: 'permanent',
+    replicas: 1,
+    maxConcurrentRequests: 10,
+    queueTimeoutMs: 30_000,
+    loadBalancing: 'round_robin',
+    sessionAffinity: false,
+    startupTimeoutMs: 30_000,
+    healthCheckIntervalMs: 30_000,
+    stopGraceMs: 1_000,
+    stopTimeoutMs: 5_000,
+    maxRestarts: 5,
+    restartWindowMs: 60_000,
+    backoff: {
+      initialMs: 1_000,
+      multiplier: 2,
+      maxMs: 30_000,
+      jitter: 0.2,
+      resetAfterMs: 60_000,
+    },
+  },
+} as const;

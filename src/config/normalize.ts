@@ -1,0 +1,96 @@
+/** Parsed file forms → the normalized `Config`: defaults filled in, paths made absolute. */
+import os from 'node:os';
+import path from 'node:path';
+import { DEFAULTS } from './defaults.js';
+import { connectionTypeOf } from './check-server.js';
+import type { ManagerEntry, ServerEntry } from './schema.js';
+import { detectServerType } from './server-type.js';
+import type { BackoffConfig, Config, ManagerConfig, ServerConfig } from './types.js';
+
+export interface ParsedFile {
+  manager?: ManagerEntry;
+  /** In file order. */
+  servers: [name: string, entry: ServerEntry][];
+}
+
+/** Absolute file path; `unset` lists unresolved variables of (disabled) servers by name. */
+export function normalize(parsed: ParsedFile, file: string, unset: ReadonlyMap<string, string[]>): Config {
+  const dir = path.dirname(file);
+  return {
+    file,
+    manager: normalizeManager(parsed.manager ?? {}, dir),
+    servers: parsed.servers.map(([name, entry]) => normalizeServer(name, entry, dir, unset.get(name))),
+  };
+}
+
+/** `~/x` → home; relative → against the config file's directory. */
+function resolvePath(dir: string, p: string): string {
+  const expanded = p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
+  return path.resolve(dir, expanded);
+}
+
+function normalizeManager(entry: ManagerEntry, dir: string): ManagerConfig {
+  const d = DEFAULTS.manager;
+  return {
+    ...(entry.state_dir === undefined ? {} : { stateDir: resolvePath(dir, entry.state_dir) }),
+    logLevel: entry.log_level ?? d.logLevel,
+    ...(entry.http === undefined ? {} : { http: { host: entry.http.host ?? d.httpHost, port: entry.http.port } }),
+    shutdownTimeoutMs: entry.shutdown_timeout ?? d.shutdownTimeoutMs,
+    ...(entry.discovery === undefined ? {} : { discovery: { paths: entry.discovery.paths.map((p) => resolvePath(dir, p)) } }),
+  };
+}
+
+function normalizeServer(name: string, e: ServerEntry, dir: string, unset: string[] | undefined): ServerConfig {
+  const d = DEFAULTS.server;
+  const connectionType = connectionTypeOf(e);
+  const optional = {
+    ...(e.description === undefined ? {} : { description: e.description }),
+    ...(e.command === undefined ? {} : { command: e.command }),
+    ...(connectionType === 'stdio' ? { cwd: resolvePath(dir, e.cwd ?? '.') } : {}),
+    ...(e.url === undefined ? {} : { url: e.url }),
+    ...(e.prefix === undefined ? {} : { prefix: e.prefix }),
+    ...(e.max_memory === undefined ? {} : { maxMemoryBytes: e.max_memory }),
+    ...(e.max_cpu_percent === undefined ? {} : { maxCpuPercent: e.max_cpu_percent }),
+    ...(e.cache === undefined ? {} : { cache: { ttlMs: e.cache.ttl, tools: e.cache.tools } }),
+    ...(unset === undefined ? {} : { unsetVariables: unset }),
+  };
+  return {
+    name,
+    ...optional,
+    connectionType,
+    serverType: e.server_type ?? detectServerType(connectionType, e.command),
+    args: e.args ?? [],
+    env: e.env ?? {},
+    inheritEnv: e.inherit_env ?? d.inheritEnv,
+    headers: e.headers ?? {},
+    enabled: e.enabled ?? (e.disabled === undefined ? d.enabled : !e.disabled),
+    restart: e.restart ?? (e.auto_restart === false ? 'temporary' : d.restart),
+    tags: e.tags ?? [],
+    replicas: e.replicas ?? d.replicas,
+    maxConcurrentRequests: e.max_concurrent_requests ?? d.maxConcurrentRequests,
+    queueTimeoutMs: e.queue_timeout ?? d.queueTimeoutMs,
+    loadBalancing: e.load_balancing ?? d.loadBalancing,
+    sessionAffinity: e.session_affinity ?? d.sessionAffinity,
+    retryTools: e.retry_tools ?? [],
+    startupTimeoutMs: e.startup_timeout ?? d.startupTimeoutMs,
+    healthCheckIntervalMs: e.health_check_interval ?? d.healthCheckIntervalMs,
+    stopGraceMs: e.stop_grace ?? d.stopGraceMs,
+    stopTimeoutMs: e.stop_timeout ?? d.stopTimeoutMs,
+    maxRestarts: e.max_restarts ?? d.maxRestarts,
+    restartWindowMs: e.restart_window ?? d.restartWindowMs,
+    backoff: normalizeBackoff(e.backoff ?? {}),
+  };
+}
+
+function normalizeBackoff(b: NonNullable<ServerEntry['backoff']>): BackoffConfig {
+  const d = DEFAULTS.server.backoff;
+  const maxMs = b.max ?? d.maxMs;
+  return {
+    // an explicit initial > max is an issue (check-server.ts); a default one is capped
+    initialMs: b.initial ?? Math.min(d.initialMs, maxMs),
+    multiplier: b.multiplier ?? d.multiplier,
+    maxMs,
+    jitter: b.jitter ?? d.jitter,
+    resetAfterMs: b.reset_after ?? d.resetAfterMs,
+  };
+}
