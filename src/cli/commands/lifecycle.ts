@@ -1,0 +1,181 @@
+import { createConnection } from 'node:net';
+import { existsSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createControlClient } from '../../control/client.js';
+import { isProcessAlive, managerRunningError, readLockPid } from '../../state/lock.js';
+import { resolveStateDir, socketPathOf } from '../../state/paths.js';
+import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, parseHostPort, usageError } from '../args.js';
+import { loadStartManager, type CliContext, type CliStartOptions } from '../context.js';
+import { spawnDaemon } from '../daemon.js';
+import { resolveConfigFile } from '../package-info.js';
+
+export interface StartArgs {
+  configFile?: string;
+  stateDir?: string;
+  daemon: boolean;
+  http?: { host: string; port: number };
+  stdio: boolean;
+}
+
+const START_OPTIONS = {
+  config: { type: 'string', short: 'c' },
+  daemon: { type: 'boolean', short: 'd' },
+  http: { type: 'string' },
+  stdio: { type: 'boolean' },
+  ...STATE_DIR_OPTION,
+} as const;
+
+export function parseStartArgs(argv: readonly string[]): StartArgs {
+  const { values } = parseCommandArgs(argv, START_OPTIONS);
+  const args: StartArgs = { daemon: values.daemon ?? false, stdio: values.stdio ?? false };
+  if (values.config !== undefined) args.configFile = values.config;
+  if (values['state-dir'] !== undefined) args.stateDir = values['state-dir'];
+  if (values.http !== undefined) args.http = parseHostPort('--http', values.http);
+  if (args.daemon && args.stdio) {
+    throw usageError('--daemon and --stdio cannot be combined: the stdio gateway needs this terminal');
+  }
+  return args;
+}
+
+export const startCommand = defineCommand({
+  name: 'start',
+  usage: 'start [--config FILE] [--daemon] [--state-dir DIR] [--http HOST:PORT] [--stdio]',
+  summary: 'run the manager in the foreground (--daemon: in the background)',
+  help: [
+    ['-c, --config FILE', 'config file (default: $MCP_MANAGER_CONFIG, else the bundled config/default.yaml)'],
+    ['-d, --daemon', 'start in the background, wait until it answers, print its pid'],
+    ['--http HOST:PORT', 'serve the MCP gateway over Streamable HTTP at http://HOST:PORT/mcp'],
+    ['--stdio', 'serve the MCP gateway on stdin/stdout'],
+    STATE_DIR_HELP,
+  ],
+  options: START_OPTIONS,
+  parse: parseStartArgs,
+  run: runStart,
+});
+
+async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
+  const configFile = resolveConfigFile(args.configFile, ctx.env, ctx.cwd);
+  const stateDir = resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd });
+  if (args.daemon) return startInBackground(args, configFile, stateDir, ctx);
+
+  // Listen before starting: a Ctrl-C during startup must still stop what was started.
+  let stopRequested: NodeJS.Signals | undefined;
+  let requestStop: (signal: NodeJS.Signals) => void = (signal) => {
+    stopRequested = signal;
+  };
+  const unsubscribe = ctx.onSignal((signal) => requestStop(signal));
+  try {
+    const startManager = await loadStartManager(ctx);
+    // The composition root builds the logger (at the config's level) unless a test injects one.
+    const options: CliStartOptions = { configFile, stateDir, env: ctx.env };
+    if (ctx.createLogger) options.logger = ctx.createLogger();
+    if (args.http) options.http = args.http;
+    if (args.stdio) options.stdio = true;
+    const manager = await startManager(options);
+
+    let stopping: Promise<boolean> | undefined;
+    requestStop = (signal) => {
+      if (stopping) {
+        ctx.print.notice(`received ${signal} again; still stopping`);
+        return;
+      }
+      ctx.print.notice(`received ${signal}, stopping`);
+      stopping = manager.stop().then(
+        () => true,
+        (error: unknown) => {
+          ctx.print.error(error);
+          return false;
+        },
+      );
+    };
+    if (stopRequested) requestStop(stopRequested);
+    else ctx.print.notice(`mcp-manager running (pid ${process.pid}), state dir ${manager.stateDir}; stop with Ctrl-C or "mcp-manager stop"`);
+
+    await manager.closed;
+    const stoppedCleanly = stopping ? await stopping : true;
+    return stoppedCleanly ? 0 : 1;
+  } finally {
+    unsubscribe();
+  }
+}
+
+async function startInBackground(args: StartArgs, configFile: string, stateDir: string, ctx: CliContext): Promise<number> {
+  const holder = readLockPid(stateDir);
+  if (holder !== null && isProcessAlive(holder)) throw managerRunningError(holder, stateDir);
+
+  const childArgs = [...ctx.self.args, 'start', '--config', configFile, '--state-dir', stateDir];
+  if (args.http) childArgs.push('--http', formatHostPort(args.http));
+  const result = await spawnDaemon({ command: ctx.self.command, args: childArgs, cwd: ctx.cwd, env: ctx.env, stateDir });
+  if (result.ok) {
+    ctx.print.line(`mcp-manager started in the background (pid ${result.pid}); log: ${result.logFile}`);
+    return 0;
+  }
+  const what = result.reason === 'exited' ? `mcp-manager ${result.detail} during startup` : `mcp-manager (pid ${result.pid ?? '?'}) ${result.detail}; it may still be starting`;
+  ctx.print.notice(`mcp-manager: ${what}`);
+  if (result.logTail.length > 0) {
+    ctx.print.notice(`last lines of ${result.logFile}:`);
+    ctx.print.notice(result.logTail.map((line) => `  ${line}`).join('\n'));
+  }
+  return 1;
+}
+
+function formatHostPort({ host, port }: { host: string; port: number }): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+export interface StopArgs {
+  stateDir?: string;
+}
+
+const STOP_OPTIONS = { ...STATE_DIR_OPTION } as const;
+
+export function parseStopArgs(argv: readonly string[]): StopArgs {
+  const { values } = parseCommandArgs(argv, STOP_OPTIONS);
+  return values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] };
+}
+
+/** How long `stop` waits for the manager to finish stopping its servers. */
+export const STOP_TIMEOUT_MS = 60_000;
+
+export const stopCommand = defineCommand({
+  name: 'stop',
+  usage: 'stop [--state-dir DIR]',
+  summary: 'stop the running manager and all its servers',
+  help: [STATE_DIR_HELP],
+  options: STOP_OPTIONS,
+  parse: parseStopArgs,
+  run: async (args, ctx) => {
+    const stateDir = resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd });
+    const socketPath = socketPathOf(stateDir);
+    const pid = readLockPid(stateDir);
+    await createControlClient(socketPath).shutdown();
+    ctx.print.notice(`stopping mcp-manager${pid === null ? '' : ` (pid ${pid})`}`);
+
+    // Gone means: its process has exited (when we know it), else its socket no longer answers.
+    const gone = async (): Promise<boolean> =>
+      pid !== null ? !isProcessAlive(pid) : !(await socketAnswers(socketPath));
+    const deadline = Date.now() + STOP_TIMEOUT_MS;
+    while (!(await gone())) {
+      if (Date.now() >= deadline) {
+        ctx.print.error(`mcp-manager${pid === null ? '' : ` (pid ${pid})`} is still stopping after ${STOP_TIMEOUT_MS / 1000} s`);
+        return 1;
+      }
+      await sleep(100);
+    }
+    ctx.print.line(`mcp-manager stopped${pid === null ? '' : ` (pid ${pid})`}`);
+    return 0;
+  },
+});
+
+/** True when something accepts connections on the unix socket. */
+function socketAnswers(socketPath: string): Promise<boolean> {
+  if (!existsSync(socketPath)) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const socket = createConnection(socketPath);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}

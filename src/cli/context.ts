@@ -1,0 +1,50 @@
+import type { ConfigResult } from '../config/load.js';
+import type { Logger } from '../logger.js';
+import type { RunningManager, StartOptions } from '../supervisor/types.js';
+import type { Printer } from './print.js';
+
+/** What `start` passes to `startManager`. */
+export interface CliStartOptions extends StartOptions {
+  http?: { host: string; port: number };
+  stdio?: boolean;
+}
+
+export type StartManager = (options: CliStartOptions) => Promise<RunningManager>;
+
+export type ReadConfig = (file: string, options: { env: NodeJS.ProcessEnv }) => Promise<ConfigResult>;
+
+/** Everything a command touches in the world, so tests can run commands in-process. */
+export interface CliContext {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  print: Printer;
+  /** Subscribe to SIGINT/SIGTERM; returns the unsubscribe function. */
+  onSignal(handler: (signal: NodeJS.Signals) => void): () => void;
+  /** How to run this CLI again (for `start --daemon`): executable and leading arguments. */
+  self: { command: string; args: readonly string[] };
+  /** Defaults: the real modules, imported only by the commands that need them. */
+  readConfig?: ReadConfig;
+  startManager?: StartManager;
+  createLogger?: () => Logger;
+}
+
+export async function loadReadConfig(ctx: CliContext): Promise<ReadConfig> {
+  if (ctx.readConfig) return ctx.readConfig;
+  const module: { readConfig: ReadConfig } = await import('../config/load.js');
+  return module.readConfig;
+}
+
+export async function loadStartManager(ctx: CliContext): Promise<StartManager> {
+  if (ctx.startManager) return ctx.startManager;
+  const module: { startManager: StartManager } = await import('../supervisor/start.js');
+  return module.startManager;
+}
+
+/** `onSignal` for the real process: SIGINT and SIGTERM. */
+export function processSignals(handler: (signal: NodeJS.Signals) => void): () => void {
+  const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'];
+  for (const signal of signals) process.on(signal, handler);
+  return () => {
+    for (const signal of signals) process.off(signal, handler);
+  };
+}

@@ -1,0 +1,94 @@
+import { spawn } from 'node:child_process';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { controlRequest } from '../control/client.js';
+import { errorMessage } from '../errors.js';
+import { readLastLines } from '../state/log-tail.js';
+import { ensureStateDir, managerLogOf, socketPathOf } from '../state/paths.js';
+
+export interface DaemonOptions {
+  /** Executable and arguments of the manager to run in the background. */
+  command: string;
+  args: readonly string[];
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  stateDir: string;
+  /** How long to wait for the control socket to answer. Default 30 s. */
+  timeoutMs?: number;
+}
+
+export type DaemonResult =
+  | { ok: true; pid: number; logFile: string }
+  | {
+      ok: false;
+      reason: 'exited' | 'timeout';
+      pid: number | undefined;
+      /** How the child ended (`exited`), e.g. `exited with code 1`. */
+      detail: string;
+      logFile: string;
+      /** The last lines the child wrote to the log in this attempt. */
+      logTail: string[];
+    };
+
+interface ChildEnd {
+  detail: string;
+}
+
+/**
+ * Start the manager detached (own session, stdio appended to `<state>/manager.log`) and
+ * wait, bounded, until its control socket answers `/status` with its own pid.
+ */
+export async function spawnDaemon(options: DaemonOptions): Promise<DaemonResult> {
+  const timeoutMs = options.timeoutMs ?? 30_000;
+  ensureStateDir(options.stateDir);
+  const socketPath = socketPathOf(options.stateDir);
+  const logFile = managerLogOf(options.stateDir);
+
+  const fd = openSync(logFile, 'a', 0o600);
+  let offset: number;
+  let child;
+  try {
+    offset = fstatSync(fd).size;
+    child = spawn(options.command, [...options.args], {
+      cwd: options.cwd,
+      env: options.env,
+      detached: true,
+      stdio: ['ignore', fd, fd],
+    });
+  } finally {
+    closeSync(fd);
+  }
+
+  let end: ChildEnd | undefined;
+  const ended = new Promise<ChildEnd>((resolve) => {
+    child.once('exit', (code, signal) => {
+      resolve({ detail: signal ? `killed by ${signal}` : `exited with code ${code ?? '?'}` });
+    });
+    child.once('error', (error) => resolve({ detail: `could not be started: ${errorMessage(error)}` }));
+  }).then((value) => (end = value));
+
+  const failure = async (reason: 'exited' | 'timeout', detail: string): Promise<DaemonResult> => {
+    const { lines } = await readLastLines(logFile, 20, { start: offset }).catch(() => ({ lines: [] as string[] }));
+    return { ok: false, reason, pid: child.pid, detail, logFile, logTail: lines };
+  };
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (end) return failure('exited', end.detail);
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      child.unref();
+      return failure('timeout', `did not answer on ${socketPath} within ${Math.round(timeoutMs / 1000)} s`);
+    }
+    const answer = await controlRequest(socketPath, 'GET', '/status', undefined, {
+      timeoutMs: Math.min(2000, remaining),
+    }).catch(() => null);
+    // Only our child counts: another manager answering means ours is about to fail.
+    const pid = (answer as { manager?: { pid?: unknown } } | null)?.manager?.pid;
+    if (child.pid !== undefined && pid === child.pid) {
+      child.unref();
+      return { ok: true, pid: child.pid, logFile };
+    }
+    await Promise.race([sleep(100), ended]);
+  }
+}

@@ -1,0 +1,140 @@
+import { ManagerError } from '../errors.js';
+import type { Command } from './args.js';
+import { COMMANDS } from './commands/index.js';
+import { processSignals, type CliContext } from './context.js';
+import { packageVersion } from './package-info.js';
+import { createPrinter, formatTable } from './print.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const GLOBAL_USAGE = '<command> [options]   (see "mcp-manager help")';
+
+export function defaultContext(): CliContext {
+  return {
+    env: process.env,
+    cwd: process.cwd(),
+    print: createPrinter(),
+    onSignal: processSignals,
+    self: { command: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] },
+  };
+}
+
+/** Run one CLI invocation; resolves with the exit code (0 ok, 1 failure, 2 usage). */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const [first, ...rest] = hoistStateDir(argv);
+
+  if (first === undefined) {
+    ctx.print.notice(globalHelp());
+    return EXIT_USAGE;
+  }
+  if (first === '--help' || first === '-h') {
+    ctx.print.line(globalHelp());
+    return EXIT_OK;
+  }
+  if (first === '--version' || first === '-V') {
+    ctx.print.line(packageVersion());
+    return EXIT_OK;
+  }
+  if (first === 'help') {
+    const topic = rest[0];
+    if (topic === undefined) {
+      ctx.print.line(globalHelp());
+      return EXIT_OK;
+    }
+    const command = findCommand(topic);
+    if (!command) return unknownCommand(topic, ctx);
+    ctx.print.line(commandHelp(command));
+    return EXIT_OK;
+  }
+
+  const command = findCommand(first);
+  if (!command) return unknownCommand(first, ctx);
+  if (wantsHelp(rest)) {
+    ctx.print.line(commandHelp(command));
+    return EXIT_OK;
+  }
+
+  let work: (ctx: CliContext) => Promise<number>;
+  try {
+    work = command.prepare(rest);
+  } catch (error) {
+    if (ManagerError.is(error) && error.code === 'USAGE') {
+      ctx.print.usageError(`${command.name}: ${error.message}`, command.usage);
+      return EXIT_USAGE;
+    }
+    ctx.print.error(error);
+    return EXIT_FAILURE;
+  }
+  try {
+    return await work(ctx);
+  } catch (error) {
+    ctx.print.error(error);
+    return EXIT_FAILURE;
+  }
+}
+
+function findCommand(name: string): Command | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}
+
+function unknownCommand(name: string, ctx: CliContext): number {
+  const what = name.startsWith('-') ? `unknown option '${name}'` : `unknown command '${name}'`;
+  ctx.print.usageError(what, GLOBAL_USAGE);
+  return EXIT_USAGE;
+}
+
+/** `--help`/`-h` anywhere before a `--` terminator. */
+function wantsHelp(argv: readonly string[]): boolean {
+  for (const arg of argv) {
+    if (arg === '--') return false;
+    if (arg === '--help' || arg === '-h') return true;
+  }
+  return false;
+}
+
+/** Allow `mcp-manager --state-dir DIR status`: move a leading --state-dir after the command. */
+function hoistStateDir(argv: readonly string[]): string[] {
+  const args = [...argv];
+  const hoisted: string[] = [];
+  for (;;) {
+    const head = args[0];
+    if (head === '--state-dir' && args.length >= 2) hoisted.push(...args.splice(0, 2));
+    else if (head?.startsWith('--state-dir=')) hoisted.push(...args.splice(0, 1));
+    else break;
+  }
+  if (hoisted.length === 0 || args.length === 0) return [...hoisted, ...args];
+  const [command, ...rest] = args as [string, ...string[]];
+  return [command, ...hoisted, ...rest];
+}
+
+export function globalHelp(): string {
+  const rows = COMMANDS.map((c) => [`  ${c.name}`, c.summary]);
+  rows.push(['  help [COMMAND]', 'show help for a command']);
+  return [
+    'usage: mcp-manager <command> [options]',
+    '',
+    'Supervisor and gateway for MCP servers.',
+    '',
+    'commands:',
+    formatTable(rows),
+    '',
+    'options:',
+    formatTable([
+      ['  -h, --help', 'show help (also after a command)'],
+      ['  -V, --version', 'print the version'],
+    ]),
+    '',
+    'The CLI finds the running manager through its state dir: --state-dir DIR, else',
+    '$MCP_MANAGER_HOME, else $XDG_STATE_HOME/mcp-manager, else ~/.local/state/mcp-manager.',
+    'Exit codes: 0 ok, 1 failure, 2 usage error.',
+  ].join('\n');
+}
+
+export function commandHelp(command: Command): string {
+  const lines = [`usage: mcp-manager ${command.usage}`, '', command.summary];
+  const options = [...command.help, ['-h, --help', 'show this help'] as const];
+  lines.push('', 'options:', formatTable(options.map(([flags, text]) => [`  ${flags}`, text])));
+  return lines.join('\n');
+}

@@ -1,0 +1,109 @@
+import { open, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const CHUNK_BYTES = 64 * 1024;
+
+export interface LastLines {
+  lines: string[];
+  /** Byte offset the lines end at: where a follower continues. */
+  end: number;
+}
+
+/**
+ * The last `count` lines of `file` that end before byte `end` (default: the current size),
+ * reading backwards in chunks so a large log costs only what is printed. Nothing before
+ * byte `start` (default 0) is read: pass the size a file had earlier to see only what was
+ * appended since.
+ */
+export async function readLastLines(
+  file: string,
+  count: number,
+  options: { start?: number; end?: number } = {},
+): Promise<LastLines> {
+  const handle = await open(file, 'r');
+  try {
+    const end = options.end ?? (await handle.stat()).size;
+    const start = Math.min(options.start ?? 0, end);
+    if (count <= 0 || end === start) return { lines: [], end };
+
+    const chunks: Buffer[] = [];
+    let position = end;
+    let newlines = 0;
+    // One newline more than `count` marks where the first wanted line begins.
+    while (position > start && newlines <= count) {
+      const size = Math.min(CHUNK_BYTES, position - start);
+      position -= size;
+      const chunk = Buffer.alloc(size);
+      const { bytesRead } = await handle.read(chunk, 0, size, position);
+      const got = chunk.subarray(0, bytesRead);
+      for (const byte of got) if (byte === 0x0a) newlines++;
+      chunks.unshift(got);
+    }
+    const lines = splitLines(Buffer.concat(chunks).toString('utf8'));
+    return { lines: lines.slice(-count), end };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Split on newlines; a trailing newline does not make an empty last line. */
+function splitLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split('\n');
+  if (lines.at(-1) === '') lines.pop();
+  return lines.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+}
+
+export interface FollowOptions {
+  /** Byte offset to continue from (usually `LastLines.end`). */
+  from: number;
+  signal: AbortSignal;
+  onLines(lines: string[]): void;
+  pollMs?: number;
+}
+
+/**
+ * Print-as-it-grows: poll `file` and hand over each complete appended line until `signal`
+ * aborts. A file that shrinks or is replaced (rotation) is read again from its start.
+ * Resolves when aborted.
+ */
+export async function followFile(file: string, options: FollowOptions): Promise<void> {
+  const pollMs = options.pollMs ?? 250;
+  let position = options.from;
+  let inode: number | null = null;
+  let pending = '';
+  const decoder = new TextDecoder('utf-8');
+
+  while (!options.signal.aborted) {
+    const info = await stat(file).catch(() => null);
+    if (info) {
+      if ((inode !== null && info.ino !== inode) || info.size < position) {
+        position = 0;
+        pending = '';
+      }
+      inode = info.ino;
+      if (info.size > position) {
+        const handle = await open(file, 'r');
+        try {
+          while (position < info.size) {
+            const size = Math.min(CHUNK_BYTES, info.size - position);
+            const chunk = Buffer.alloc(size);
+            const { bytesRead } = await handle.read(chunk, 0, size, position);
+            if (bytesRead === 0) break;
+            position += bytesRead;
+            pending += decoder.decode(chunk.subarray(0, bytesRead), { stream: true });
+          }
+        } finally {
+          await handle.close();
+        }
+        const cut = pending.lastIndexOf('\n');
+        if (cut >= 0) {
+          const lines = splitLines(pending.slice(0, cut + 1));
+          pending = pending.slice(cut + 1);
+          if (lines.length > 0 && !options.signal.aborted) options.onLines(lines);
+        }
+      }
+    }
+    await sleep(pollMs, undefined, { signal: options.signal }).catch(() => undefined);
+  }
+}
