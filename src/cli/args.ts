@@ -46,12 +46,16 @@ export const STATE_DIR_HELP = ['--state-dir DIR', 'state dir of the manager (def
  * `util.parseArgs` in strict mode with short, one-line usage errors. `positionals` names the
  * expected positional arguments; names ending in `?` are optional.
  */
+export type ParsedArgs<O extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>
+>;
+
 export function parseCommandArgs<const O extends ParseArgsOptionsConfig>(
   argv: readonly string[],
   options: O,
   positionals: readonly string[] = [],
-) {
-  let parsed;
+): ParsedArgs<O> {
+  let parsed: ParsedArgs<O>;
   try {
     parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true });
   } catch (error) {

@@ -4,7 +4,22 @@
  * say what went wrong (spawn failure, exit before initialize with the stderr tail).
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+  McpError,
+  PromptListChangedNotificationSchema,
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+  type Prompt,
+  type Resource,
+  type ResourceTemplate,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { fromPromise } from 'xstate';
 import type { LaunchResult } from '../../machines/events.js';
 import type { InstanceRef } from '../../machines/server.machine.js';
@@ -13,7 +28,7 @@ import type { ServerConfig } from '../config/types.js';
 import { ManagerError, ServerExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { StdioProcessTransport } from '../transports/stdio.js';
-import type { Session, SessionRegistry } from './session.js';
+import { EMPTY_CATALOG, type BackendCatalog, type BackendHooks, type Session, type SessionRegistry } from './session.js';
 
 export interface LaunchDeps {
   sessions: SessionRegistry;
@@ -23,6 +38,8 @@ export interface LaunchDeps {
   logFileOf(instance: string): string;
   logger: Logger;
   clientInfo: { name: string; version: string };
+  /** The gateway's side: server→client requests, forwarded notifications, catalog changes. */
+  hooks?: BackendHooks;
 }
 
 /** How long to wait, after the handshake broke, for the process to report its exit. */
@@ -43,9 +60,11 @@ export function createLaunch(deps: LaunchDeps) {
     signal.addEventListener('abort', abort, { once: true });
     try {
       await session.client.connect(session.transport);
-      session.tools = await listAllTools(session.client);
+      session.capabilities = session.client.getServerCapabilities() ?? {};
+      session.serverInfo = session.client.getServerVersion();
+      session.catalog = await readCatalog(session.client);
       signal.throwIfAborted();
-      return { pid: session.transport.pid, tools: session.tools.map((t) => t.name), startedAt: Date.now() };
+      return { pid: session.transport.pid, tools: session.catalog.tools.map((t) => t.name), startedAt: Date.now() };
     } catch (error) {
       throw await explainLaunchFailure(server, session, error);
     } finally {
@@ -72,7 +91,9 @@ function openSession(instance: string, config: ServerConfig, deps: LaunchDeps): 
     stopGraceMs: config.stopGraceMs,
     stopTimeoutMs: config.stopTimeoutMs,
   });
-  const client = new Client(deps.clientInfo, { capabilities: {} });
+  const client = new Client(deps.clientInfo, {
+    capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } },
+  });
   const log = deps.logger.child({ server: instance });
   // bad lines on stdout, oversized messages: reported, never fatal
   client.onerror = (error) => log.warn({ err: errorMessage(error) }, 'server sent something we could not read');
@@ -82,31 +103,77 @@ function openSession(instance: string, config: ServerConfig, deps: LaunchDeps): 
     server: config.name,
     transport,
     client,
-    tools: [],
+    catalog: EMPTY_CATALOG,
+    capabilities: {},
+    serverInfo: undefined,
     exited: transport.exited,
     close: () => (closing ??= client.close().then(() => transport.close())),
   };
-  client.setNotificationHandler(ToolListChangedNotificationSchema, async () => {
+  const reread = (part: keyof BackendCatalog) => async () => {
     try {
-      session.tools = await listAllTools(client);
-      session.onCatalog?.(session.tools);
+      session.catalog = { ...session.catalog, ...(await readCatalogPart(client, part)) };
+      session.onCatalog?.(session.catalog);
+      deps.hooks?.catalogChanged(session);
     } catch (error) {
-      log.warn({ err: errorMessage(error) }, 'could not re-read the tool list after list_changed');
+      log.warn({ err: errorMessage(error) }, `could not re-read ${part} after list_changed`);
     }
-  });
+  };
+  client.setNotificationHandler(ToolListChangedNotificationSchema, reread('tools'));
+  client.setNotificationHandler(PromptListChangedNotificationSchema, reread('prompts'));
+  client.setNotificationHandler(ResourceListChangedNotificationSchema, reread('resources'));
+  const forward = (n: { method: string; params?: Record<string, unknown> }) => deps.hooks?.notification(session, n);
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => forward(n));
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => forward(n));
+  const ask = async (request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal) => {
+    if (!deps.hooks) throw new McpError(ErrorCode.MethodNotFound, `${request.method}: no client is connected to mcp-manager`);
+    return deps.hooks.request(session, request, signal);
+  };
+  client.setRequestHandler(CreateMessageRequestSchema, (r, extra) => ask(r, extra.signal) as never);
+  client.setRequestHandler(ElicitRequestSchema, (r, extra) => ask(r, extra.signal) as never);
+  client.setRequestHandler(ListRootsRequestSchema, (r, extra) => ask(r, extra.signal) as never);
   return session;
 }
 
-async function listAllTools(client: Client): Promise<Tool[]> {
-  if (!client.getServerCapabilities()?.tools) return [];
-  const tools: Tool[] = [];
+/** Read everything the server advertises, following pagination. */
+async function readCatalog(client: Client): Promise<BackendCatalog> {
+  const parts = await Promise.all((['tools', 'prompts', 'resources'] as const).map((part) => readCatalogPart(client, part)));
+  return Object.assign({ ...EMPTY_CATALOG }, ...parts) as BackendCatalog;
+}
+
+async function readCatalogPart(client: Client, part: keyof BackendCatalog): Promise<Partial<BackendCatalog>> {
+  const caps = client.getServerCapabilities() ?? {};
+  switch (part) {
+    case 'tools':
+      return { tools: caps.tools ? await paginate<Tool>((cursor) => client.listTools(cursor).then((r) => [r.tools, r.nextCursor])) : [] };
+    case 'prompts':
+      return {
+        prompts: caps.prompts ? await paginate<Prompt>((cursor) => client.listPrompts(cursor).then((r) => [r.prompts, r.nextCursor])) : [],
+      };
+    case 'resources':
+    case 'resourceTemplates':
+      if (!caps.resources) return { resources: [], resourceTemplates: [] };
+      return {
+        resources: await paginate<Resource>((cursor) => client.listResources(cursor).then((r) => [r.resources, r.nextCursor])),
+        resourceTemplates: await paginate<ResourceTemplate>((cursor) =>
+          client.listResourceTemplates(cursor).then((r) => [r.resourceTemplates, r.nextCursor]),
+        ),
+      };
+  }
+}
+
+/** Bound on pages read from one list (a server that paginates forever must not hang the launch). */
+const MAX_PAGES = 100;
+
+async function paginate<T>(page: (params: { cursor?: string }) => Promise<[T[], string | undefined]>): Promise<T[]> {
+  const items: T[] = [];
   let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor === undefined ? {} : { cursor });
-    tools.push(...page.tools);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return tools;
+  for (let n = 0; n < MAX_PAGES; n++) {
+    const [batch, next] = await page(cursor === undefined ? {} : { cursor });
+    items.push(...batch);
+    if (!next) break;
+    cursor = next;
+  }
+  return items;
 }
 
 /** Turn a broken handshake into the most useful error: spawn failure, exit with stderr, or protocol error. */

@@ -1,20 +1,42 @@
 /**
  * A live connection to one server instance: our stdio transport plus the SDK client
- * that ran the handshake. The registry holds at most one session per instance.
+ * that ran the handshake, with the catalog it read. The registry holds at most one
+ * session per instance.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Implementation, Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ExitInfo } from '../errors.js';
-import type { StdioProcessTransport } from '../transports/stdio.js';
+
+/** What a server offers, as last read from it. */
+export interface BackendCatalog {
+  tools: Tool[];
+  prompts: Prompt[];
+  resources: Resource[];
+  resourceTemplates: ResourceTemplate[];
+}
+
+export const EMPTY_CATALOG: BackendCatalog = { tools: [], prompts: [], resources: [], resourceTemplates: [] };
+
+/** The process side of a session: our stdio transport (remote transports later). */
+export interface ProcessTransport extends Transport {
+  readonly pid: number | null;
+  /** Spawned (or connected) and not yet ended. */
+  readonly running: boolean;
+  readonly exited: Promise<ExitInfo>;
+  stderrTail(): string[];
+}
 
 export interface Session {
   readonly instance: string;
   readonly server: string;
-  readonly transport: StdioProcessTransport;
+  readonly transport: ProcessTransport;
   readonly client: Client;
-  tools: Tool[];
-  /** Called when the backend says its tool list changed and it was re-read. */
-  onCatalog?: (tools: Tool[]) => void;
+  catalog: BackendCatalog;
+  capabilities: ServerCapabilities;
+  serverInfo: Implementation | undefined;
+  /** Called after the backend said a list changed and it was re-read. */
+  onCatalog?: (catalog: BackendCatalog) => void;
   /** Resolves with the exit report once the process has ended. */
   readonly exited: Promise<ExitInfo>;
   /** The stop ladder; shared by concurrent callers. */
@@ -40,4 +62,14 @@ export class SessionRegistry {
   all(): Session[] {
     return [...this.sessions.values()];
   }
+}
+
+/** What a backend asks of the client side (the gateway answers; absent → clear errors). */
+export interface BackendHooks {
+  /** A server→client request from a backend (sampling, elicitation, roots). */
+  request(session: Session, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Record<string, unknown>>;
+  /** A backend notification worth forwarding (logging messages, resources/updated). */
+  notification(session: Session, notification: { method: string; params?: Record<string, unknown> }): void;
+  /** The backend's catalog changed and was re-read. */
+  catalogChanged(session: Session): void;
 }

@@ -15,8 +15,8 @@ export function createWatchExit(sessions: SessionRegistry) {
       return undefined;
     }
     let active = true;
-    session.onCatalog = (tools) => {
-      if (active) sendBack({ type: 'server.catalog', tools: tools.map((t) => t.name) });
+    session.onCatalog = (catalog) => {
+      if (active) sendBack({ type: 'server.catalog', tools: catalog.tools.map((t) => t.name) });
     };
     void session.exited.then((exit) => {
       if (active) sendBack({ type: 'server.exited', exitCode: exit.exitCode, signal: exit.signal, stderrTail: exit.stderrTail });

@@ -10,13 +10,13 @@ import type { Logger } from '../logger.js';
 
 export interface Inspection {
   inspect(event: InspectionEvent): void;
-  /** Called after any server changed its public state. */
-  onChange(listener: (instance: string, state: string) => void): () => void;
+  /** Called after any server instance changed its public state. */
+  onChange(listener: (snapshot: ServerSnapshot) => void): () => void;
 }
 
 export function createInspection(logger: Logger): Inspection {
   const last = new Map<string, string>();
-  const listeners = new Set<(instance: string, state: string) => void>();
+  const listeners = new Set<(snapshot: ServerSnapshot) => void>();
   return {
     inspect(event) {
       if (event.type !== '@xstate.snapshot') return;
@@ -34,7 +34,7 @@ export function createInspection(logger: Logger): Inspection {
       } else {
         logger.info(fields, `server ${instance} ${state}`);
       }
-      for (const listener of listeners) listener(instance, state);
+      for (const listener of listeners) listener(snapshot as ServerSnapshot);
     },
     onChange(listener) {
       listeners.add(listener);

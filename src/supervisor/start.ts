@@ -2,8 +2,10 @@
  * The composition root: the one place that builds the logger, the session registry,
  * the machines (via `.provide`) and the root actor, then hands each part what it needs.
  */
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createActor, waitFor, type AnyActorRef } from 'xstate';
 import { publicState } from '../../machines/index.js';
+import { routerMachine } from '../../machines/router.machine.js';
 import { serverMachine, type ServerSnapshot } from '../../machines/server.machine.js';
 import { supervisorMachine } from '../../machines/supervisor.machine.js';
 import { packageRoot, packageVersion } from '../cli/package-info.js';
@@ -12,6 +14,8 @@ import type { Config } from '../config/types.js';
 import { startControlServer } from '../control/server.js';
 import type { ControlHandlers, StatusSnapshot } from '../control/types.js';
 import { ManagerError, errorMessage, formatConfigIssue } from '../errors.js';
+import { Gateway, policyOf } from '../gateway/gateway.js';
+import { startGatewayHttp, type GatewayHttp } from '../gateway/http/listener.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createLaunch } from '../server-actor/launch.js';
 import { SessionRegistry } from '../server-actor/session.js';
@@ -23,6 +27,7 @@ import { killGroupSync } from '../transports/process-group.js';
 import { createInspection } from './inspection.js';
 import { specOf } from './spec.js';
 import { instanceSnapshots, serverStatuses } from './status.js';
+import { serverOfInstance } from '../../machines/supervisor.machine.js';
 import type { RunningManager, StartOptions } from './types.js';
 
 /** States a command waits for: the server has come up, or is definitely down. */
@@ -42,18 +47,56 @@ export async function startManager(options: StartOptions = {}): Promise<RunningM
   ensureStateDir(stateDir);
   const lock = acquireLock(stateDir);
   try {
-    return await run(config, stateDir, logger, () => lock.release());
+    return await run(config, stateDir, logger, () => lock.release(), { ...options, env });
   } catch (error) {
     lock.release();
     throw error;
   }
 }
 
-async function run(config: Config, stateDir: string, logger: Logger, releaseLock: () => void): Promise<RunningManager> {
+async function run(
+  config: Config,
+  stateDir: string,
+  logger: Logger,
+  releaseLock: () => void,
+  options: StartOptions & { env: NodeJS.ProcessEnv },
+): Promise<RunningManager> {
   const startedAt = Date.now();
   const sessions = new SessionRegistry();
   const configs = new Map(config.servers.map((s) => [s.name, s]));
   const inspection = createInspection(logger);
+
+  // the routing table and the gateway follow every instance's state
+  const router = createActor(routerMachine).start();
+  for (const server of config.servers) router.send({ type: 'route.policy', server: server.name, policy: policyOf(server) });
+  const gateway = new Gateway({
+    router,
+    sessions,
+    configOf: (name) => configs.get(name),
+    logger: logger.child({ component: 'gateway' }),
+    serverInfo: { name: 'mcp-manager', version: packageVersion() },
+  });
+  inspection.onChange((snapshot) => {
+    const { instance } = snapshot.context;
+    const server = serverOfInstance(instance);
+    const state = publicState(snapshot);
+    router.send({
+      type: 'route.instance',
+      instance,
+      server,
+      state,
+      routable: snapshot.hasTag('routable'),
+      preferred: snapshot.hasTag('preferred'),
+    });
+    if (snapshot.hasTag('running')) {
+      const session = sessions.get(instance);
+      if (session) gateway.refreshServer(server, session);
+    } else if (state === 'failed' || state === 'stopped') {
+      // listed while any instance is up or on its way back; dropped when all are down
+      const down = instanceSnapshots(root, server).every(({ snapshot: s }) => s.hasTag('down') || s.status !== 'active');
+      if (down) gateway.refreshServer(server, undefined);
+    }
+  });
 
   const machine = supervisorMachine.provide({
     actors: {
@@ -65,6 +108,7 @@ async function run(config: Config, stateDir: string, logger: Logger, releaseLock
             logFileOf: (instance) => logFileOf(stateDir, instance),
             logger,
             clientInfo: { name: 'mcp-manager', version: packageVersion() },
+            hooks: gateway.hooks,
           }),
           watchExit: createWatchExit(sessions),
           stop: createStop(sessions),
@@ -121,7 +165,8 @@ async function run(config: Config, stateDir: string, logger: Logger, releaseLock
       }
       killAll();
       root.stop();
-      await control.close();
+      await Promise.allSettled([control.close(), http?.close(), gateway.close()]);
+      router.stop();
       process.off('exit', killAll);
       process.off('uncaughtException', onUncaught);
       process.off('unhandledRejection', onUncaught);
@@ -164,8 +209,43 @@ async function run(config: Config, stateDir: string, logger: Logger, releaseLock
 
   const socketPath = socketPathOf(stateDir);
   const control = await startControlServer({ socketPath, handlers, logger });
-  root.start();
+  let http: GatewayHttp | undefined;
+  try {
+    root.start();
+    const listen = options.http ?? config.manager.http;
+    if (listen) {
+      http = await startGatewayHttp({
+        host: listen.host,
+        port: listen.port,
+        connectSession: async (transport) => {
+          await gateway.connect(transport);
+        },
+        readiness: () => {
+          const { instances } = router.getSnapshot().context;
+          const routable = Object.entries(instances).filter(([, r]) => r.routable).map(([id]) => id);
+          return { ready: routable.length > 0, detail: { routable } };
+        },
+        ...(options.env.MCP_MANAGER_TOKEN ? { bearerToken: options.env.MCP_MANAGER_TOKEN } : {}),
+        logger: logger.child({ component: 'http' }),
+      });
+      logger.info({ url: http.url }, 'gateway listening');
+    }
+    if (options.stdio) {
+      // one client on our stdin/stdout; when it goes away, so does the manager
+      const transport = new StdioServerTransport();
+      const client = await gateway.connect(transport);
+      const closeClient = client.server.onclose;
+      client.server.onclose = () => {
+        closeClient?.();
+        void stop();
+      };
+      process.stdin.once('end', () => void stop());
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
   logger.info({ config: config.file, stateDir, servers: config.servers.length }, 'mcp-manager started');
 
-  return { stateDir, socketPath, closed, stop };
+  return { stateDir, socketPath, gatewayUrl: http?.url, closed, stop };
 }

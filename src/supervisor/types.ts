@@ -7,11 +7,17 @@ export interface StartOptions {
   stateDir?: string;
   logger?: Logger;
   env?: NodeJS.ProcessEnv;
+  /** Serve the gateway over Streamable HTTP (overrides `manager.http`); port 0 picks one. */
+  http?: { host: string; port: number };
+  /** Serve the gateway on this process's stdin/stdout (one client). */
+  stdio?: boolean;
 }
 
 export interface RunningManager {
   readonly stateDir: string;
   readonly socketPath: string;
+  /** The gateway's Streamable HTTP URL, when it listens. */
+  readonly gatewayUrl: string | undefined;
   /** Resolves when the manager has fully stopped (all servers stopped, socket closed). */
   readonly closed: Promise<void>;
   /** Stop every server in reverse start order, close the control socket, release the lock. */

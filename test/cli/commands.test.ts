@@ -160,6 +160,7 @@ describe('start (foreground, with a stub startManager)', () => {
     const manager: RunningManager = {
       stateDir,
       socketPath: join(stateDir, 'control.sock'),
+      gatewayUrl: undefined,
       closed,
       stop: () => {
         stops++;

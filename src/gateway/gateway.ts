@@ -1,0 +1,204 @@
+/**
+ * The gateway: one MCP endpoint for every server. Each client session gets its own
+ * low-level SDK `Server`; all share the catalog, the dispatcher and the router's table.
+ * Backends' notifications and server→client requests are routed back to the right
+ * client session.
+ */
+import { randomUUID } from 'node:crypto';
+import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  CreateMessageResultSchema,
+  ElicitResultSchema,
+  ErrorCode,
+  ListRootsResultSchema,
+  McpError,
+  type LoggingLevel,
+  type ServerNotification,
+  type ServerRequest,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { ActorRefFrom } from 'xstate';
+import type { z } from 'zod';
+import type { RoutePolicy, routerMachine } from '../../machines/router.machine.js';
+import type { ServerConfig } from '../config/types.js';
+import type { Logger } from '../logger.js';
+import type { BackendHooks, Session, SessionRegistry } from '../server-actor/session.js';
+import { ResultCache } from './cache.js';
+import { Catalog } from './catalog.js';
+import { Dispatcher } from './dispatch.js';
+import { registerHandlers } from './handlers.js';
+
+/** What a tool call's handler can do towards the client that made it. */
+export interface CallContext {
+  client: ClientSession;
+  sendRequest: <S extends z.ZodType>(request: ServerRequest, schema: S, options?: { signal?: AbortSignal }) => Promise<z.infer<S>>;
+}
+
+/** One connected MCP client. */
+export interface ClientSession {
+  readonly id: string;
+  readonly server: Server;
+  /** Minimum level of forwarded log messages (logging/setLevel). */
+  logLevel: LoggingLevel | undefined;
+  readonly subscriptions: Set<string>;
+}
+
+export interface GatewayOptions {
+  router: ActorRefFrom<typeof routerMachine>;
+  sessions: SessionRegistry;
+  configOf(server: string): ServerConfig | undefined;
+  logger: Logger;
+  serverInfo: { name: string; version: string };
+}
+
+const LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
+
+export function policyOf(config: ServerConfig): RoutePolicy {
+  return {
+    loadBalancing: config.loadBalancing,
+    sessionAffinity: config.sessionAffinity,
+    maxConcurrentRequests: config.maxConcurrentRequests,
+    queueTimeoutMs: config.queueTimeoutMs,
+    retryTools: config.retryTools,
+  };
+}
+
+export class Gateway {
+  readonly catalog: Catalog;
+  readonly dispatcher: Dispatcher;
+  readonly clients = new Set<ClientSession>();
+  /** Calls in flight per backend instance: where its server→client requests go. */
+  readonly activeCalls = new Map<string, Set<CallContext>>();
+  private readonly caches = new Map<string, ResultCache>();
+
+  constructor(readonly options: GatewayOptions) {
+    this.catalog = new Catalog({ logger: options.logger });
+    this.dispatcher = new Dispatcher(options.router, options.sessions);
+    this.catalog.onChange((kinds) => this.broadcastListChanged(kinds));
+  }
+
+  get logger(): Logger {
+    return this.options.logger;
+  }
+
+  configOf(server: string): ServerConfig | undefined {
+    return this.options.configOf(server);
+  }
+
+  /** The opt-in result cache of a server's tool, if configured for it. */
+  cacheFor(server: string, tool: string): ResultCache | undefined {
+    const config = this.configOf(server)?.cache;
+    if (!config?.tools.includes(tool)) return undefined;
+    let cache = this.caches.get(server);
+    if (!cache) {
+      cache = new ResultCache(config.ttlMs);
+      this.caches.set(server, cache);
+    }
+    return cache;
+  }
+
+  /** A server (re)appeared with a fresh catalog, changed its lists, or went down. */
+  refreshServer(server: string, session: Session | undefined): void {
+    this.caches.get(server)?.clear();
+    if (session) this.catalog.setServer(server, session.catalog, this.configOf(server)?.prefix);
+    else this.catalog.removeServer(server);
+  }
+
+  /** Connect a new client session over any transport (stdio, HTTP). */
+  async connect(transport: Transport): Promise<ClientSession> {
+    const server = new Server(this.options.serverInfo, {
+      capabilities: {
+        tools: { listChanged: true },
+        prompts: { listChanged: true },
+        resources: { listChanged: true, subscribe: true },
+        logging: {},
+        completions: {},
+      },
+    });
+    const client: ClientSession = { id: randomUUID(), server, logLevel: undefined, subscriptions: new Set() };
+    registerHandlers(server, client, this);
+    server.onclose = () => {
+      this.clients.delete(client);
+      this.dispatcher.forgetAffinity(client.id);
+    };
+    server.onerror = (error) => this.logger.debug({ err: error.message, client: client.id }, 'client connection error');
+    this.clients.add(client);
+    await server.connect(transport);
+    return client;
+  }
+
+  async close(): Promise<void> {
+    this.catalog.close();
+    await Promise.allSettled([...this.clients].map((c) => c.server.close()));
+    this.clients.clear();
+  }
+
+  /** Track a call so its backend's server→client requests find the calling client. */
+  trackCall(instance: string, context: CallContext): () => void {
+    const calls = this.activeCalls.get(instance) ?? new Set();
+    calls.add(context);
+    this.activeCalls.set(instance, calls);
+    return () => {
+      calls.delete(context);
+      if (calls.size === 0) this.activeCalls.delete(instance);
+    };
+  }
+
+  readonly hooks: BackendHooks = {
+    request: async (session, request, signal) => {
+      const calls = this.activeCalls.get(session.instance);
+      // the most recent call on that instance is the one the request belongs to
+      const call = calls ? [...calls].at(-1) : undefined;
+      if (!call) {
+        throw new McpError(
+          ErrorCode.InvalidRequest,
+          `${request.method} from server "${session.server}": no client call is in progress to send it to`,
+        );
+      }
+      const schema =
+        request.method === 'sampling/createMessage'
+          ? CreateMessageResultSchema
+          : request.method === 'elicitation/create'
+            ? ElicitResultSchema
+            : ListRootsResultSchema;
+      return (await call.sendRequest(request as ServerRequest, schema, { signal })) as Record<string, unknown>;
+    },
+    notification: (session, notification) => {
+      if (notification.method === 'notifications/message') this.forwardLog(session, notification.params ?? {});
+      else if (notification.method === 'notifications/resources/updated') this.forwardResourceUpdated(notification.params ?? {});
+    },
+    catalogChanged: (session) => this.refreshServer(session.server, session),
+  };
+
+  private forwardLog(session: Session, params: Record<string, unknown>): void {
+    const level = (typeof params.level === 'string' ? params.level : 'info') as LoggingLevel;
+    const logger = typeof params.logger === 'string' ? `${session.server}/${params.logger}` : session.server;
+    for (const client of this.clients) {
+      if (client.logLevel && LEVELS.indexOf(level) < LEVELS.indexOf(client.logLevel)) continue;
+      this.notify(client, { method: 'notifications/message', params: { ...params, level, logger } } as ServerNotification);
+    }
+  }
+
+  private forwardResourceUpdated(params: Record<string, unknown>): void {
+    const uri = typeof params.uri === 'string' ? params.uri : undefined;
+    if (!uri) return;
+    for (const client of this.clients) {
+      if (client.subscriptions.has(uri)) this.notify(client, { method: 'notifications/resources/updated', params: { uri } });
+    }
+  }
+
+  private broadcastListChanged(kinds: ReadonlySet<string>): void {
+    for (const client of this.clients) {
+      if (kinds.has('tools')) this.notify(client, { method: 'notifications/tools/list_changed' });
+      if (kinds.has('prompts')) this.notify(client, { method: 'notifications/prompts/list_changed' });
+      if (kinds.has('resources')) this.notify(client, { method: 'notifications/resources/list_changed' });
+    }
+  }
+
+  private notify(client: ClientSession, notification: ServerNotification): void {
+    if (!client.server.transport) return;
+    client.server.notification(notification).catch((error: unknown) => {
+      this.logger.debug({ err: error instanceof Error ? error.message : String(error), client: client.id }, 'could not notify client');
+    });
+  }
+}

@@ -1,0 +1,222 @@
+/**
+ * The MCP methods a client session can call, each routed to the right server.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  CallToolRequestSchema,
+  CallToolResultSchema,
+  CompleteRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourceTemplatesRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+  SetLevelRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+  type CallToolResult,
+  type ProgressToken,
+} from '@modelcontextprotocol/sdk/types.js';
+import { ManagerError } from '../errors.js';
+import { ResultCache } from './cache.js';
+import type { Lease } from './dispatch.js';
+import type { CallContext, ClientSession, Gateway } from './gateway.js';
+import { isConnectionLost, toWireError } from './wire-errors.js';
+
+/** Long tool calls are the client's to time out; progress resets this one. */
+const CALL_TIMEOUT_MS = 60 * 60_000;
+/** MCP's "resource not found". */
+const RESOURCE_NOT_FOUND = -32002;
+
+type Extra = Parameters<Parameters<Server['setRequestHandler']>[1]>[1];
+
+export function registerHandlers(server: Server, client: ClientSession, gw: Gateway): void {
+  /** Every handler's failures go through the one wire mapping. */
+  const handle =
+    <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
+    async (...args: A): Promise<R> => {
+      try {
+        return await fn(...args);
+      } catch (error) {
+        throw toWireError(error);
+      }
+    };
+
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: gw.catalog.tools() }));
+  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: gw.catalog.prompts() }));
+  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: gw.catalog.resources() }));
+  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: gw.catalog.resourceTemplates() }));
+
+  server.setRequestHandler(
+    CallToolRequestSchema,
+    handle(async (request, extra: Extra) => {
+      const routed = gw.catalog.tool(request.params.name);
+      if (!routed) throw new ManagerError('TOOL_NOT_FOUND', `unknown tool "${request.params.name}"`, { data: { tool: request.params.name } });
+      const args = request.params.arguments ?? {};
+      const run = () => callWithFailover(gw, client, routed.server, routed.name, isSafeToRepeat(gw, routed), args, request.params._meta?.progressToken, extra);
+      const cache = gw.cacheFor(routed.server, routed.name);
+      return cache ? cache.get(ResultCache.key(routed.name, args), run) : run();
+    }),
+  );
+
+  server.setRequestHandler(
+    GetPromptRequestSchema,
+    handle(async (request, extra: Extra) => {
+      const routed = gw.catalog.prompt(request.params.name);
+      if (!routed) throw new McpError(ErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`);
+      return withLease(gw, client, routed.server, extra, (lease) =>
+        lease.session.client.getPrompt({ ...request.params, name: routed.name }, { signal: extra.signal }),
+      );
+    }),
+  );
+
+  server.setRequestHandler(
+    ReadResourceRequestSchema,
+    handle(async (request, extra: Extra) => {
+      const server = serverOfUri(gw, request.params.uri);
+      return withLease(gw, client, server, extra, (lease) => lease.session.client.readResource(request.params, { signal: extra.signal }));
+    }),
+  );
+
+  server.setRequestHandler(
+    SubscribeRequestSchema,
+    handle(async (request, extra: Extra) => {
+      const server = serverOfUri(gw, request.params.uri);
+      await withLease(gw, client, server, extra, (lease) => lease.session.client.subscribeResource(request.params, { signal: extra.signal }));
+      client.subscriptions.add(request.params.uri);
+      return {};
+    }),
+  );
+
+  server.setRequestHandler(
+    UnsubscribeRequestSchema,
+    handle(async (request, extra: Extra) => {
+      client.subscriptions.delete(request.params.uri);
+      const stillWanted = [...gw.clients].some((c) => c.subscriptions.has(request.params.uri));
+      const server = gw.catalog.serverOfUri(request.params.uri);
+      if (!stillWanted && server) {
+        await withLease(gw, client, server, extra, (lease) => lease.session.client.unsubscribeResource(request.params, { signal: extra.signal }));
+      }
+      return {};
+    }),
+  );
+
+  server.setRequestHandler(
+    CompleteRequestSchema,
+    handle(async (request, extra: Extra) => {
+      const ref = request.params.ref;
+      if (ref.type === 'ref/prompt') {
+        const routed = gw.catalog.prompt(ref.name);
+        if (!routed) throw new McpError(ErrorCode.InvalidParams, `unknown prompt "${ref.name}"`);
+        return withLease(gw, client, routed.server, extra, (lease) =>
+          lease.session.client.complete({ ...request.params, ref: { ...ref, name: routed.name } }, { signal: extra.signal }),
+        );
+      }
+      const server = gw.catalog.serverOfTemplate(ref.uri) ?? serverOfUri(gw, ref.uri);
+      return withLease(gw, client, server, extra, (lease) => lease.session.client.complete(request.params, { signal: extra.signal }));
+    }),
+  );
+
+  server.setRequestHandler(
+    SetLevelRequestSchema,
+    handle(async (request) => {
+      client.logLevel = request.params.level;
+      // backends send at the most verbose level any client asked for
+      await Promise.allSettled(
+        gw.options.sessions
+          .all()
+          .filter((s) => s.capabilities.logging)
+          .map((s) => s.client.setLoggingLevel(request.params.level)),
+      );
+      return {};
+    }),
+  );
+}
+
+function serverOfUri(gw: Gateway, uri: string): string {
+  const server = gw.catalog.serverOfUri(uri);
+  if (!server) throw new McpError(RESOURCE_NOT_FOUND, `resource not found: ${uri}`, { uri });
+  return server;
+}
+
+/** Read-only or idempotent tools, and those listed in `retry_tools`, may run again elsewhere. */
+function isSafeToRepeat(gw: Gateway, routed: { server: string; name: string; tool: { annotations?: { readOnlyHint?: boolean; idempotentHint?: boolean } } }): boolean {
+  const a = routed.tool.annotations;
+  return a?.readOnlyHint === true || a?.idempotentHint === true || (gw.configOf(routed.server)?.retryTools.includes(routed.name) ?? false);
+}
+
+async function withLease<T>(gw: Gateway, client: ClientSession, server: string, extra: Extra, fn: (lease: Lease) => Promise<T>): Promise<T> {
+  const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, signal: extra.signal });
+  const untrack = gw.trackCall(lease.instance, callContext(client, extra));
+  try {
+    return await fn(lease);
+  } finally {
+    untrack();
+    gw.dispatcher.release(lease);
+  }
+}
+
+function callContext(client: ClientSession, extra: Extra): CallContext {
+  return { client, sendRequest: (request, schema, options) => extra.sendRequest(request, schema, options) };
+}
+
+async function callWithFailover(
+  gw: Gateway,
+  client: ClientSession,
+  server: string,
+  tool: string,
+  safe: boolean,
+  args: Record<string, unknown>,
+  progressToken: ProgressToken | undefined,
+  extra: Extra,
+): Promise<CallToolResult> {
+  const tried = new Set<string>();
+  const replicas = gw.configOf(server)?.replicas ?? 1;
+  const maxAttempts = safe ? replicas + 1 : 1;
+  for (let attempt = 1; ; attempt++) {
+    const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, exclude: tried, signal: extra.signal });
+    const untrack = gw.trackCall(lease.instance, callContext(client, extra));
+    try {
+      return await lease.session.client.request(
+        { method: 'tools/call', params: { name: tool, arguments: args, ...(progressToken === undefined ? {} : { _meta: { progressToken } }) } },
+        CallToolResultSchema,
+        {
+          signal: extra.signal,
+          timeout: CALL_TIMEOUT_MS,
+          resetTimeoutOnProgress: true,
+          ...(progressToken === undefined
+            ? {}
+            : {
+                onprogress: (progress) => {
+                  void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => undefined);
+                },
+              }),
+        },
+      );
+    } catch (error) {
+      const lost = isConnectionLost(error) || !lease.session.transport.running;
+      if (!lost || extra.signal.aborted) throw error;
+      if (!safe) {
+        throw new ManagerError(
+          'CALL_NOT_RETRIED',
+          `server "${server}" (instance ${lease.instance}) went away during the call to "${tool}"; not retried because the tool is not marked read-only or idempotent (list it in retry_tools if it is safe to repeat)`,
+          { data: { server, tool, instance: lease.instance } },
+        );
+      }
+      if (attempt >= maxAttempts) {
+        throw new ManagerError('SERVER_UNAVAILABLE', `server "${server}" went away during the call to "${tool}", ${attempt} times`, {
+          data: { server, tool },
+        });
+      }
+      // with replicas, go elsewhere; a lone instance is waited for while it restarts
+      if (replicas > 1) tried.add(lease.instance);
+      gw.logger.info({ server, tool, instance: lease.instance, attempt }, 'instance went away during a call; retrying (safe to repeat)');
+    } finally {
+      untrack();
+      gw.dispatcher.release(lease);
+    }
+  }
+}
