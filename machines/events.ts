@@ -31,6 +31,8 @@ export type ServerEvent =
   | { type: 'server.catalog'; tools: string[] }
   | { type: 'health.good' }
   | { type: 'health.bad'; reason: string }
+  /** The monitor decided: restart now (resource limit exceeded, wedged event loop). Counted. */
+  | { type: 'health.restart'; code: string; reason: string }
   /** Internal: one restart left the intensity window. */
   | { type: 'intensity.decay' };
 
@@ -40,6 +42,7 @@ export type SupervisorEvent =
   | { type: 'server.restart'; name: string }
   | { type: 'health.good'; instance: string }
   | { type: 'health.bad'; instance: string; reason: string }
+  | { type: 'health.restart'; instance: string; code: string; reason: string }
   | { type: 'config.changed'; servers: ServerSpec[] }
   | { type: 'manager.shutdown' };
 

@@ -2,6 +2,7 @@ export * from './events.js';
 export * from './policies.js';
 export * from './server.machine.js';
 export * from './supervisor.machine.js';
+export * from './router.machine.js';
 
 import type { ServerSnapshot } from './server.machine.js';
 

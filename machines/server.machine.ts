@@ -262,6 +262,13 @@ export const serverMachine = setup({
       on: {
         'server.exited': { target: 'deciding', actions: { type: 'recordExit', params: ({ event }) => event } },
         'server.catalog': { actions: { type: 'recordCatalog', params: ({ event }) => event.tools } },
+        'health.restart': {
+          target: 'deciding',
+          actions: {
+            type: 'recordFailure',
+            params: ({ event }) => ({ code: event.code, message: event.reason, exitCode: null, signal: null, stderrTail: [] }),
+          },
+        },
         'server.stop': { target: 'stopping', actions: { type: 'stopThen', params: 'stopped' } },
         'server.restart': { target: 'stopping', actions: [{ type: 'stopThen', params: 'starting' }, 'resetBudget'] },
       },

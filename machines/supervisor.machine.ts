@@ -102,10 +102,11 @@ export const supervisorMachine = setup({
       }
     }),
     forwardHealth: enqueueActions(({ context, event, enqueue }) => {
-      if (event.type !== 'health.good' && event.type !== 'health.bad') return;
+      if (event.type !== 'health.good' && event.type !== 'health.bad' && event.type !== 'health.restart') return;
       const server = serverOfInstance(event.instance);
       if (!context.instances[server]?.includes(event.instance)) return;
-      enqueue.sendTo(event.instance, event.type === 'health.good' ? { type: 'health.good' } : { type: 'health.bad', reason: event.reason });
+      const { instance: _instance, ...forwarded } = event;
+      enqueue.sendTo(event.instance, forwarded);
     }),
     applyConfig: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'config.changed') return;
@@ -183,6 +184,7 @@ export const supervisorMachine = setup({
         'server.restart': { actions: 'forward' },
         'health.good': { actions: 'forwardHealth' },
         'health.bad': { actions: 'forwardHealth' },
+        'health.restart': { actions: 'forwardHealth' },
         'config.changed': { actions: 'applyConfig' },
         'manager.shutdown': { target: 'shuttingDown' },
         'xstate.done.actor.*': { actions: 'retire' },

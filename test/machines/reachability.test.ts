@@ -23,6 +23,7 @@ describe('server chart reachability (xstate/graph)', () => {
     'xstate.error.actor.launch': { error: { code: 'SERVER_EXITED', message: 'x', exitCode: 1, signal: null, stderrTail: [] } },
     'server.exited': { exitCode: 1, signal: null, stderrTail: [] },
     'health.bad': { reason: 'probe' },
+    'health.restart': { code: 'MEMORY_LIMIT', reason: 'limit' },
     'server.catalog': { tools: [] },
   });
   const options = {

@@ -294,6 +294,16 @@ describe('server chart: health tiers with hysteresis', () => {
     expect(t.world.stops).toEqual([]);
   });
 
+  it('a monitor-ordered restart (resource limit, wedged) is counted and reported', async () => {
+    const t = await healthy();
+    t.actor.send({ type: 'health.restart', code: 'MEMORY_LIMIT', reason: 'rss 600 MB over max_memory 512 MB' });
+    await flush();
+    expect(t.state()).toBe('restarting');
+    expect(t.ctx().restarts).toBe(1);
+    expect(t.ctx().lastError).toMatchObject({ code: 'MEMORY_LIMIT', message: 'rss 600 MB over max_memory 512 MB' });
+    expect(t.world.stops).toEqual(['alpha']);
+  });
+
   it('flapping results never leave healthy and never restart', async () => {
     const t = await healthy();
     for (let i = 0; i < 50; i++) {
