@@ -83,7 +83,7 @@ export class Dispatcher {
         },
         reject: (error) => {
           cleanup();
-          reject(error);
+          reject(error instanceof Error ? error : new Error(String(error)));
         },
       };
       const timer = setTimeout(() => {

@@ -161,7 +161,7 @@ export class Gateway {
           : request.method === 'elicitation/create'
             ? ElicitResultSchema
             : ListRootsResultSchema;
-      return (await call.sendRequest(request as ServerRequest, schema, { signal })) as Record<string, unknown>;
+      return (await call.sendRequest(request as ServerRequest, schema, { signal }));
     },
     notification: (session, notification) => {
       if (notification.method === 'notifications/message') this.forwardLog(session, notification.params ?? {});

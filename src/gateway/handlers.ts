@@ -24,7 +24,7 @@ import { ManagerError } from '../errors.js';
 import { ResultCache } from './cache.js';
 import type { Lease } from './dispatch.js';
 import type { CallContext, ClientSession, Gateway } from './gateway.js';
-import { isConnectionLost, toWireError } from './wire-errors.js';
+import { isConnectionLost, isNotDelivered, toWireError } from './wire-errors.js';
 
 /** Long tool calls are the client's to time out; progress resets this one. */
 const CALL_TIMEOUT_MS = 60 * 60_000;
@@ -175,7 +175,7 @@ async function callWithFailover(
 ): Promise<CallToolResult> {
   const tried = new Set<string>();
   const replicas = gw.configOf(server)?.replicas ?? 1;
-  const maxAttempts = safe ? replicas + 1 : 1;
+  const maxAttempts = replicas + 1;
   for (let attempt = 1; ; attempt++) {
     const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, exclude: tried, signal: extra.signal });
     const untrack = gw.trackCall(lease.instance, callContext(client, extra));
@@ -197,9 +197,10 @@ async function callWithFailover(
         },
       );
     } catch (error) {
-      const lost = isConnectionLost(error) || !lease.session.transport.running;
+      const notDelivered = isNotDelivered(error);
+      const lost = notDelivered || isConnectionLost(error) || !lease.session.transport.running;
       if (!lost || extra.signal.aborted) throw error;
-      if (!safe) {
+      if (!safe && !notDelivered) {
         throw new ManagerError(
           'CALL_NOT_RETRIED',
           `server "${server}" (instance ${lease.instance}) went away during the call to "${tool}"; not retried because the tool is not marked read-only or idempotent (list it in retry_tools if it is safe to repeat)`,

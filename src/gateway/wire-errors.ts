@@ -52,7 +52,12 @@ export function toWireError(error: unknown): WireError {
   return new WireError(ErrorCode.InternalError, error instanceof Error ? error.message : String(error));
 }
 
+/** Did the request never reach the backend (its transport refused to send)? Then any call may go elsewhere. */
+export function isNotDelivered(error: unknown): boolean {
+  return ManagerError.is(error) && error.code === 'SERVER_UNAVAILABLE' && error.data.delivered === false;
+}
+
 /** Did the call fail because the instance went away (not because of the backend's answer)? */
 export function isConnectionLost(error: unknown): boolean {
-  return error instanceof McpError && error.code === ErrorCode.ConnectionClosed;
+  return error instanceof McpError && error.code === (ErrorCode.ConnectionClosed as number);
 }

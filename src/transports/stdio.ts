@@ -148,21 +148,21 @@ export class StdioProcessTransport implements Transport {
     if (!this.running || !stdin?.writable) {
       return Promise.reject(new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" is not running`));
     }
+    // resolve once the bytes reached the pipe: a write to a process that is already gone
+    // fails here (EPIPE), so callers know the message was never delivered
     return new Promise((resolve, reject) => {
-      if (stdin.write(serializeMessage(message))) {
-        resolve();
-        return;
-      }
-      const onDrain = (): void => {
-        stdin.off('close', onClose);
-        resolve();
-      };
-      const onClose = (): void => {
-        stdin.off('drain', onDrain);
-        reject(new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" closed its input`));
-      };
-      stdin.once('drain', onDrain);
-      stdin.once('close', onClose);
+      stdin.write(serializeMessage(message), (error) => {
+        if (!error) {
+          resolve();
+          return;
+        }
+        reject(
+          new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" closed its input`, {
+            data: { delivered: false },
+            cause: error,
+          }),
+        );
+      });
     });
   }
 

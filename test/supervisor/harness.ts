@@ -57,8 +57,12 @@ export interface Running {
   control: ReturnType<typeof createControlClient>;
 }
 
-export async function runManager(configFile: string, stateDir: string): Promise<Running> {
-  const manager = await startManager({ configFile, stateDir, logger: silentLogger(), env: process.env });
+export async function runManager(
+  configFile: string,
+  stateDir: string,
+  options: { http?: { host: string; port: number } } = {},
+): Promise<Running> {
+  const manager = await startManager({ configFile, stateDir, logger: silentLogger(), env: process.env, ...options });
   const control = createControlClient(socketPathOf(stateDir));
   const status = (detailed = false) => control.status({ detailed });
   const server = async (name: string, detailed = false) => {

@@ -343,7 +343,7 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
   sweep.unref();
 
   const url = `http://${urlHost(host)}:${port}${MCP_PATH}`;
-  log.info({ url }, 'gateway listening');
+  log.debug({ url }, 'gateway listening');
 
   return {
     url,
@@ -380,6 +380,8 @@ function positiveInteger(name: string, value: number): number {
 
 /** Accept is a comma-separated list of media ranges; any of `ranges` present is enough. */
 function acceptsAny(accept: string, ranges: readonly string[]): boolean {
+  // Clients send the same Accept value on every request: the common ones are answered here.
+  if (accept === 'application/json, text/event-stream' || accept === '*/*') return true;
   for (const part of accept.split(',')) {
     const range = (part.split(';')[0] ?? '').trim().toLowerCase();
     if (ranges.includes(range)) return true;

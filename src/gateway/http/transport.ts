@@ -1,7 +1,7 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, MessageExtraInfo, RequestId, RequestInfo } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../../logger.js';
 import { isRequestMessage, isResponseMessage, isRequestId } from './jsonrpc.js';
 import { RpcCode, SESSION_HEADER, SSE_HEADERS, sendEmpty, sendJson, sendRpcError, sendSessionNotFound, sseEvent } from './reply.js';
@@ -166,7 +166,8 @@ export class HttpSessionTransport implements Transport {
     }
     const reply = new PostReply(res, ids, Array.isArray(body), this.headers);
     for (const id of ids) this.pending.set(id, reply);
-    res.once('close', () => this.abandon(reply));
+    if (res.destroyed) this.abandon(reply);
+    else res.once('close', () => this.abandon(reply));
     this.deliver(messages, extra);
   }
 
@@ -278,15 +279,23 @@ export class HttpSessionTransport implements Transport {
 }
 
 function messageExtra(req: IncomingMessage, authInfo: AuthInfo | undefined): MessageExtraInfo {
-  const requestInfo = {
-    headers: req.headers,
-    get url(): URL | undefined {
-      try {
-        return new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-      } catch {
-        return undefined;
-      }
-    },
-  };
+  const requestInfo = new LazyRequestInfo(req);
   return authInfo === undefined ? { requestInfo } : { requestInfo, authInfo };
+}
+
+/** The SDK's RequestInfo; the URL is only built if a handler asks for it. */
+class LazyRequestInfo implements RequestInfo {
+  readonly headers: IncomingMessage['headers'];
+
+  constructor(private readonly req: IncomingMessage) {
+    this.headers = req.headers;
+  }
+
+  get url(): URL | undefined {
+    try {
+      return new URL(this.req.url ?? '/', `http://${this.req.headers.host ?? 'localhost'}`);
+    } catch {
+      return undefined;
+    }
+  }
 }
