@@ -1,0 +1,36 @@
+/**
+ * The official conformance suite against the gateway, with the conformance fixture
+ * behind it (unprefixed), the backend over stdio. (The HTTP-backend run lives with the
+ * remote transports.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { REPO, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
+import { formatFailures, listServerScenarios, runConformance } from './run-suite.js';
+
+const FIXTURE = join(REPO, 'test/fixtures/servers/conformance.mjs');
+
+describe('conformance through the gateway (stdio backend)', () => {
+  let m: Running;
+  let cleanup: () => void;
+
+  beforeAll(async () => {
+    const tmp = tempDir();
+    cleanup = tmp.cleanup;
+    const config = writeConfig(tmp.dir, `  conformance:\n    command: ${process.execPath}\n    args: ["${FIXTURE}", "stdio"]\n    prefix: ""\n`);
+    m = await runManager(config, join(tmp.dir, 'state'), { http: { host: '127.0.0.1', port: 0 } });
+    await m.waitState('conformance', 'healthy');
+  });
+
+  afterAll(async () => {
+    await m.manager.stop();
+    cleanup();
+  });
+
+  it('passes every server scenario', { timeout: 180_000 }, async () => {
+    const [result, scenarios] = await Promise.all([runConformance(m.manager.gatewayUrl!, { timeoutMs: 150_000 }), listServerScenarios()]);
+    expect(scenarios.length).toBeGreaterThanOrEqual(30);
+    expect(result.failed, `failed scenarios:\n${formatFailures(result.failed)}`).toEqual([]);
+    expect(result.passed.toSorted()).toEqual(scenarios.toSorted());
+  });
+});
