@@ -26,6 +26,8 @@ export type ServerEvent =
   | { type: 'server.restart' }
   /** Stop, then end the actor (config removal). */
   | { type: 'server.remove' }
+  /** Leave routing, let calls in flight finish (bounded), stop, end (replaced or removed). */
+  | { type: 'server.retire' }
   | { type: 'server.exited'; exitCode: number | null; signal: string | null; stderrTail: string[] }
   /** The backend's catalog changed (list_changed); the launcher re-read it. */
   | { type: 'server.catalog'; tools: string[] }
@@ -35,6 +37,11 @@ export type ServerEvent =
   | { type: 'health.restart'; code: string; reason: string }
   /** Internal: one restart left the intensity window. */
   | { type: 'intensity.decay' };
+
+/** What a server instance tells its supervisor. */
+export type InstanceReport =
+  | { type: 'instance.ready'; instance: string }
+  | { type: 'instance.failed'; instance: string; reason: string };
 
 export type SupervisorEvent =
   | { type: 'server.start'; name: string }
@@ -68,6 +75,8 @@ export interface ServerSpec {
   stopGraceMs: number;
   stopTimeoutMs: number;
   health?: { downAfter: number; upAfter: number; criticalGraceMs: number };
+  /** How long a retiring instance may finish its calls in flight before it is stopped. */
+  drainTimeoutMs?: number;
   /**
    * How the server is launched, opaque to the machines: compared on config changes so
    * that an edited command, env or URL restarts the server.

@@ -31,6 +31,7 @@ export function publicState(snapshot: Pick<ServerSnapshot, 'value'>): PublicServ
       return 'stopped';
     case 'deciding':
     case 'afterStop':
+    case 'draining':
       return 'stopping';
     default:
       return value;

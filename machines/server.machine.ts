@@ -16,7 +16,7 @@
  * The launch, exit watch and stop are actor stubs here; `src/server-actor/` provides the
  * real ones, tests provide fakes. Every wait is a named delay.
  */
-import { and, assign, fromCallback, fromPromise, raise, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
+import { and, assign, fromCallback, fromPromise, raise, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import type { Failure, LaunchResult, ServerEvent, ServerSpec } from './events.js';
 import {
   DEFAULT_HYSTERESIS,
@@ -107,6 +107,8 @@ export const serverMachine = setup({
     watchExit: fromCallback<ServerEvent, InstanceRef>(() => undefined),
     /** The stop ladder on the whole process group; resolves when nothing is left. */
     stop: fromPromise<void, InstanceRef>(() => Promise.resolve()),
+    /** Resolves when the instance has no calls in flight. */
+    drain: fromPromise<void, InstanceRef>(() => Promise.resolve()),
   },
   delays: {
     startupTimeout: ({ context }) => context.spec.startupTimeoutMs,
@@ -114,6 +116,7 @@ export const serverMachine = setup({
     stableUptime: ({ context }) => context.spec.backoff.resetAfterMs,
     restartWindow: ({ context }) => context.spec.restartWindowMs,
     criticalGrace: ({ context }) => hysteresisOf(context.spec).criticalGraceMs,
+    drainTimeout: ({ context }) => context.spec.drainTimeoutMs ?? 30_000,
     /** Safety net over the stop ladder: stdin grace + SIGTERM wait + SIGKILL settle. */
     stopDeadline: ({ context }) => context.spec.stopGraceMs + context.spec.stopTimeoutMs + 5_000,
   },
@@ -174,6 +177,16 @@ export const serverMachine = setup({
     countGood: assign(({ context }) => ({ streaks: nextStreaks(context.streaks, true) })),
     countBad: assign(({ context }) => ({ streaks: nextStreaks(context.streaks, false) })),
     resetStreaks: assign({ streaks: { good: 0, bad: 0 } }),
+    /** Tell the supervisor (if any: a lone actor in a test has none). */
+    reportReady: sendTo(({ self }) => self._parent ?? self, ({ context }) => ({ type: 'instance.ready', instance: context.instance })),
+    reportFailed: sendTo(
+      ({ self }) => self._parent ?? self,
+      ({ context }) => ({
+        type: 'instance.failed',
+        instance: context.instance,
+        reason: context.lastError ? `${context.lastError.code}: ${context.lastError.message}` : 'failed',
+      }),
+    ),
   },
 }).createMachine({
   id: 'server',
@@ -197,6 +210,7 @@ export const serverMachine = setup({
   on: {
     'intensity.decay': { actions: 'decay' },
     'server.remove': { target: '.stopping', actions: { type: 'stopThen', params: 'removed' } },
+    'server.retire': { target: '.stopping', actions: { type: 'stopThen', params: 'removed' } },
   },
   states: {
     init: {
@@ -256,6 +270,7 @@ export const serverMachine = setup({
     },
     running: {
       tags: ['running'],
+      entry: 'reportReady',
       initial: 'healthy',
       invoke: { id: 'watchExit', src: 'watchExit', input: ({ context }) => ({ instance: context.instance }) },
       after: { stableUptime: { actions: 'resetBackoff' } },
@@ -271,6 +286,7 @@ export const serverMachine = setup({
         },
         'server.stop': { target: 'stopping', actions: { type: 'stopThen', params: 'stopped' } },
         'server.restart': { target: 'stopping', actions: [{ type: 'stopThen', params: 'starting' }, 'resetBudget'] },
+        'server.retire': { target: 'draining' },
       },
       states: {
         healthy: {
@@ -323,6 +339,21 @@ export const serverMachine = setup({
         },
       },
     },
+    /** Out of routing; calls in flight may finish (bounded), then the stop ladder. */
+    draining: {
+      tags: ['busy'],
+      invoke: {
+        id: 'drain',
+        src: 'drain',
+        input: ({ context }) => ({ instance: context.instance }),
+        onDone: { target: 'stopping', actions: { type: 'stopThen', params: 'removed' } },
+        onError: { target: 'stopping', actions: { type: 'stopThen', params: 'removed' } },
+      },
+      after: { drainTimeout: { target: 'stopping', actions: { type: 'stopThen', params: 'removed' } } },
+      on: {
+        'server.exited': { target: 'stopping', actions: [{ type: 'recordExit', params: ({ event }) => event }, { type: 'stopThen', params: 'removed' }] },
+      },
+    },
     stopping: {
       tags: ['busy'],
       invoke: {
@@ -363,6 +394,7 @@ export const serverMachine = setup({
     },
     failed: {
       tags: ['down'],
+      entry: 'reportFailed',
       on: {
         'server.start': { target: 'starting', actions: 'resetBudget' },
         'server.restart': { target: 'starting', actions: 'resetBudget' },

@@ -10,11 +10,14 @@
  * - `manager.shutdown` stops the servers one by one in reverse start order.
  */
 import { enqueueActions, fromPromise, setup, waitFor, type ActorRefFrom } from 'xstate';
-import type { ServerSpec, SupervisorEvent } from './events.js';
+import type { InstanceReport, ServerSpec, SupervisorEvent } from './events.js';
 import { serverMachine } from './server.machine.js';
 
 /** What reaches the supervisor from its children. */
-type ChildEvent = { type: `xstate.done.actor.${string}` } | { type: `xstate.error.actor.${string}`; error: unknown };
+type ChildEvent =
+  | { type: `xstate.done.actor.${string}` }
+  | { type: `xstate.error.actor.${string}`; error: unknown }
+  | InstanceReport;
 
 export interface SupervisorInput {
   servers: ServerSpec[];
@@ -27,22 +30,32 @@ export interface SupervisorContext {
   order: string[];
   /** Instance ids by server name (an instance id is also its child actor id). */
   instances: Record<string, string[]>;
-  /** Specs waiting for their old instances to finish stopping before they start. */
-  pending: Record<string, ServerSpec>;
+  /** Generation of each server's instances; a replacement gets the next one. */
+  generations: Record<string, number>;
+  /** Replacements in progress: the next instances start while the old ones serve. */
+  replacing: Record<string, { next: string[]; ready: string[] }>;
+  /** Why the last replacement of a server was abandoned (the old instances kept serving). */
+  replaceFailures: Record<string, string>;
   /** Actor bugs caught per instance (not process failures). */
   crashes: Record<string, number>;
 }
 
-/** Instance ids of a server: its name, or `name#i` with replicas. */
-export function instanceIds(spec: Pick<ServerSpec, 'name' | 'replicas'>): string[] {
-  if (spec.replicas <= 1) return [spec.name];
-  return Array.from({ length: spec.replicas }, (_, i) => `${spec.name}#${i + 1}`);
+/**
+ * Instance ids of a server: its name, or `name#i` with replicas; a replacement's
+ * generation g ≥ 2 adds `~g` (`name~2`, `name#1~2`).
+ */
+export function instanceIds(spec: Pick<ServerSpec, 'name' | 'replicas'>, generation = 1): string[] {
+  const suffix = generation > 1 ? `~${generation}` : '';
+  if (spec.replicas <= 1) return [`${spec.name}${suffix}`];
+  return Array.from({ length: spec.replicas }, (_, i) => `${spec.name}#${i + 1}${suffix}`);
 }
 
 /** The server a given instance id belongs to. */
 export function serverOfInstance(instance: string): string {
-  const hash = instance.lastIndexOf('#');
-  return hash === -1 ? instance : instance.slice(0, hash);
+  const tilde = instance.lastIndexOf('~');
+  const base = tilde === -1 ? instance : instance.slice(0, tilde);
+  const hash = base.lastIndexOf('#');
+  return hash === -1 ? base : base.slice(0, hash);
 }
 
 /** Names whose spec differs between two configs (added, removed, changed). */
@@ -108,50 +121,84 @@ export const supervisorMachine = setup({
       const { instance: _instance, ...forwarded } = event;
       enqueue.sendTo(event.instance, forwarded);
     }),
+    /**
+     * Added servers start; removed ones retire (drain, stop). A changed server is replaced
+     * without downtime: its next instances start beside the old ones, which retire only
+     * once every next instance is ready (`instance.ready`).
+     */
     applyConfig: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'config.changed') return;
       const { added, removed, changed } = diffSpecs(context.specs, event.servers);
       const specs = Object.fromEntries(event.servers.map((s) => [s.name, s]));
       const instances = { ...context.instances };
-      const pending = { ...context.pending };
-      for (const name of [...removed, ...changed]) {
-        for (const id of context.instances[name] ?? []) enqueue.sendTo(id, { type: 'server.remove' });
-        delete pending[name];
+      const generations = { ...context.generations };
+      const replacing = { ...context.replacing };
+      const replaceFailures = { ...context.replaceFailures };
+      const spawn = (ids: string[], spec: ServerSpec) => {
+        for (const id of ids) enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: true } });
+      };
+      for (const name of removed) {
+        for (const id of [...(instances[name] ?? []), ...(replacing[name]?.next ?? [])]) enqueue.sendTo(id, { type: 'server.retire' });
+        delete instances[name];
+        delete replacing[name];
+        delete replaceFailures[name];
       }
-      for (const name of changed) pending[name] = specs[name]!;
-      for (const name of removed) delete instances[name];
+      for (const name of changed) {
+        const spec = specs[name]!;
+        // a replacement already under way is abandoned for the newer one
+        for (const id of replacing[name]?.next ?? []) enqueue.sendTo(id, { type: 'server.remove' });
+        delete replaceFailures[name];
+        const generation = (generations[name] ?? 1) + 1;
+        generations[name] = generation;
+        const next = instanceIds(spec, generation);
+        spawn(next, spec);
+        if (spec.enabled) {
+          replacing[name] = { next, ready: [] };
+        } else {
+          // nothing will come up to take over: the old instances go now
+          for (const id of instances[name] ?? []) enqueue.sendTo(id, { type: 'server.retire' });
+          instances[name] = next;
+          delete replacing[name];
+        }
+      }
       for (const name of added) {
         const spec = specs[name]!;
+        generations[name] = 1;
         instances[name] = instanceIds(spec);
-        for (const id of instances[name]) enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: true } });
+        spawn(instances[name], spec);
       }
-      // removed/changed instances stay in `retiring` (tracked as children) until they end
-      enqueue.assign({ specs, order: event.servers.map((s) => s.name), instances, pending });
+      enqueue.assign({ specs, order: event.servers.map((s) => s.name), instances, generations, replacing, replaceFailures });
     }),
-    /** An instance reached its final state (it was removed): drop it, start a replacement if one waits. */
-    retire: enqueueActions(({ context, event, enqueue, self }) => {
-      const id = event.type.slice('xstate.done.actor.'.length);
-      enqueue.stopChild(id);
-      const name = serverOfInstance(id);
-      const spec = context.pending[name];
-      if (!spec) {
-        if (!(name in context.specs)) {
-          const instances = { ...context.instances };
-          delete instances[name];
-          enqueue.assign({ instances });
-        }
+    /** A next instance is ready; when all are, switch over and retire the old ones. */
+    promote: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'instance.ready') return;
+      const name = serverOfInstance(event.instance);
+      const replacement = context.replacing[name];
+      if (!replacement?.next.includes(event.instance)) return;
+      const ready = [...new Set([...replacement.ready, event.instance])];
+      if (ready.length < replacement.next.length) {
+        enqueue.assign({ replacing: { ...context.replacing, [name]: { ...replacement, ready } } });
         return;
       }
-      // start the replacement once every old instance of this server is gone
-      const stillRunning = Object.keys(self.getSnapshot().children).filter(
-        (child) => child !== id && serverOfInstance(child) === name,
-      );
-      if (stillRunning.length > 0) return;
-      const ids = instanceIds(spec);
-      for (const next of ids) enqueue.spawnChild('server', { id: next, input: { instance: next, spec, autoStart: true } });
-      const pending = { ...context.pending };
-      delete pending[name];
-      enqueue.assign({ pending, instances: { ...context.instances, [name]: ids } });
+      for (const id of context.instances[name] ?? []) enqueue.sendTo(id, { type: 'server.retire' });
+      const replacing = { ...context.replacing };
+      delete replacing[name];
+      enqueue.assign({ instances: { ...context.instances, [name]: replacement.next }, replacing });
+    }),
+    /** A next instance failed to come up: drop the replacement, the old instances keep serving. */
+    abandon: enqueueActions(({ context, event, enqueue }) => {
+      if (event.type !== 'instance.failed') return;
+      const name = serverOfInstance(event.instance);
+      const replacement = context.replacing[name];
+      if (!replacement?.next.includes(event.instance)) return;
+      for (const id of replacement.next) enqueue.sendTo(id, { type: 'server.remove' });
+      const replacing = { ...context.replacing };
+      delete replacing[name];
+      enqueue.assign({ replacing, replaceFailures: { ...context.replaceFailures, [name]: `${event.instance}: ${event.reason}` } });
+    }),
+    /** An instance reached its final state (retired or removed): let the actor go. */
+    retire: enqueueActions(({ event, enqueue }) => {
+      enqueue.stopChild(event.type.slice('xstate.done.actor.'.length));
     }),
     /** A server actor threw: replace it with a fresh one (one_for_one), within bounds. */
     replaceCrashed: enqueueActions(({ context, event, enqueue }) => {
@@ -171,7 +218,9 @@ export const supervisorMachine = setup({
     specs: Object.fromEntries(input.servers.map((s) => [s.name, s])),
     order: input.servers.map((s) => s.name),
     instances: Object.fromEntries(input.servers.map((s) => [s.name, instanceIds(s)])),
-    pending: {},
+    generations: Object.fromEntries(input.servers.map((s) => [s.name, 1])),
+    replacing: {},
+    replaceFailures: {},
     crashes: {},
   }),
   initial: 'running',
@@ -187,6 +236,8 @@ export const supervisorMachine = setup({
         'health.restart': { actions: 'forwardHealth' },
         'config.changed': { actions: 'applyConfig' },
         'manager.shutdown': { target: 'shuttingDown' },
+        'instance.ready': { actions: 'promote' },
+        'instance.failed': { actions: 'abandon' },
         'xstate.done.actor.*': { actions: 'retire' },
         'xstate.error.actor.*': { actions: 'replaceCrashed' },
       },
@@ -200,7 +251,7 @@ export const supervisorMachine = setup({
             string,
             ActorRefFrom<typeof serverMachine> | undefined
           >;
-          const ids = context.order.flatMap((name) => context.instances[name] ?? []);
+          const ids = context.order.flatMap((name) => [...(context.instances[name] ?? []), ...(context.replacing[name]?.next ?? [])]);
           // anything still retiring goes first, then the configured servers in reverse start order
           const retiring = Object.keys(children).filter((id) => !ids.includes(id) && id !== 'stopAll');
           const refs = [...retiring, ...ids.reverse()]

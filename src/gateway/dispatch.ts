@@ -38,6 +38,7 @@ export class Dispatcher {
   private readonly balancers = new Map<string, Balancer>();
   /** affinity key → server → instance */
   private readonly pins = new Map<string, Map<string, string>>();
+  private readonly idleWaiters = new Map<string, (() => void)[]>();
 
   constructor(
     private readonly router: ActorRefFrom<typeof routerMachine>,
@@ -103,9 +104,20 @@ export class Dispatcher {
 
   release(lease: Lease): void {
     const n = (this.load.get(lease.instance) ?? 1) - 1;
-    if (n <= 0) this.load.delete(lease.instance);
-    else this.load.set(lease.instance, n);
+    if (n <= 0) {
+      this.load.delete(lease.instance);
+      for (const resolve of this.idleWaiters.get(lease.instance) ?? []) resolve();
+      this.idleWaiters.delete(lease.instance);
+    } else {
+      this.load.set(lease.instance, n);
+    }
     this.drain(lease.server);
+  }
+
+  /** Resolves once the instance has no request in flight (a retiring instance drains). */
+  whenIdle(instance: string): Promise<void> {
+    if (!this.load.get(instance)) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.set(instance, [...(this.idleWaiters.get(instance) ?? []), resolve]));
   }
 
   /** Forget a client session's pins (its session ended). */

@@ -3,10 +3,10 @@
  * the machines (via `.provide`) and the root actor, then hands each part what it needs.
  */
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { createActor, waitFor, type AnyActorRef } from 'xstate';
+import { createActor, fromPromise, waitFor, type AnyActorRef } from 'xstate';
 import { publicState } from '../../machines/index.js';
 import { routerMachine } from '../../machines/router.machine.js';
-import { serverMachine, type ServerSnapshot } from '../../machines/server.machine.js';
+import { serverMachine, type InstanceRef, type ServerSnapshot } from '../../machines/server.machine.js';
 import { supervisorMachine } from '../../machines/supervisor.machine.js';
 import { packageRoot, packageVersion } from '../cli/package-info.js';
 import { loadConfig } from '../config/load.js';
@@ -25,6 +25,7 @@ import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, logFileOf, resolveStateDir, socketPathOf } from '../state/paths.js';
 import { killGroupSync } from '../transports/process-group.js';
 import { createInspection } from './inspection.js';
+import { createReloader } from './reload.js';
 import { specOf } from './spec.js';
 import { instanceSnapshots, serverStatuses } from './status.js';
 import { serverOfInstance } from '../../machines/supervisor.machine.js';
@@ -63,6 +64,7 @@ async function run(
 ): Promise<RunningManager> {
   const startedAt = Date.now();
   const sessions = new SessionRegistry();
+  let current = config;
   const configs = new Map(config.servers.map((s) => [s.name, s]));
   const inspection = createInspection(logger);
 
@@ -80,6 +82,10 @@ async function run(
     const { instance } = snapshot.context;
     const server = serverOfInstance(instance);
     const state = publicState(snapshot);
+    if (snapshot.value === 'removed') {
+      router.send({ type: 'route.forget', instance });
+      return;
+    }
     router.send({
       type: 'route.instance',
       instance,
@@ -112,6 +118,7 @@ async function run(
           }),
           watchExit: createWatchExit(sessions),
           stop: createStop(sessions),
+          drain: fromPromise<void, InstanceRef>(({ input }) => gateway.dispatcher.whenIdle(input.instance)),
         },
       }),
     },
@@ -168,6 +175,7 @@ async function run(
       await Promise.allSettled([control.close(), http?.close(), gateway.close()]);
       router.stop();
       process.off('exit', killAll);
+      process.off('SIGHUP', onHangup);
       process.off('uncaughtException', onUncaught);
       process.off('unhandledRejection', onUncaught);
       releaseLock();
@@ -175,7 +183,35 @@ async function run(
       resolveClosed();
     })());
 
+  const reload = createReloader(
+    config.file,
+    options.env,
+    {
+      current: () => current,
+      apply: (next, diff) => {
+        current = next;
+        configs.clear();
+        for (const server of next.servers) configs.set(server.name, server);
+        for (const name of [...diff.added, ...diff.changed]) router.send({ type: 'route.policy', server: name, policy: policyOf(configs.get(name)!) });
+        for (const name of diff.removed) {
+          gateway.refreshServer(name, undefined);
+          router.send({ type: 'route.server.removed', server: name });
+        }
+        // prefix or cache changes show at once; new instances refresh the catalog when ready
+        for (const name of diff.changed) {
+          const live = instanceSnapshots(root, name).map(({ id }) => sessions.get(id)).find((s) => s !== undefined);
+          if (live) gateway.refreshServer(name, live);
+        }
+        root.send({ type: 'config.changed', servers: next.servers.map(specOf) });
+      },
+    },
+    logger,
+  );
+  const onHangup = () => void reload();
+  process.on('SIGHUP', onHangup);
+
   const handlers: ControlHandlers = {
+    reload: () => reload(),
     status: ({ detailed }): StatusSnapshot => ({
       manager: {
         pid: process.pid,
@@ -185,7 +221,7 @@ async function run(
         startedAt: new Date(startedAt).toISOString(),
         uptimeMs: Date.now() - startedAt,
       },
-      servers: serverStatuses(root, config, sessions, detailed),
+      servers: serverStatuses(root, current, sessions, detailed),
     }),
     startServer: async (name) => {
       known(name);

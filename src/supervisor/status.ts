@@ -58,7 +58,9 @@ export function serverStatuses(
       ...(server.description === undefined ? {} : { description: server.description }),
     };
     if (server.replicas > 1) status.instances = instances;
-    if (detailed) Object.assign(status, details(root, server.name, sessions, now));
+    const replaceFailure = root.getSnapshot().context.replaceFailures[server.name];
+    if (replaceFailure) status.error = `config change not applied (the previous instance keeps serving): ${replaceFailure}`;
+    if (detailed) Object.assign(status, details(root, server.name, sessions, now), replaceFailure ? { error: status.error } : {});
     return status;
   });
 }

@@ -36,7 +36,7 @@ describe('server chart reachability (xstate/graph)', () => {
   const reached = new Set(paths.map((p) => JSON.stringify(p.state.value)));
 
   it('reaches every state of DESIGN §3', () => {
-    for (const state of ['stopped', 'starting', 'restarting', 'stopping', 'failed', 'removed']) {
+    for (const state of ['stopped', 'starting', 'restarting', 'stopping', 'draining', 'failed', 'removed']) {
       expect(reached, state).toContain(JSON.stringify(state));
     }
     for (const tier of ['healthy', 'degraded', 'unhealthy', 'critical']) {

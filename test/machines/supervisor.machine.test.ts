@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createActor, type AnyActorRef } from 'xstate';
+import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { publicState } from '../../machines/index.js';
-import { serverMachine, type ServerSnapshot } from '../../machines/server.machine.js';
-import { diffSpecs, instanceIds, supervisorMachine, type SupervisorActor } from '../../machines/supervisor.machine.js';
+import { serverMachine, type InstanceRef, type ServerSnapshot } from '../../machines/server.machine.js';
+import { diffSpecs, instanceIds, serverOfInstance, supervisorMachine, type SupervisorActor } from '../../machines/supervisor.machine.js';
 import type { ServerSpec } from '../../machines/events.js';
 import { FakeWorld, flush, newClock, spec } from './harness.js';
 
@@ -93,13 +93,57 @@ describe('supervisor', () => {
     expect(t.stateOf('keep')).toBe('healthy');
     expect(t.children().drop).toBeUndefined();
     expect(t.stateOf('new')).toBe('starting');
-    expect(t.stateOf('edit')).toBe('starting');
-    expect(t.world.stops.sort()).toEqual(['drop', 'edit']);
     const relaunched = t.world.launches.slice(launchesBefore).map((l) => l.instance).sort();
-    expect(relaunched).toEqual(['edit', 'new']);
+    expect(relaunched).toEqual(['edit~2', 'new']);
+    expect(t.world.stops).toEqual(['drop']);
+  });
+
+  it('replaces a changed server without downtime: the old one serves until the new one is ready', async () => {
+    const t = boot([spec({ name: 'edit' })]);
     await t.world.ready('edit');
-    const edited = t.children().edit!.getSnapshot() as ServerSnapshot;
+    t.root.send({ type: 'config.changed', servers: [spec({ name: 'edit', startupTimeoutMs: 1_234 })] });
+    await flush();
+    // both exist; the old one still serves
+    expect(t.stateOf('edit')).toBe('healthy');
+    expect(t.stateOf('edit~2')).toBe('starting');
+    expect(t.root.getSnapshot().context.instances.edit).toEqual(['edit']);
+    await t.world.ready('edit~2');
+    // switched: the new one is the server now, the old one drained and stopped
+    expect(t.root.getSnapshot().context.instances.edit).toEqual(['edit~2']);
+    expect(t.world.stops).toEqual(['edit']);
+    expect(t.children().edit).toBeUndefined();
+    const edited = t.children()['edit~2']!.getSnapshot() as ServerSnapshot;
     expect(edited.context.spec.startupTimeoutMs).toBe(1_234);
+  });
+
+  it('a replacement that fails to start is dropped; the old instance keeps serving', async () => {
+    const t = boot([spec({ name: 'edit' })]);
+    await t.world.ready('edit');
+    t.root.send({ type: 'config.changed', servers: [spec({ name: 'edit', startupTimeoutMs: 999 })] });
+    await flush();
+    await t.world.failLaunch({ code: 'SPAWN_FAILED', message: 'command not found: "nope"' }, 'edit~2');
+    expect(t.stateOf('edit')).toBe('healthy');
+    expect(t.children()['edit~2']).toBeUndefined();
+    expect(t.root.getSnapshot().context.instances.edit).toEqual(['edit']);
+    expect(t.root.getSnapshot().context.replaceFailures.edit).toMatch(/SPAWN_FAILED: command not found/);
+  });
+
+  it('a retiring instance leaves routing and waits for its calls to finish', async () => {
+    const world = new FakeWorld();
+    let finishCalls!: () => void;
+    const drain = fromPromise<void, InstanceRef>(() => new Promise<void>((resolve) => (finishCalls = resolve)));
+    const t = boot([spec({ name: 'edit' })], world, serverMachine.provide({ actors: { ...world.actors, drain } }));
+    await t.world.ready('edit');
+    t.root.send({ type: 'config.changed', servers: [spec({ name: 'edit', startupTimeoutMs: 4_321 })] });
+    await flush();
+    await t.world.ready('edit~2');
+    const old = t.children().edit!.getSnapshot() as ServerSnapshot;
+    expect(old.value).toBe('draining');
+    expect(old.hasTag('routable')).toBe(false);
+    expect(t.world.stops).toEqual([]);
+    finishCalls();
+    await flush();
+    expect(t.world.stops).toEqual(['edit']);
   });
 
   it('a server actor that throws is replaced; siblings and the supervisor live on', async () => {
@@ -133,6 +177,10 @@ describe('supervisor helpers', () => {
   it('names instances by replica', () => {
     expect(instanceIds({ name: 'x', replicas: 1 })).toEqual(['x']);
     expect(instanceIds({ name: 'x', replicas: 2 })).toEqual(['x#1', 'x#2']);
+    expect(instanceIds({ name: 'x', replicas: 2 }, 3)).toEqual(['x#1~3', 'x#2~3']);
+    expect(serverOfInstance('a-b#2~3')).toBe('a-b');
+    expect(serverOfInstance('a-b~2')).toBe('a-b');
+    expect(serverOfInstance('a-b')).toBe('a-b');
   });
 
   it('diffs specs by content', () => {
