@@ -3,7 +3,17 @@
  * progress notices go to stderr. No colour, no spinners: calm, aligned, greppable.
  */
 import { ManagerError, formatConfigIssue, type ConfigIssue } from '../errors.js';
-import type { InstanceStatus, ServerStatus, StatusSnapshot } from '../control/types.js';
+import type {
+  CapabilitiesSnapshot,
+  HealthEntry,
+  HealthSnapshot,
+  InstanceStatus,
+  ReloadReport,
+  ServerCapabilitiesEntry,
+  ServerStatus,
+  StatusSnapshot,
+  ToolCallResult,
+} from '../control/types.js';
 
 export interface TextSink {
   write(text: string): unknown;
@@ -18,6 +28,12 @@ export interface Printer {
   table(rows: readonly (readonly string[])[]): void;
   status(snapshot: StatusSnapshot, options: { detailed: boolean }): void;
   servers(servers: readonly ServerStatus[]): void;
+  capabilities(snapshot: CapabilitiesSnapshot): void;
+  health(snapshot: HealthSnapshot): void;
+  /** A tool's content on stdout; a result with `isError` goes to stderr under a headline. */
+  toolResult(result: ToolCallResult, call: { server: string; tool: string }): void;
+  /** An applied reload on stdout; a rejected one (`ok: false`) as its issues on stderr. */
+  reload(report: ReloadReport): void;
   /** Progress and side remarks on stderr. */
   notice(text: string): void;
   warning(text: string): void;
@@ -43,6 +59,29 @@ export function createPrinter(
     table: (rows) => out(formatTable(rows)),
     status: (snapshot, options) => out(formatStatus(snapshot, options)),
     servers: (servers) => out(formatServerList(servers)),
+    capabilities: (snapshot) => out(formatCapabilities(snapshot)),
+    health: (snapshot) => out(formatHealth(snapshot)),
+    toolResult: (result, { server, tool }) => {
+      const lines = formatToolResult(result);
+      if (result.isError === true) {
+        err(`mcp-manager: tool "${tool}" of server "${server}" returned an error${lines.length > 0 ? ':' : ''}`);
+        if (lines.length > 0) err(lines.join('\n'));
+      } else if (lines.length > 0) {
+        out(lines.join('\n'));
+      } else {
+        err('(the tool returned no content)');
+      }
+    },
+    reload: (report) => {
+      if (report.ok) {
+        out(formatReload(report));
+        return;
+      }
+      const issues = report.issues ?? [];
+      for (const issue of issues) err(formatConfigIssue(issue));
+      const count = issues.length === 0 ? '' : ` (${issues.length === 1 ? '1 problem' : `${issues.length} problems`})`;
+      err(`mcp-manager: reload rejected${count}; the last good config keeps running`);
+    },
     notice: (text) => err(text),
     warning: (text) => err(`warning: ${text}`),
     error: (error) => err(formatError(error)),
@@ -186,4 +225,213 @@ export function formatServerList(servers: readonly ServerStatus[]): string {
     ]);
   }
   return formatTable(rows);
+}
+
+/** One block per server: state, server info, then tools, prompts, resources and templates. */
+export function formatCapabilities(snapshot: CapabilitiesSnapshot): string {
+  if (snapshot.servers.length === 0) return 'no servers configured';
+  return snapshot.servers.map((server) => formatServerCapabilities(server).join('\n')).join('\n\n');
+}
+
+function formatServerCapabilities(server: ServerCapabilitiesEntry): string[] {
+  const info = server.serverInfo ? `${server.serverInfo.name} ${server.serverInfo.version}`.trim() : dash;
+  const lines = [server.name, `  state        ${server.state}`, `  server info  ${info}`];
+  const section = (title: string, header: string[], rows: string[][]): void => {
+    if (rows.length === 0) {
+      lines.push(`  ${title}: none`);
+      return;
+    }
+    lines.push(`  ${title} (${rows.length})`, ...formatTable([header, ...rows]).split('\n').map((row) => `    ${row}`));
+  };
+  section(
+    'tools',
+    ['PUBLIC NAME', 'TOOL', 'RO'],
+    server.tools.map((t) => [t.publicName ?? dash, t.name, t.readOnly ? 'yes' : 'no']),
+  );
+  section(
+    'prompts',
+    ['PUBLIC NAME', 'PROMPT'],
+    server.prompts.map((p) => [p.publicName ?? dash, p.name]),
+  );
+  section(
+    'resources',
+    ['URI', 'NAME'],
+    server.resources.map((r) => [r.uri, r.name]),
+  );
+  section(
+    'resource templates',
+    ['URI TEMPLATE', 'NAME'],
+    server.resourceTemplates.map((r) => [r.uriTemplate, r.name]),
+  );
+  return lines;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+const num = (value: unknown): number | undefined =>
+  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+
+const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/** `0.8ms`, `12ms`, `1.25s`. */
+export function formatMs(ms: number): string {
+  if (ms < 10) return `${Number(ms.toFixed(1))}ms`;
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  return `${Number((ms / 1000).toFixed(2))}s`;
+}
+
+/** `512 B`, `1.5 KiB`, `123.4 MiB`, `2.0 GiB`. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = Math.abs(bytes);
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  const sign = bytes < 0 ? '-' : '';
+  return unit === 0 ? `${sign}${value} B` : `${sign}${value.toFixed(1)} ${units[unit]}`;
+}
+
+function latencyCell(latency: unknown): string {
+  const plain = num(latency);
+  if (plain !== undefined) return formatMs(plain);
+  if (!isRecord(latency)) return dash;
+  const parts: string[] = [];
+  const p50 = num(latency.p50);
+  const ewma = num(latency.ewma);
+  const last = num(latency.last);
+  if (p50 !== undefined) parts.push(`p50 ${formatMs(p50)}`);
+  else if (ewma !== undefined) parts.push(`ewma ${formatMs(ewma)}`);
+  else if (last !== undefined) parts.push(`last ${formatMs(last)}`);
+  const p95 = num(latency.p95);
+  if (p95 !== undefined) parts.push(`p95 ${formatMs(p95)}`);
+  return parts.length > 0 ? parts.join(' ') : dash;
+}
+
+function flaggedOf(trend: unknown): string[] {
+  if (!isRecord(trend) || !Array.isArray(trend.flagged)) return [];
+  return trend.flagged.filter((f): f is string => typeof f === 'string');
+}
+
+function trendCell(trend: unknown): string {
+  if (!isRecord(trend)) return dash;
+  const flagged = flaggedOf(trend);
+  return flagged.length > 0 ? flagged.join(',') : 'ok';
+}
+
+function formatAt(at: unknown): string | undefined {
+  if (typeof at === 'number' && Number.isFinite(at)) return new Date(at).toISOString();
+  return str(at);
+}
+
+/** What deserves a line under the health table: a failing probe, reasons, flagged trends. */
+function healthNotes(entry: Record<string, unknown>): string[] {
+  const notes: string[] = [];
+  const probe = entry.lastProbe;
+  if (isRecord(probe) && probe.ok === false) {
+    const kind = str(probe.kind);
+    const detail = str(probe.detail);
+    const at = formatAt(probe.at);
+    notes.push(`${kind ? `${kind} probe` : 'probe'} failed${detail ? `: ${detail}` : ''}${at ? ` (at ${at})` : ''}`);
+  }
+  if (Array.isArray(entry.reasons)) {
+    notes.push(...entry.reasons.filter((r): r is string => typeof r === 'string' && r !== ''));
+  }
+  const flagged = flaggedOf(entry.trend);
+  if (flagged.length > 0 && isRecord(entry.trend)) {
+    const details: string[] = [];
+    const growth = num(entry.trend.memoryGrowthBytesPerMin);
+    if (growth !== undefined) details.push(`memory ${growth >= 0 ? '+' : ''}${formatBytes(growth)}/min`);
+    const failureRate = num(entry.trend.failureRate);
+    if (failureRate !== undefined) details.push(`failure rate ${Number((failureRate * 100).toFixed(1))}%`);
+    notes.push(`trend flagged: ${flagged.join(', ')}${details.length > 0 ? ` (${details.join(', ')})` : ''}`);
+  }
+  return notes;
+}
+
+/** NAME STATE TIER LATENCY CPU MEMORY RESTARTS TREND, then a line per server that needs attention. */
+export function formatHealth(snapshot: HealthSnapshot): string {
+  if (snapshot.servers.length === 0) return 'no servers configured';
+  const rows = [['NAME', 'STATE', 'TIER', 'LATENCY', 'CPU', 'MEMORY', 'RESTARTS', 'TREND']];
+  const notes: string[] = [];
+  for (const server of snapshot.servers) {
+    // The monitor fills what it knows; anything may be missing.
+    const entry: Record<string, unknown> = server satisfies HealthEntry;
+    const cpu = num(entry.cpuPercent);
+    const memory = num(entry.memoryBytes);
+    const restarts = num(entry.restarts);
+    rows.push([
+      server.name,
+      str(entry.state) ?? dash,
+      str(entry.tier) ?? dash,
+      latencyCell(entry.latencyMs),
+      cpu === undefined ? dash : `${Number(cpu.toFixed(1))}%`,
+      memory === undefined ? dash : formatBytes(memory),
+      restarts === undefined ? dash : String(restarts),
+      trendCell(entry.trend),
+    ]);
+    const found = healthNotes(entry);
+    if (found.length > 0) notes.push(`${server.name}: ${found.join('; ')}`);
+  }
+  const table = formatTable(rows);
+  return notes.length > 0 ? [table, '', ...notes].join('\n') : table;
+}
+
+/** The text of each content item; other kinds as a bracketed note, e.g. `[image image/png, 1234 bytes]`. */
+export function formatToolResult(result: ToolCallResult): string[] {
+  const content = Array.isArray(result.content) ? (result.content as unknown[]) : [];
+  const lines = content.map(formatContentItem);
+  if (lines.length === 0 && result.structuredContent !== undefined) {
+    lines.push(JSON.stringify(result.structuredContent, null, 2));
+  }
+  return lines;
+}
+
+function formatContentItem(item: unknown): string {
+  if (!isRecord(item)) return '[malformed content item]';
+  const type = str(item.type) ?? 'unknown';
+  switch (type) {
+    case 'text':
+      return typeof item.text === 'string' ? item.text.replace(/\n$/, '') : '[text item without text]';
+    case 'image':
+    case 'audio':
+      return `[${type}${mimeOf(item)}${sizeOf(item.data)}]`;
+    case 'resource': {
+      const resource = isRecord(item.resource) ? item.resource : {};
+      const head = `[resource ${str(resource.uri) ?? '?'}${mimeOf(resource)}`;
+      if (typeof resource.text === 'string') return `${head}]\n${resource.text.replace(/\n$/, '')}`;
+      return `${head}${sizeOf(resource.blob)}]`;
+    }
+    case 'resource_link': {
+      const name = str(item.name);
+      return `[resource link ${str(item.uri) ?? '?'}${name ? ` (${name})` : ''}${mimeOf(item)}]`;
+    }
+    default:
+      return `[${type} content]`;
+  }
+}
+
+function mimeOf(item: Record<string, unknown>): string {
+  const mime = str(item.mimeType);
+  return mime ? ` ${mime}` : '';
+}
+
+/** `, 1234 bytes` for base64 data (counted without decoding). */
+function sizeOf(base64: unknown): string {
+  return typeof base64 === 'string' ? `, ${Buffer.byteLength(base64, 'base64')} bytes` : '';
+}
+
+/** `reloaded: +1 -0 ~2`, then one line per name. */
+export function formatReload(report: ReloadReport): string {
+  const { added, removed, changed } = report;
+  const head = `reloaded: +${added.length} -${removed.length} ~${changed.length}`;
+  if (added.length + removed.length + changed.length === 0) return `${head} (no changes)`;
+  return [
+    head,
+    ...added.map((name) => `  + ${name}`),
+    ...removed.map((name) => `  - ${name}`),
+    ...changed.map((name) => `  ~ ${name}`),
+  ].join('\n');
 }

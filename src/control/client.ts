@@ -1,12 +1,27 @@
 import { request } from 'node:http';
 import { dirname } from 'node:path';
 import { ManagerError, errorMessage, type ErrorCode } from '../errors.js';
-import type { ServerStatus, StatusSnapshot } from './types.js';
+import type {
+  CapabilitiesSnapshot,
+  HealthSnapshot,
+  ReloadReport,
+  ServerStatus,
+  StatusSnapshot,
+  ToolCallResult,
+} from './types.js';
 
 export interface ControlRequestOptions {
   /** Whole-request deadline. Default: 10 s for GET, 60 s otherwise (stop/restart take a while). */
   timeoutMs?: number;
 }
+
+export interface ControlClientOptions extends ControlRequestOptions {
+  /** Deadline of `callTool` (`timeoutMs` does not apply to it: tools may be slow). Default 10 minutes. */
+  callTimeoutMs?: number;
+}
+
+/** How long `callTool` waits for a tool result by default. */
+export const CALL_TIMEOUT_MS = 10 * 60_000;
 
 export type ControlMethod = 'GET' | 'POST';
 
@@ -155,11 +170,20 @@ export interface ControlClient {
   restartServer(name: string): Promise<void>;
   /** Asks the manager to stop; resolves once it has accepted, before it has stopped. */
   shutdown(): Promise<void>;
+  /** What each server offers through the gateway; `server` narrows it to one (unknown → SERVER_NOT_FOUND). */
+  capabilities(options?: { server?: string }): Promise<CapabilitiesSnapshot>;
+  /** Call `tool` (the server's own name) on `server`; resolves with the tool result, also when it has `isError`. */
+  callTool(server: string, tool: string, args?: Record<string, unknown>): Promise<ToolCallResult>;
+  /** Health of every server, or of one. */
+  health(options?: { server?: string }): Promise<HealthSnapshot>;
+  /** Re-read the config and apply the difference; a rejected config gives `ok: false` and its issues. */
+  reload(): Promise<ReloadReport>;
 }
 
-export function createControlClient(socketPath: string, options: ControlRequestOptions = {}): ControlClient {
-  const call = (method: ControlMethod, path: string): Promise<unknown> =>
-    controlRequest(socketPath, method, path, undefined, options);
+export function createControlClient(socketPath: string, options: ControlClientOptions = {}): ControlClient {
+  const { callTimeoutMs = CALL_TIMEOUT_MS, ...requestOptions } = options;
+  const call = (method: ControlMethod, path: string, body?: unknown): Promise<unknown> =>
+    controlRequest(socketPath, method, path, body, requestOptions);
   const serverAction = async (name: string, action: 'start' | 'stop' | 'restart'): Promise<void> => {
     await call('POST', `/servers/${encodeURIComponent(name)}/${action}`);
   };
@@ -182,9 +206,80 @@ export function createControlClient(socketPath: string, options: ControlRequestO
     async shutdown() {
       await call('POST', '/shutdown');
     },
+    async capabilities({ server } = {}) {
+      const reply = await call('GET', withServer('/capabilities', server));
+      const problem = capabilitiesProblem(reply);
+      if (problem) throw unexpected('/capabilities', problem);
+      return reply as CapabilitiesSnapshot;
+    },
+    async callTool(server, tool, args = {}) {
+      const reply = await controlRequest(socketPath, 'POST', '/call', { server, tool, args }, { timeoutMs: callTimeoutMs });
+      if (!isRecord(reply)) throw unexpected('/call', 'the tool result is not an object');
+      if (reply.content !== undefined && !Array.isArray(reply.content)) throw unexpected('/call', 'content is not an array');
+      return reply;
+    },
+    async health({ server } = {}) {
+      const reply = await call('GET', withServer('/health', server));
+      const problem = listProblem(reply, (entry) =>
+        typeof entry.name !== 'string' ? 'has no name' : typeof entry.state !== 'string' ? 'has no state' : undefined,
+      );
+      if (problem) throw unexpected('/health', problem);
+      return reply as HealthSnapshot;
+    },
+    async reload() {
+      const reply = await call('POST', '/reload');
+      const problem = reloadProblem(reply);
+      if (problem) throw unexpected('/reload', problem);
+      return reply as ReloadReport;
+    },
   };
 }
 
-function unexpected(path: string): ManagerError {
-  return new ManagerError('CONTROL_FAILED', `unexpected reply from the control API to ${path}`);
+function withServer(path: string, server: string | undefined): string {
+  return server === undefined ? path : `${path}?server=${encodeURIComponent(server)}`;
+}
+
+const isStringArray = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((item) => typeof item === 'string');
+
+/** `{servers: [...]}` whose every entry passes `check` (which names what is wrong). */
+function listProblem(reply: unknown, check: (entry: Record<string, unknown>) => string | undefined): string | undefined {
+  if (!isRecord(reply) || !Array.isArray(reply.servers)) return 'no servers array';
+  for (const [i, entry] of (reply.servers as unknown[]).entries()) {
+    if (!isRecord(entry)) return `servers[${i}] is not an object`;
+    const problem = check(entry);
+    if (problem) return `servers[${i}] ${problem}`;
+  }
+  return undefined;
+}
+
+function capabilitiesProblem(reply: unknown): string | undefined {
+  return listProblem(reply, (entry) => {
+    if (typeof entry.name !== 'string') return 'has no name';
+    if (typeof entry.state !== 'string') return 'has no state';
+    if (entry.serverInfo !== null && !isRecord(entry.serverInfo)) return 'has a malformed serverInfo';
+    for (const key of ['tools', 'prompts', 'resources', 'resourceTemplates'] as const) {
+      const list = entry[key];
+      if (!Array.isArray(list) || !list.every(isRecord)) return `has no ${key} list`;
+    }
+    return undefined;
+  });
+}
+
+function reloadProblem(reply: unknown): string | undefined {
+  if (!isRecord(reply) || typeof reply.ok !== 'boolean') return 'no ok flag';
+  for (const key of ['added', 'removed', 'changed'] as const) {
+    if (!isStringArray(reply[key])) return `${key} is not a list of names`;
+  }
+  const { issues } = reply;
+  const isIssue = (i: unknown): boolean =>
+    isRecord(i) && typeof i.file === 'string' && typeof i.path === 'string' && typeof i.message === 'string';
+  if (issues !== undefined && !(Array.isArray(issues) && issues.every(isIssue))) {
+    return 'issues is malformed';
+  }
+  return undefined;
+}
+
+function unexpected(path: string, problem?: string): ManagerError {
+  return new ManagerError('CONTROL_FAILED', `unexpected reply from the control API to ${path}${problem ? `: ${problem}` : ''}`);
 }

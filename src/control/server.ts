@@ -10,6 +10,8 @@ export interface ControlServerOptions {
   logger: Logger;
   /** Larger request bodies get 413. Default 64 KiB. */
   maxBodyBytes?: number;
+  /** The same limit for `POST /call`, whose tool arguments may be large. Default 4 MiB. */
+  maxCallBodyBytes?: number;
   /** How long `close()` lets in-flight requests finish before cutting them. Default 5 s. */
   closeGraceMs?: number;
 }
@@ -35,7 +37,9 @@ class RequestError extends Error {
 const STATUS_OF_CODE: Partial<Record<ErrorCode, number>> = {
   USAGE: 400,
   SERVER_NOT_FOUND: 404,
+  TOOL_NOT_FOUND: 404,
   SERVER_UNAVAILABLE: 503,
+  SERVER_BUSY: 503,
 };
 
 interface Reply {
@@ -44,7 +48,22 @@ interface Reply {
   after?: () => void;
 }
 
-type Route = (request: { query: URLSearchParams; params: string[] }) => Promise<Reply> | Reply;
+interface RouteRequest {
+  query: URLSearchParams;
+  params: string[];
+  /** The JSON request body; `{}` when there was none. */
+  body: Record<string, unknown>;
+}
+
+type Route = (request: RouteRequest) => Promise<Reply> | Reply;
+
+interface RouteEntry {
+  pattern: RegExp;
+  method: 'GET' | 'POST';
+  run: Route;
+  /** Overrides the server-wide body limit. */
+  maxBodyBytes?: number;
+}
 
 const SERVER_ACTIONS = { start: 'startServer', stop: 'stopServer', restart: 'restartServer' } as const;
 
@@ -55,10 +74,11 @@ const SERVER_ACTIONS = { start: 'startServer', stop: 'stopServer', restart: 'res
 export async function startControlServer(options: ControlServerOptions): Promise<ControlServer> {
   const { socketPath, handlers, logger } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
+  const maxCallBodyBytes = options.maxCallBodyBytes ?? 4 * 1024 * 1024;
   const closeGraceMs = options.closeGraceMs ?? 5000;
   const log = logger.child({ component: 'control' });
 
-  const routes: { pattern: RegExp; method: 'GET' | 'POST'; run: Route }[] = [
+  const routes: RouteEntry[] = [
     {
       pattern: /^\/status$/,
       method: 'GET',
@@ -95,29 +115,67 @@ export async function startControlServer(options: ControlServerOptions): Promise
         };
       },
     },
+    {
+      pattern: /^\/capabilities$/,
+      method: 'GET',
+      run: ({ query }) => {
+        if (!handlers.capabilities) throw notAvailable('capabilities');
+        return { body: handlers.capabilities(serverFilter(query)) };
+      },
+    },
+    {
+      pattern: /^\/call$/,
+      method: 'POST',
+      maxBodyBytes: maxCallBodyBytes,
+      run: async ({ body }) => {
+        if (!handlers.callTool) throw notAvailable('call');
+        const { server, tool, args } = parseCallBody(body);
+        log.info({ server, tool }, 'control: call tool');
+        return { body: await handlers.callTool(server, tool, args) };
+      },
+    },
+    {
+      pattern: /^\/health$/,
+      method: 'GET',
+      run: ({ query }) => {
+        if (!handlers.health) throw notAvailable('health');
+        return { body: handlers.health(serverFilter(query)) };
+      },
+    },
+    {
+      pattern: /^\/reload$/,
+      method: 'POST',
+      run: async () => {
+        if (!handlers.reload) throw notAvailable('reload');
+        log.info('control: reload requested');
+        return { body: await handlers.reload() };
+      },
+    },
   ];
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let reply: Reply;
     let status = 200;
     try {
-      const body = await readBody(req, maxBodyBytes);
       const url = new URL(req.url ?? '/', 'http://control');
       const matching = routes.filter((route) => route.pattern.test(url.pathname));
-      if (matching.length === 0) throw new RequestError(404, 'USAGE', `unknown control route ${req.method} ${url.pathname}`);
       const route = matching.find((r) => r.method === req.method);
+      // Read the whole body even for a request we refuse, so the client gets to read our reply.
+      const text = await readBody(req, route?.maxBodyBytes ?? maxBodyBytes);
+      if (matching.length === 0) throw new RequestError(404, 'USAGE', `unknown control route ${req.method} ${url.pathname}`);
       if (!route) {
         const allow = matching.map((r) => r.method).join(', ');
         throw new RequestError(405, 'USAGE', `method ${req.method} not allowed on ${url.pathname} (allowed: ${allow})`, {
           allow,
         });
       }
-      if (body.trim() !== '') parseJsonObject(body);
+      const body = text.trim() === '' ? {} : parseJsonObject(text);
       const params = route.pattern.exec(url.pathname)?.slice(1) ?? [];
-      reply = await route.run({ query: url.searchParams, params });
+      reply = await route.run({ query: url.searchParams, params, body });
     } catch (error) {
       const wire = toWireError(error);
-      if (wire.status >= 500) log.error({ err: error }, 'control request failed');
+      // 501 is a missing optional operation, not a fault of the manager.
+      if (wire.status >= 500 && wire.status !== 501) log.error({ err: error }, 'control request failed');
       else log.debug({ code: wire.body.error.code }, wire.body.error.message);
       status = wire.status;
       reply = { body: wire.body };
@@ -162,6 +220,40 @@ export async function startControlServer(options: ControlServerOptions): Promise
 
 function isTrue(value: string | null): boolean {
   return value === '1' || value === 'true';
+}
+
+/** 501: the running manager was built without this operation. */
+function notAvailable(operation: string): RequestError {
+  return new RequestError(501, 'USAGE', `${operation} is not available in this manager`);
+}
+
+/** `?server=NAME`: absent means every server; present it must name one. */
+function serverFilter(query: URLSearchParams): string | undefined {
+  const server = query.get('server');
+  if (server === null) return undefined;
+  if (server === '') throw new RequestError(400, 'USAGE', 'query parameter "server" must not be empty');
+  return server;
+}
+
+const CALL_KEYS = new Set(['server', 'tool', 'args']);
+
+/** `{server, tool, args?}`: names are non-empty strings, `args` a JSON object (default `{}`). */
+function parseCallBody(body: Record<string, unknown>): { server: string; tool: string; args: Record<string, unknown> } {
+  const unknown = Object.keys(body).filter((key) => !CALL_KEYS.has(key));
+  if (unknown.length > 0) {
+    throw new RequestError(400, 'USAGE', `unknown field${unknown.length === 1 ? '' : 's'} in /call body: ${unknown.join(', ')}`);
+  }
+  const { server, tool, args = {} } = body;
+  if (typeof server !== 'string' || server === '') {
+    throw new RequestError(400, 'USAGE', '/call body needs "server": the server name as a non-empty string');
+  }
+  if (typeof tool !== 'string' || tool === '') {
+    throw new RequestError(400, 'USAGE', '/call body needs "tool": the tool name as a non-empty string');
+  }
+  if (typeof args !== 'object' || args === null || Array.isArray(args)) {
+    throw new RequestError(400, 'USAGE', '/call body field "args" must be a JSON object');
+  }
+  return { server, tool, args: args as Record<string, unknown> };
 }
 
 function decodeName(encoded: string): string {

@@ -61,11 +61,63 @@ export interface StatusSnapshot {
 }
 
 /** What the control API asks of the running manager. Commands are events to the supervisor. */
-export interface ControlHandlers {
+export interface ControlHandlers extends ControlExtensions {
   status(options: { detailed: boolean }): StatusSnapshot;
   startServer(name: string): Promise<void> | void;
   stopServer(name: string): Promise<void> | void;
   restartServer(name: string): Promise<void> | void;
   /** Stop the whole manager (reverse start order). Resolves once the reply may be sent; shutdown continues. */
   shutdown(): Promise<void> | void;
+}
+
+/** One server's offer as the gateway lists it (`capabilities`). */
+export interface ServerCapabilitiesEntry {
+  name: string;
+  state: ServerState;
+  /** The server's own `initialize` answer, when it has run. */
+  serverInfo: { name: string; version: string } | null;
+  protocolCapabilities: Record<string, unknown>;
+  tools: { name: string; publicName: string | null; description?: string; readOnly: boolean }[];
+  prompts: { name: string; publicName: string | null }[];
+  resources: { uri: string; name: string }[];
+  resourceTemplates: { uriTemplate: string; name: string }[];
+}
+
+export interface CapabilitiesSnapshot {
+  servers: ServerCapabilitiesEntry[];
+}
+
+/** A tool result as the backend returned it (content, structuredContent, isError). */
+export type ToolCallResult = Record<string, unknown>;
+
+/** Per-server health (`health`); filled by the health monitor. */
+export interface HealthEntry {
+  name: string;
+  state: ServerState;
+  tier: ServerState;
+  restarts: number;
+  /** Anything the monitor reports: last probe results, latency, cpu, memory, trend. */
+  [key: string]: unknown;
+}
+
+export interface HealthSnapshot {
+  servers: HealthEntry[];
+}
+
+export interface ReloadReport {
+  ok: boolean;
+  added: string[];
+  removed: string[];
+  changed: string[];
+  /** Present when the new config was rejected (the last good one keeps running). */
+  issues?: { file: string; path: string; line?: number; column?: number; message: string }[];
+}
+
+/** Operations added by the gateway, health and discovery. Optional: absent → 404-style "not available". */
+export interface ControlExtensions {
+  capabilities?(server: string | undefined): CapabilitiesSnapshot;
+  /** `server` and `tool` are the server's own names (not public names). */
+  callTool?(server: string, tool: string, args: Record<string, unknown>): Promise<ToolCallResult>;
+  health?(server: string | undefined): HealthSnapshot;
+  reload?(): Promise<ReloadReport>;
 }

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseHostPort } from '../../src/cli/args.js';
 import { parseCompletionArgs } from '../../src/cli/commands/completion.js';
-import { parseValidateArgs } from '../../src/cli/commands/config.js';
+import { parseReloadArgs, parseValidateArgs } from '../../src/cli/commands/config.js';
+import { parseCallArgs, parseCapabilitiesArgs } from '../../src/cli/commands/gateway.js';
+import { parseHealthArgs } from '../../src/cli/commands/health.js';
 import { parseStartArgs, parseStopArgs } from '../../src/cli/commands/lifecycle.js';
 import { parseLogsArgs } from '../../src/cli/commands/logs.js';
 import { parseServerActionArgs, parseStatusArgs } from '../../src/cli/commands/servers.js';
@@ -98,5 +100,42 @@ describe('validate and completion arguments', () => {
     expect(parseCompletionArgs(['fish'])).toEqual({ shell: 'fish' });
     expect(usage(() => parseCompletionArgs(['tcsh']))).toBe("unsupported shell 'tcsh' (expected bash, zsh, fish)");
     expect(usage(() => parseCompletionArgs([]))).toBe('missing SHELL');
+  });
+});
+
+describe('capabilities, health, call and reload arguments', () => {
+  it('capabilities and health take an optional --server', () => {
+    expect(parseCapabilitiesArgs([])).toEqual({ json: false });
+    expect(parseCapabilitiesArgs(['--server', 'echo', '--json', '--state-dir', '/s'])).toEqual({
+      server: 'echo',
+      json: true,
+      stateDir: '/s',
+    });
+    expect(parseHealthArgs(['-s', 'echo'])).toEqual({ server: 'echo', json: false });
+    expect(usage(() => parseHealthArgs(['echo']))).toBe("unexpected argument 'echo'");
+    expect(usage(() => parseCapabilitiesArgs(['--server', '../x']))).toBe("invalid server name '../x'");
+  });
+
+  it('call needs SERVER and TOOL; --args is a JSON object, {} by default', () => {
+    expect(parseCallArgs(['echo', 'add'])).toEqual({ server: 'echo', tool: 'add', args: {}, json: false });
+    expect(parseCallArgs(['echo', 'add', '--args', '{"a": 1, "b": [2]}', '--json'])).toEqual({
+      server: 'echo',
+      tool: 'add',
+      args: { a: 1, b: [2] },
+      json: true,
+    });
+    expect(usage(() => parseCallArgs([]))).toBe('missing SERVER');
+    expect(usage(() => parseCallArgs(['echo']))).toBe('missing TOOL');
+    expect(usage(() => parseCallArgs(['echo', '']))).toBe('TOOL must not be empty');
+    expect(usage(() => parseCallArgs(['echo', 'add', 'extra']))).toBe("unexpected argument 'extra'");
+    expect(usage(() => parseCallArgs(['echo', 'add', '--args', '']))).toMatch(/^--args is not valid JSON: /);
+    expect(usage(() => parseCallArgs(['echo', 'add', '--args', '{"a":']))).toMatch(/^--args is not valid JSON: /);
+    expect(usage(() => parseCallArgs(['echo', 'add', '--args', 'true']))).toMatch(/^--args must be a JSON object .*, got a boolean$/);
+  });
+
+  it('reload takes only --state-dir', () => {
+    expect(parseReloadArgs([])).toEqual({});
+    expect(parseReloadArgs(['--state-dir', '/s'])).toEqual({ stateDir: '/s' });
+    expect(usage(() => parseReloadArgs(['--json']))).toBe("unknown option '--json'");
   });
 });

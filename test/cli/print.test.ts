@@ -1,5 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { formatDuration, formatError, formatServerList, formatStatus, formatTable } from '../../src/cli/print.js';
+import {
+  createPrinter,
+  formatBytes,
+  formatCapabilities,
+  formatDuration,
+  formatError,
+  formatHealth,
+  formatMs,
+  formatReload,
+  formatServerList,
+  formatStatus,
+  formatTable,
+  formatToolResult,
+} from '../../src/cli/print.js';
 import { ConfigError, ManagerError } from '../../src/errors.js';
 import { SERVERS, snapshot } from '../control/helpers.js';
 
@@ -112,5 +125,102 @@ describe('formatServerList and formatError', () => {
       'mcp-manager: invalid config (1 problem):\n  c.yaml:3:5: servers.a: bad',
     );
     expect(formatError(new TypeError('x is undefined'))).toBe('mcp-manager: internal error: x is undefined');
+  });
+});
+
+describe('formatMs and formatBytes', () => {
+  it('keep a few significant digits', () => {
+    expect(formatMs(0.84)).toBe('0.8ms');
+    expect(formatMs(9.96)).toBe('10ms');
+    expect(formatMs(12.4)).toBe('12ms');
+    expect(formatMs(999.4)).toBe('999ms');
+    expect(formatMs(1250)).toBe('1.25s');
+    expect(formatMs(60_000)).toBe('60s');
+    expect(formatBytes(0)).toBe('0 B');
+    expect(formatBytes(1023)).toBe('1023 B');
+    expect(formatBytes(1536)).toBe('1.5 KiB');
+    expect(formatBytes(123.4 * 1024 * 1024)).toBe('123.4 MiB');
+    expect(formatBytes(-2 * 1024 ** 3)).toBe('-2.0 GiB');
+  });
+});
+
+describe('formatToolResult', () => {
+  it('prints text as is and notes every other kind of content', () => {
+    const png = Buffer.alloc(10).toString('base64');
+    const result = {
+      content: [
+        { type: 'text', text: 'line 1\nline 2\n' },
+        { type: 'image', mimeType: 'image/png', data: png },
+        { type: 'audio', mimeType: 'audio/wav', data: Buffer.alloc(3).toString('base64') },
+        { type: 'resource', resource: { uri: 'file:///a.txt', mimeType: 'text/plain', text: 'contents' } },
+        { type: 'resource', resource: { uri: 'file:///b.bin', blob: Buffer.alloc(5).toString('base64') } },
+        { type: 'resource_link', uri: 'file:///c', name: 'c' },
+        { type: 'hologram' },
+        'junk',
+      ],
+    };
+    expect(formatToolResult(result)).toEqual([
+      'line 1\nline 2',
+      '[image image/png, 10 bytes]',
+      '[audio audio/wav, 3 bytes]',
+      '[resource file:///a.txt text/plain]\ncontents',
+      '[resource file:///b.bin, 5 bytes]',
+      '[resource link file:///c (c)]',
+      '[hologram content]',
+      '[malformed content item]',
+    ]);
+  });
+
+  it('falls back to structuredContent when there is no content', () => {
+    expect(formatToolResult({ content: [], structuredContent: { sum: 3 } })).toEqual(['{\n  "sum": 3\n}']);
+    expect(formatToolResult({ content: [] })).toEqual([]);
+    expect(formatToolResult({})).toEqual([]);
+  });
+
+  it('the printer says so on stderr when there is nothing to print', () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const printer = createPrinter({ stdout: { write: (t: string) => out.push(t) }, stderr: { write: (t: string) => err.push(t) } });
+    printer.toolResult({ content: [] }, { server: 's', tool: 't' });
+    expect(out).toEqual([]);
+    expect(err).toEqual(['(the tool returned no content)\n']);
+  });
+});
+
+describe('formatHealth', () => {
+  it('prints dashes for what the monitor does not report and notes only what needs attention', () => {
+    const text = formatHealth({
+      servers: [
+        { name: 'bare', state: 'starting', tier: 'starting', restarts: 0 },
+        { name: 'plain', state: 'healthy', tier: 'degraded', restarts: 1, latencyMs: 3.21, lastProbe: { kind: 'ping', ok: false, at: 0 } },
+        { name: 'odd', state: 'healthy', tier: 'healthy', restarts: 0, latencyMs: { last: 1500 }, reasons: ['slow', 7], trend: { flagged: [] } },
+      ],
+    });
+    expect(text).toBe(
+      [
+        'NAME   STATE     TIER      LATENCY    CPU  MEMORY  RESTARTS  TREND',
+        'bare   starting  starting  -          -    -       0         -',
+        'plain  healthy   degraded  3.2ms      -    -       1         -',
+        'odd    healthy   healthy   last 1.5s  -    -       0         ok',
+        '',
+        'plain: ping probe failed (at 1970-01-01T00:00:00.000Z)',
+        'odd: slow',
+      ].join('\n'),
+    );
+    expect(formatHealth({ servers: [] })).toBe('no servers configured');
+  });
+
+  it('prefers p50 over ewma for the latency cell', () => {
+    const row = formatHealth({
+      servers: [{ name: 'a', state: 'healthy', tier: 'healthy', restarts: 0, latencyMs: { p50: 5, ewma: 7, p95: 20 } }],
+    }).split('\n')[1];
+    expect(row).toBe('a     healthy  healthy  p50 5ms p95 20ms  -    -       0         -');
+  });
+});
+
+describe('formatCapabilities and formatReload', () => {
+  it('handle the empty cases', () => {
+    expect(formatCapabilities({ servers: [] })).toBe('no servers configured');
+    expect(formatReload({ ok: true, added: ['a', 'b'], removed: [], changed: [] })).toBe('reloaded: +2 -0 ~0\n  + a\n  + b');
   });
 });

@@ -1,50 +1,13 @@
 import { spawn } from 'node:child_process';
 import { existsSync, lstatSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { controlRequest, createControlClient } from '../../src/control/client.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
 import type { ControlHandlers } from '../../src/control/types.js';
-import { ManagerError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
-import { fakeHandlers, shortTempDir, snapshot, waitFor } from './helpers.js';
-
-/** A raw request, for inputs the client never sends. */
-function rawRequest(
-  socketPath: string,
-  method: string,
-  path: string,
-  body?: string,
-): Promise<{ status: number; headers: Record<string, unknown>; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath, method, path, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const text = Buffer.concat(chunks).toString('utf8');
-        try {
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text) });
-        } catch {
-          reject(new Error(`reply is not JSON: ${text}`));
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ManagerError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (ManagerError.is(error)) return error;
-    throw error;
-  }
-  throw new Error('expected a rejection with a ManagerError');
-}
+import { fakeHandlers, rawRequest, rejection, shortTempDir, snapshot, waitFor } from './helpers.js';
 
 /** Leave a socket file nobody listens on: bind it in a child, then SIGKILL the child. */
 async function staleSocket(path: string): Promise<void> {

@@ -1,7 +1,8 @@
 import { ConfigError, ManagerError, formatConfigIssue, type ConfigIssue } from '../../errors.js';
-import { defineCommand, parseCommandArgs } from '../args.js';
+import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs } from '../args.js';
 import { loadReadConfig } from '../context.js';
 import { resolveConfigFile } from '../package-info.js';
+import { clientFor } from './servers.js';
 
 export interface ValidateArgs {
   configFile?: string;
@@ -65,5 +66,30 @@ export const validateCommand = defineCommand({
     }
     ctx.print.line(`${file}: OK (${servers} ${servers === 1 ? 'server' : 'servers'})`);
     return 0;
+  },
+});
+
+export interface ReloadArgs {
+  stateDir?: string;
+}
+
+const RELOAD_OPTIONS = { ...STATE_DIR_OPTION } as const;
+
+export function parseReloadArgs(argv: readonly string[]): ReloadArgs {
+  const { values } = parseCommandArgs(argv, RELOAD_OPTIONS);
+  return values['state-dir'] === undefined ? {} : { stateDir: values['state-dir'] };
+}
+
+export const reloadCommand = defineCommand({
+  name: 'reload',
+  usage: 'reload [--state-dir DIR]',
+  summary: 're-read the config in the running manager and apply the changes',
+  help: [STATE_DIR_HELP],
+  options: RELOAD_OPTIONS,
+  parse: parseReloadArgs,
+  run: async (args, ctx) => {
+    const report = await clientFor(args.stateDir, ctx).reload();
+    ctx.print.reload(report);
+    return report.ok ? 0 : 1;
   },
 });

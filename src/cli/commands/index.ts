@@ -1,6 +1,8 @@
 import type { Command } from '../args.js';
 import { completionCommand } from './completion.js';
-import { validateCommand } from './config.js';
+import { reloadCommand, validateCommand } from './config.js';
+import { callCommand, capabilitiesCommand } from './gateway.js';
+import { healthCommand } from './health.js';
 import { startCommand, stopCommand } from './lifecycle.js';
 import { logsCommand } from './logs.js';
 import {
@@ -20,6 +22,10 @@ export const COMMANDS: readonly Command[] = [
   startServerCommand,
   stopServerCommand,
   restartServerCommand,
+  capabilitiesCommand,
+  callCommand,
+  healthCommand,
+  reloadCommand,
   validateCommand,
   logsCommand,
   completionCommand(() => COMMANDS),

@@ -3,7 +3,8 @@ import { isSafeLogName, resolveStateDir, socketPathOf } from '../../state/paths.
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, usageError, type Command } from '../args.js';
 import type { CliContext } from '../context.js';
 
-function clientFor(stateDirFlag: string | undefined, ctx: CliContext): ControlClient {
+/** A control client for the manager of the state dir `--state-dir` (or the environment) names. */
+export function clientFor(stateDirFlag: string | undefined, ctx: CliContext): ControlClient {
   const stateDir = resolveStateDir({ flag: stateDirFlag, env: ctx.env, cwd: ctx.cwd });
   return createControlClient(socketPathOf(stateDir));
 }
