@@ -94,6 +94,12 @@ export class Catalog {
     return undefined;
   }
 
+  /** Public name of a server's prompt, if listed. */
+  publicPromptName(server: string, name: string): string | undefined {
+    for (const [publicName, routed] of this.promptsByName) if (routed.server === server && routed.name === name) return publicName;
+    return undefined;
+  }
+
   prompts(): Prompt[] {
     return this.promptList;
   }

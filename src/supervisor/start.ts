@@ -16,6 +16,7 @@ import type { ControlHandlers, StatusSnapshot } from '../control/types.js';
 import { ManagerError, errorMessage, formatConfigIssue } from '../errors.js';
 import { Gateway, policyOf } from '../gateway/gateway.js';
 import { startGatewayHttp, type GatewayHttp } from '../gateway/http/listener.js';
+import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createLaunch } from '../server-actor/launch.js';
 import { SessionRegistry } from '../server-actor/session.js';
@@ -212,6 +213,18 @@ async function run(
 
   const handlers: ControlHandlers = {
     reload: () => reload(),
+    capabilities: (server) => {
+      if (server !== undefined) known(server);
+      const names = server === undefined ? current.servers.map((s) => s.name) : [server];
+      return {
+        servers: names.map((name) => {
+          const status = serverStatuses(root, { ...current, servers: [configs.get(name)!] }, sessions, false)[0]!;
+          const live = instanceSnapshots(root, name).map(({ id }) => sessions.get(id)).find((s) => s !== undefined);
+          return capabilitiesOf(gateway, name, status.state, live);
+        }),
+      };
+    },
+    callTool: (server, tool, args) => callServerTool(gateway, server, tool, args),
     status: ({ detailed }): StatusSnapshot => ({
       manager: {
         pid: process.pid,

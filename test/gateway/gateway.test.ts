@@ -79,6 +79,26 @@ describe('catalog and names', () => {
   });
 });
 
+describe('control: capabilities and call', () => {
+  it('shows public names and calls a tool by its own name through the routing', async () => {
+    const m = await boot(echoServer('cap') + echoServer('other', {}, 'prefix: ""'));
+    await m.waitState('cap', 'healthy');
+    await m.waitState('other', 'healthy');
+    const caps = await m.control.capabilities({ server: 'cap' });
+    expect(caps.servers).toHaveLength(1);
+    const entry = caps.servers[0]!;
+    expect(entry).toMatchObject({ name: 'cap', state: 'healthy', serverInfo: { name: 'fixture-echo' } });
+    expect(entry.tools).toContainEqual(expect.objectContaining({ name: 'add', publicName: 'cap__add', readOnly: false }));
+    expect(entry.tools).toContainEqual(expect.objectContaining({ name: 'peek', publicName: 'cap__peek', readOnly: true }));
+    const all = await m.control.capabilities();
+    expect(all.servers.map((s) => s.name)).toEqual(['cap', 'other']);
+    expect(all.servers[1]!.tools).toContainEqual(expect.objectContaining({ name: 'echo', publicName: 'echo' }));
+    expect(await m.control.callTool('cap', 'add', { a: 20, b: 22 })).toMatchObject({ content: [{ type: 'text', text: '42' }] });
+    await expect(m.control.callTool('cap', 'nope', {})).rejects.toMatchObject({ code: 'TOOL_NOT_FOUND' });
+    await expect(m.control.capabilities({ server: 'ghost' })).rejects.toMatchObject({ code: 'SERVER_NOT_FOUND' });
+  });
+});
+
 describe('failover and restarts', () => {
   const replicated = (name: string, extra = '') =>
     echoServer(name, {}, `replicas: 2\nload_balancing: round_robin\nmax_restarts: 10${extra ? `\n${extra}` : ''}`);
