@@ -152,7 +152,12 @@ export const serverMachine = setup({
       lastError: isAbnormalExit(exit)
         ? {
             code: 'SERVER_EXITED',
-            message: exit.signal ? `killed by ${exit.signal}` : `exited with code ${String(exit.exitCode)}`,
+            message: exit.signal
+              ? `killed by ${exit.signal}`
+              : exit.exitCode !== null
+                ? `exited with code ${exit.exitCode}`
+                : // a remote connection has no exit code: its last reported error says why
+                  (exit.stderrTail.at(-1) ?? 'connection ended'),
             exitCode: exit.exitCode,
             signal: exit.signal,
             stderrTail: exit.stderrTail,

@@ -50,6 +50,8 @@ export class Catalog {
   private readonly logger: Logger;
   private readonly debounceMs: number;
   private lastWarnings = new Set<string>();
+  /** Parts changed since the last rebuild; views rebuild on first read (one rebuild per burst). */
+  private dirty = false;
 
   constructor(options: CatalogOptions) {
     this.logger = options.logger;
@@ -81,43 +83,52 @@ export class Catalog {
   }
 
   tools(): Tool[] {
+    this.ensureBuilt();
     return this.toolList;
   }
 
   tool(publicName: string): RoutedTool | undefined {
+    this.ensureBuilt();
     return this.toolsByName.get(publicName);
   }
 
   /** Public name of a server's tool, if listed. */
   publicToolName(server: string, name: string): string | undefined {
+    this.ensureBuilt();
     for (const [publicName, routed] of this.toolsByName) if (routed.server === server && routed.name === name) return publicName;
     return undefined;
   }
 
   /** Public name of a server's prompt, if listed. */
   publicPromptName(server: string, name: string): string | undefined {
+    this.ensureBuilt();
     for (const [publicName, routed] of this.promptsByName) if (routed.server === server && routed.name === name) return publicName;
     return undefined;
   }
 
   prompts(): Prompt[] {
+    this.ensureBuilt();
     return this.promptList;
   }
 
   prompt(publicName: string): RoutedPrompt | undefined {
+    this.ensureBuilt();
     return this.promptsByName.get(publicName);
   }
 
   resources(): Resource[] {
+    this.ensureBuilt();
     return this.resourceList;
   }
 
   resourceTemplates(): ResourceTemplate[] {
+    this.ensureBuilt();
     return this.templateList;
   }
 
   /** Which server serves a resource URI: an exact listed resource, else a matching template. */
   serverOfUri(uri: string): string | undefined {
+    this.ensureBuilt();
     return this.serverByUri.get(uri) ?? this.templates.find((t) => t.pattern.test(uri))?.server;
   }
 
@@ -140,14 +151,21 @@ export class Catalog {
 
   private changed(kinds: ReadonlySet<ListKind>): void {
     if (kinds.size === 0) return;
-    this.rebuild();
+    this.dirty = true;
     for (const kind of kinds) this.pending.add(kind);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
+      this.ensureBuilt();
       const flushed = this.pending;
       this.pending = new Set();
       for (const listener of this.listeners) listener(flushed);
     }, this.debounceMs);
+  }
+
+  private ensureBuilt(): void {
+    if (!this.dirty) return;
+    this.dirty = false;
+    this.rebuild();
   }
 
   private rebuild(): void {

@@ -26,7 +26,7 @@ import type { Lease } from './dispatch.js';
 import type { CallContext, ClientSession, Gateway } from './gateway.js';
 import { isConnectionLost, isNotDelivered, toWireError } from './wire-errors.js';
 
-/** Long tool calls are the client's to time out; progress resets this one. */
+/** Long tool calls are the client's to time out (they may run for hours). */
 const CALL_TIMEOUT_MS = 60 * 60_000;
 /** MCP's "resource not found". */
 const RESOURCE_NOT_FOUND = -32002;
@@ -179,23 +179,23 @@ async function callWithFailover(
   for (let attempt = 1; ; attempt++) {
     const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, exclude: tried, signal: extra.signal });
     const untrack = gw.trackCall(lease.instance, callContext(client, extra));
+    // progress goes out in order, and all of it before the result
+    let progressSent: Promise<void> = Promise.resolve();
+    const backendToken = progressToken === undefined ? undefined : `${client.id}:${++progressCounter}`;
+    if (backendToken !== undefined) {
+      lease.session.progress.set(backendToken, ({ progress, total, message }) => {
+        const params = { progressToken: progressToken!, progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) };
+        progressSent = progressSent.then(() => extra.sendNotification({ method: 'notifications/progress', params })).catch(() => undefined);
+      });
+    }
     try {
-      return await lease.session.client.request(
-        { method: 'tools/call', params: { name: tool, arguments: args, ...(progressToken === undefined ? {} : { _meta: { progressToken } }) } },
+      const result = await lease.session.client.request(
+        { method: 'tools/call', params: { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) } },
         CallToolResultSchema,
-        {
-          signal: extra.signal,
-          timeout: CALL_TIMEOUT_MS,
-          resetTimeoutOnProgress: true,
-          ...(progressToken === undefined
-            ? {}
-            : {
-                onprogress: (progress) => {
-                  void extra.sendNotification({ method: 'notifications/progress', params: { ...progress, progressToken } }).catch(() => undefined);
-                },
-              }),
-        },
+        { signal: extra.signal, timeout: CALL_TIMEOUT_MS },
       );
+      await progressSent;
+      return result;
     } catch (error) {
       const notDelivered = isNotDelivered(error);
       const lost = notDelivered || isConnectionLost(error) || !lease.session.transport.running;
@@ -216,8 +216,12 @@ async function callWithFailover(
       if (replicas > 1) tried.add(lease.instance);
       gw.logger.info({ server, tool, instance: lease.instance, attempt }, 'instance went away during a call; retrying (safe to repeat)');
     } finally {
+      if (backendToken !== undefined) lease.session.progress.delete(backendToken);
       untrack();
       gw.dispatcher.release(lease);
     }
   }
 }
+
+/** Makes the progress tokens we send to backends unique within this process. */
+let progressCounter = 0;

@@ -28,7 +28,14 @@ import type { ServerConfig } from '../config/types.js';
 import { ManagerError, ServerExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { StdioProcessTransport } from '../transports/stdio.js';
-import { EMPTY_CATALOG, type BackendCatalog, type BackendHooks, type Session, type SessionRegistry } from './session.js';
+import {
+  EMPTY_CATALOG,
+  type BackendCatalog,
+  type BackendHooks,
+  type ProcessTransport,
+  type Session,
+  type SessionRegistry,
+} from './session.js';
 
 export interface LaunchDeps {
   sessions: SessionRegistry;
@@ -54,12 +61,13 @@ export function createLaunch(deps: LaunchDeps) {
     const stale = deps.sessions.get(input.instance);
     if (stale) await stale.close();
 
-    const session = openSession(input.instance, config, deps);
+    const session = openSession(input.instance, config, await openTransport(input.instance, config, deps), deps);
     deps.sessions.set(session);
     const abort = () => void session.close();
     signal.addEventListener('abort', abort, { once: true });
     try {
       await session.client.connect(session.transport);
+      tapProgress(session);
       session.capabilities = session.client.getServerCapabilities() ?? {};
       session.serverInfo = session.client.getServerVersion();
       session.catalog = await readCatalog(session.client);
@@ -73,14 +81,14 @@ export function createLaunch(deps: LaunchDeps) {
   });
 }
 
-function openSession(instance: string, config: ServerConfig, deps: LaunchDeps): Session {
-  if (config.connectionType !== 'stdio' || !config.command) {
-    throw new ManagerError(
-      'TRANSPORT_UNSUPPORTED',
-      `server "${config.name}": connection_type "${config.connectionType}" is not supported by this version`,
-    );
+async function openTransport(instance: string, config: ServerConfig, deps: LaunchDeps): Promise<ProcessTransport> {
+  if (config.connectionType !== 'stdio') {
+    // remote transports (and `ws`) load only when a remote server is configured
+    const { openRemoteTransport } = await import('../transports/remote/index.js');
+    return openRemoteTransport(config, { serverName: instance, logger: deps.logger.child({ server: instance }) });
   }
-  const transport = new StdioProcessTransport({
+  if (!config.command) throw new ManagerError('TRANSPORT_UNSUPPORTED', `server "${config.name}": a stdio server needs a "command"`);
+  return new StdioProcessTransport({
     serverName: instance,
     command: config.command,
     args: config.args,
@@ -91,6 +99,9 @@ function openSession(instance: string, config: ServerConfig, deps: LaunchDeps): 
     stopGraceMs: config.stopGraceMs,
     stopTimeoutMs: config.stopTimeoutMs,
   });
+}
+
+function openSession(instance: string, config: ServerConfig, transport: ProcessTransport, deps: LaunchDeps): Session {
   const client = new Client(deps.clientInfo, {
     capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } },
   });
@@ -104,6 +115,7 @@ function openSession(instance: string, config: ServerConfig, deps: LaunchDeps): 
     transport,
     client,
     catalog: EMPTY_CATALOG,
+    progress: new Map(),
     capabilities: {},
     serverInfo: undefined,
     exited: transport.exited,
@@ -132,6 +144,22 @@ function openSession(instance: string, config: ServerConfig, deps: LaunchDeps): 
   client.setRequestHandler(ElicitRequestSchema, (r, extra) => ask(r, extra.signal) as never);
   client.setRequestHandler(ListRootsRequestSchema, (r, extra) => ask(r, extra.signal) as never);
   return session;
+}
+
+/** Deliver progress notifications to their listener synchronously, as they arrive. */
+function tapProgress(session: Session): void {
+  const deliver = session.transport.onmessage;
+  session.transport.onmessage = (message, extra) => {
+    if ('method' in message && message.method === 'notifications/progress' && message.params) {
+      const params = message.params as { progressToken?: string | number; progress: number; total?: number; message?: string };
+      const listener = params.progressToken === undefined ? undefined : session.progress.get(params.progressToken);
+      if (listener) {
+        listener(params);
+        return;
+      }
+    }
+    deliver?.(message, extra);
+  };
 }
 
 /** Read everything the server advertises, following pagination. */

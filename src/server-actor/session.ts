@@ -35,6 +35,12 @@ export interface Session {
   catalog: BackendCatalog;
   capabilities: ServerCapabilities;
   serverInfo: Implementation | undefined;
+  /**
+   * Progress listeners by the progress token we sent. Progress is read straight off the
+   * transport, in order with the response (the SDK client would hand it over a tick late
+   * and lose the last one).
+   */
+  readonly progress: Map<string | number, (params: { progress: number; total?: number; message?: string }) => void>;
   /** Called after the backend said a list changed and it was re-read. */
   onCatalog?: (catalog: BackendCatalog) => void;
   /** Resolves with the exit report once the process has ended. */
