@@ -17,7 +17,7 @@ describe('config/default.yaml', () => {
   it('loads with no issues and no warnings, and every server entry file exists', async () => {
     const { config, warnings } = await read('default.yaml', { HOME: '/home/me' });
     expect(warnings).toEqual([]);
-    expect(config.servers.map((s) => s.name)).toEqual(['memory', 'filesystem', 'sequential-thinking', 'everything']);
+    expect(config.servers.map((s) => s.name)).toEqual(['memory', 'filesystem', 'sequential-thinking', 'everything', 'task-runner']);
     for (const server of config.servers) {
       expect(server).toMatchObject({ enabled: true, connectionType: 'stdio', command: 'node', serverType: 'node', cwd: CONFIG_DIR });
       const entry = path.resolve(server.cwd ?? '', server.args[0] ?? '');

@@ -59,6 +59,7 @@ describe('reload', () => {
     const m = await boot(echoServer('steady') + echoServer('leaving') + echoServer('edited'));
     for (const n of ['steady', 'leaving', 'edited']) await m.waitState(n, 'healthy');
     const steadyPid = (await m.server('steady')).pid;
+    const editedPid = (await m.server('edited')).pid;
     const calls = keepCalling(m.client, 'steady__pid');
     await waitFor(() => calls.outcomes.ok >= 5);
 
@@ -66,6 +67,8 @@ describe('reload', () => {
     const report = await m.control.reload();
     expect(report).toMatchObject({ ok: true, added: ['arriving'], removed: ['leaving'], changed: ['edited'] });
     await m.waitState('arriving', 'healthy');
+    // the edited server switches over once its new instance is ready
+    await m.waitState('edited', (s) => s.state === 'healthy' && s.pid !== editedPid);
     await waitFor(async () => (await m.status()).servers.every((s) => s.name !== 'leaving'));
     const okBefore = calls.outcomes.ok;
     await waitFor(() => calls.outcomes.ok > okBefore + 5);
