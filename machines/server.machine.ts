@@ -91,7 +91,7 @@ export function toFailure(error: unknown): Failure {
 }
 
 /** Failures that no restart can mend (the command is not there, not executable). */
-const UNRECOVERABLE = new Set(['SPAWN_FAILED', 'CONFIG_INVALID', 'TRANSPORT_UNSUPPORTED', 'SERVER_NOT_FOUND']);
+const UNRECOVERABLE = new Set(['SPAWN_FAILED', 'INCOMPATIBLE', 'CONFIG_INVALID', 'TRANSPORT_UNSUPPORTED', 'SERVER_NOT_FOUND']);
 
 export const serverMachine = setup({
   types: {

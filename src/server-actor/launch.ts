@@ -25,6 +25,7 @@ import type { LaunchResult } from '../../machines/events.js';
 import type { InstanceRef } from '../../machines/server.machine.js';
 import { serverOfInstance } from '../../machines/supervisor.machine.js';
 import type { ServerConfig } from '../config/types.js';
+import { diagnoseFailure, type FailureCause } from '../discovery/diagnose.js';
 import { ManagerError, ServerExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { StdioProcessTransport } from '../transports/stdio.js';
@@ -74,7 +75,7 @@ export function createLaunch(deps: LaunchDeps) {
       signal.throwIfAborted();
       return { pid: session.transport.pid, tools: session.catalog.tools.map((t) => t.name), startedAt: Date.now() };
     } catch (error) {
-      throw await explainLaunchFailure(server, session, error);
+      throw await explainLaunchFailure(server, config, session, error);
     } finally {
       signal.removeEventListener('abort', abort);
     }
@@ -204,8 +205,42 @@ async function paginate<T>(page: (params: { cursor?: string }) => Promise<[T[], 
   return items;
 }
 
-/** Turn a broken handshake into the most useful error: spawn failure, exit with stderr, or protocol error. */
-async function explainLaunchFailure(server: string, session: Session, error: unknown): Promise<unknown> {
+/** Failures no restart mends: the server is broken until someone changes it. */
+const DETERMINISTIC: ReadonlySet<FailureCause> = new Set([
+  'command_not_found',
+  'permission_denied',
+  'missing_module',
+  'mcp_v2_import',
+  'fastmcp_constructor',
+  'protocol_version',
+]);
+
+/**
+ * Turn a broken start into the most useful error: spawn failure, exit with stderr, or
+ * protocol error — and, when the cause is known (a missing module, an `mcp` v2 import,
+ * an unknown FastMCP argument, a protocol mismatch), say so with the fix. Such failures
+ * are `INCOMPATIBLE`: the chart does not burn its restart budget on them.
+ */
+async function explainLaunchFailure(server: string, config: ServerConfig, session: Session, error: unknown): Promise<unknown> {
+  const base = await launchError(server, session, error);
+  const data = ManagerError.is(base) ? base.data : {};
+  const diagnosis = diagnoseFailure({
+    exitCode: typeof data.exitCode === 'number' ? data.exitCode : null,
+    signal: typeof data.signal === 'string' ? data.signal : null,
+    stderrTail: Array.isArray(data.stderrTail) ? (data.stderrTail as string[]) : session.transport.stderrTail(),
+    command: config.command ?? config.url ?? server,
+    code: ManagerError.is(base) ? base.code : undefined,
+    message: base instanceof Error ? base.message : String(base),
+  });
+  if (!DETERMINISTIC.has(diagnosis.cause) || !ManagerError.is(base)) return base;
+  const code = base.code === 'SPAWN_FAILED' ? 'SPAWN_FAILED' : 'INCOMPATIBLE';
+  return new ManagerError(code, `${diagnosis.summary} — fix: ${diagnosis.fix}`, {
+    cause: base,
+    data: { ...base.data, cause: diagnosis.cause, fix: diagnosis.fix },
+  });
+}
+
+async function launchError(server: string, session: Session, error: unknown): Promise<unknown> {
   if (ManagerError.is(error)) return error;
   const exit = await Promise.race([
     session.exited,

@@ -40,15 +40,32 @@ describe('manager with real processes', () => {
 
   it('a crash-looping server ends failed while the others keep running', async () => {
     const m = await boot(
-      echoServer('steady') + echoServer('looping', { FIXTURE_EXIT_ON_START: '3' }, 'max_restarts: 2\nrestart_window: 60'),
+      echoServer('steady') + echoServer('looping', { FIXTURE_CRASH_AFTER_MS: '100' }, 'max_restarts: 2\nrestart_window: 60'),
     );
     const steady = await m.waitState('steady', 'healthy');
     const failed = await m.waitState('looping', 'failed');
     expect(failed.restarts).toBe(2);
-    expect(failed.error).toContain('exited with code 3');
-    expect(failed.stderrTail?.join('\n')).toContain("ImportError: No module named 'fixture_missing_module'");
+    expect(failed.error).toContain('exited with code 1');
+    expect(failed.stderrTail?.join('\n')).toContain('fixture: crashing now');
     const still = await m.server('steady');
     expect(still).toMatchObject({ state: 'healthy', pid: steady.pid, restarts: 0 });
+  });
+
+  it('a server that cannot import its modules is failed at once with the cause and the fix', async () => {
+    const m = await boot(echoServer('broken', { FIXTURE_EXIT_ON_START: '3' }, 'max_restarts: 5'));
+    const failed = await m.waitState('broken', 'failed');
+    expect(failed.restarts).toBe(0);
+    expect(failed.error).toMatch(/^INCOMPATIBLE: Python module "fixture_missing_module" is not installed.* — fix: install it there/);
+    expect(failed.stderrTail?.join('\n')).toContain("ImportError: No module named 'fixture_missing_module'");
+    expect(failed.lastExit).toMatchObject({ exitCode: 3 });
+  });
+
+  it('a server breaking with a FastMCP-style import error after an mcp v2 upgrade is diagnosed as such', async () => {
+    const fixture = join(REPO, 'test/fixtures/servers/fastmcp-broken.mjs');
+    const m = await boot(`  py:\n    command: ${process.execPath}\n    args: ["${fixture}"]\n`);
+    const failed = await m.waitState('py', 'failed');
+    expect(failed.restarts).toBe(0);
+    expect(failed.error).toMatch(/^INCOMPATIBLE: .*mcp.* — fix: .*mcp<2/);
   });
 
   it('kills a server that ignores SIGTERM within the stop timeout', async () => {
@@ -69,7 +86,7 @@ describe('manager with real processes', () => {
   it('a command that does not exist is failed with a clear reason; others are unaffected', async () => {
     const m = await boot(echoServer('fine') + '  ghost:\n    command: definitely-not-a-command-xyz\n');
     const ghost = await m.waitState('ghost', 'failed');
-    expect(ghost.error).toMatch(/SPAWN_FAILED: .*command not found.*definitely-not-a-command-xyz/);
+    expect(ghost.error).toMatch(/SPAWN_FAILED: command not found: "definitely-not-a-command-xyz" — fix: install it, or give its absolute path/);
     expect(ghost.restarts).toBe(0);
     expect((await m.waitState('fine', 'healthy')).state).toBe('healthy');
   });
