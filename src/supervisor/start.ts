@@ -2,7 +2,6 @@
  * The composition root: the one place that builds the logger, the session registry,
  * the machines (via `.provide`) and the root actor, then hands each part what it needs.
  */
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { createActor, fromPromise, waitFor, type AnyActorRef } from 'xstate';
 import { publicState } from '../../machines/index.js';
 import { routerMachine } from '../../machines/router.machine.js';
@@ -15,7 +14,7 @@ import { startControlServer } from '../control/server.js';
 import type { ControlHandlers, StatusSnapshot } from '../control/types.js';
 import { ManagerError, errorMessage, formatConfigIssue } from '../errors.js';
 import { Gateway, policyOf } from '../gateway/gateway.js';
-import { startGatewayHttp, type GatewayHttp } from '../gateway/http/listener.js';
+import type { GatewayHttp } from '../gateway/http/listener.js';
 import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
 import { createLogger, type Logger } from '../logger.js';
 import { createLaunch } from '../server-actor/launch.js';
@@ -26,6 +25,7 @@ import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, logFileOf, resolveStateDir, socketPathOf } from '../state/paths.js';
 import { killGroupSync } from '../transports/process-group.js';
 import { createInspection } from './inspection.js';
+import { watchConfig } from '../discovery/watch.js';
 import { createReloader } from './reload.js';
 import { specOf } from './spec.js';
 import { instanceSnapshots, serverStatuses } from './status.js';
@@ -173,7 +173,7 @@ async function run(
       }
       killAll();
       root.stop();
-      await Promise.allSettled([control.close(), http?.close(), gateway.close()]);
+      await Promise.allSettled([control.close(), http?.close(), gateway.close(), watcher.close()]);
       router.stop();
       process.off('exit', killAll);
       process.off('SIGHUP', onHangup);
@@ -210,6 +210,10 @@ async function run(
   );
   const onHangup = () => void reload();
   process.on('SIGHUP', onHangup);
+  // every edit of the config file is a reload (debounced, atomic saves included)
+  const watcher = watchConfig([config.file], () => void reload(), {
+    onError: (error) => logger.warn({ err: error.message, file: config.file }, 'config watcher problem'),
+  });
 
   const handlers: ControlHandlers = {
     reload: () => reload(),
@@ -263,6 +267,8 @@ async function run(
     root.start();
     const listen = options.http ?? config.manager.http;
     if (listen) {
+      // loaded only when the gateway listens: start-up pays for what it uses
+      const { startGatewayHttp } = await import('../gateway/http/listener.js');
       http = await startGatewayHttp({
         host: listen.host,
         port: listen.port,
@@ -281,6 +287,7 @@ async function run(
     }
     if (options.stdio) {
       // one client on our stdin/stdout; when it goes away, so does the manager
+      const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
       const transport = new StdioServerTransport();
       const client = await gateway.connect(transport);
       const closeClient = client.server.onclose;
@@ -294,6 +301,7 @@ async function run(
     await stop();
     throw error;
   }
+  await watcher.ready;
   logger.info({ config: config.file, stateDir, servers: config.servers.length }, 'mcp-manager started');
 
   return { stateDir, socketPath, gatewayUrl: http?.url, closed, stop };

@@ -100,6 +100,16 @@ describe('reload', () => {
     expect(calls.outcomes.answers).toEqual(new Set([String(before.pid), String(after.pid)]));
   });
 
+  it('follows edits of the config file on its own', async () => {
+    const m = await boot(echoServer('first'));
+    await m.waitState('first', 'healthy');
+    writeConfig(m.dir, echoServer('first') + echoServer('second'));
+    await waitFor(async () => (await m.status()).servers.some((s) => s.name === 'second'), { what: 'the edit to be picked up' });
+    const second = await m.waitState('second', 'healthy');
+    expect(second.tools).toContain('echo');
+    await waitFor(async () => (await m.client.listTools()).tools.some((t) => t.name === 'second__echo'));
+  });
+
   it('an invalid edit keeps everything running and is reported', async () => {
     const m = await boot(echoServer('a'));
     const a = await m.waitState('a', 'healthy');
