@@ -14,6 +14,8 @@ import type {
   StatusSnapshot,
   ToolCallResult,
 } from '../control/types.js';
+import type { DoctorCheck, DoctorReport } from '../discovery/doctor.js';
+import type { DiscoveryListing, DiscoverySourceJson, ManagerLookup } from './commands/discovery.js';
 
 export interface TextSink {
   write(text: string): unknown;
@@ -34,6 +36,13 @@ export interface Printer {
   toolResult(result: ToolCallResult, call: { server: string; tool: string }): void;
   /** An applied reload on stdout; a rejected one (`ok: false`) as its issues on stderr. */
   reload(report: ReloadReport): void;
+  /**
+   * `discover`: the servers, shadowed duplicates and a summary on stdout; warnings (except
+   * the shadowing ones, shown in the table) and issues on stderr. Paths under `home` as `~`.
+   */
+  discovery(listing: DiscoveryListing, options: { home: string; manager: ManagerLookup }): void;
+  /** `doctor`: the checklist grouped by server and a summary line, on stdout. */
+  doctor(report: DoctorReport, options: { handshake: boolean }): void;
   /** Progress and side remarks on stderr. */
   notice(text: string): void;
   warning(text: string): void;
@@ -82,6 +91,12 @@ export function createPrinter(
       const count = issues.length === 0 ? '' : ` (${issues.length === 1 ? '1 problem' : `${issues.length} problems`})`;
       err(`mcp-manager: reload rejected${count}; the last good config keeps running`);
     },
+    discovery: (listing, options) => {
+      out(formatDiscovery(listing, options));
+      for (const warning of discoveryWarnings(listing)) err(`warning: ${formatConfigIssue(warning)}`);
+      for (const issue of listing.issues) err(formatConfigIssue(issue));
+    },
+    doctor: (report, options) => out(formatDoctor(report, options)),
     notice: (text) => err(text),
     warning: (text) => err(`warning: ${text}`),
     error: (error) => err(formatError(error)),
@@ -434,4 +449,120 @@ export function formatReload(report: ReloadReport): string {
     ...removed.map((name) => `  - ${name}`),
     ...changed.map((name) => `  ~ ${name}`),
   ].join('\n');
+}
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** `file` with the home directory written as `~`. */
+export function tildePath(file: string, home: string): string {
+  if (home === '' || home === '/') return file;
+  const base = home.endsWith('/') ? home.slice(0, -1) : home;
+  if (file === base) return '~';
+  return file.startsWith(`${base}/`) ? `~${file.slice(base.length)}` : file;
+}
+
+function sourceCell(source: DiscoverySourceJson, home: string): string {
+  const file = tildePath(source.file, home);
+  return source.line === null ? file : `${file}:${source.line}`;
+}
+
+/** Warnings other than the "is shadowed by" ones `formatDiscovery` shows as a table. */
+export function discoveryWarnings(listing: DiscoveryListing): ConfigIssue[] {
+  const isShadowWarning = (w: ConfigIssue): boolean =>
+    listing.shadowed.some(
+      (s) =>
+        w.file === s.source.file &&
+        w.path === s.name &&
+        (w.line ?? null) === s.source.line &&
+        w.message.startsWith(`server "${s.name}" (`) &&
+        w.message.includes(' is shadowed by '),
+    );
+  return listing.warnings.filter((w) => !isShadowWarning(w));
+}
+
+const FILE_STATUS: Record<string, string> = {
+  read: 'read',
+  missing: 'not present',
+  failed: 'could not be used',
+  duplicate: 'same file as another',
+};
+
+/**
+ * NAME TYPE SOURCE FORMAT MANAGED, the shadowed declarations (NAME KEPT SHADOWED) and a
+ * summary; with nothing found, the places looked in.
+ */
+export function formatDiscovery(listing: DiscoveryListing, options: { home: string; manager: ManagerLookup }): string {
+  const { home, manager } = options;
+  const lines: string[] = [];
+  if (listing.servers.length === 0) {
+    lines.push('no MCP servers found; looked in:');
+    const listed = new Set<string>();
+    for (const file of listing.files) {
+      if (file.status === 'duplicate' || listed.has(file.file)) continue;
+      listed.add(file.file);
+      const status = file.status === 'read' ? 'read, no servers' : (FILE_STATUS[file.status] ?? file.status);
+      lines.push(`  ${tildePath(file.file, home)} (${status})`);
+    }
+    return lines.join('\n');
+  }
+
+  const rows = [['NAME', 'TYPE', 'SOURCE', 'FORMAT', 'MANAGED']];
+  for (const server of listing.servers) {
+    rows.push([
+      server.name,
+      server.serverType,
+      sourceCell(server.source, home),
+      server.source.format,
+      server.managed === null ? dash : server.managed ? 'yes' : 'no',
+    ]);
+  }
+  lines.push(formatTable(rows));
+
+  if (listing.shadowed.length > 0) {
+    const shadowRows = [['NAME', 'KEPT', 'SHADOWED']];
+    for (const s of listing.shadowed) shadowRows.push([s.name, sourceCell(s.by, home), sourceCell(s.source, home)]);
+    lines.push('', `shadowed (same name, lower precedence; not used):`, ...formatTable(shadowRows).split('\n').map((row) => `  ${row}`));
+  }
+
+  const files = new Set(listing.servers.map((s) => s.source.file)).size;
+  let summary = `found ${plural(listing.servers.length, 'server')} in ${plural(files, 'file')}`;
+  if (listing.shadowed.length > 0) summary += `, ${listing.shadowed.length} shadowed`;
+  if (manager.names === null) summary += `; MANAGED unknown: no manager running for state dir ${tildePath(manager.stateDir, home)}`;
+  lines.push('', summary);
+  return lines.join('\n');
+}
+
+function formatCheck(check: DoctorCheck, indent: string, width: number): string[] {
+  const [first = '', ...rest] = check.detail.split('\n');
+  const lines = [`${indent}${check.ok ? '✓' : '✗'} ${check.check.padEnd(width)}  ${first}`.trimEnd()];
+  const inner = `${indent}  `;
+  lines.push(...rest.map((line) => `${inner}${line}`.trimEnd()));
+  if (check.fix !== undefined) lines.push(`${inner}${check.ok ? 'hint' : 'fix'}: ${check.fix}`);
+  if (check.cause !== undefined && check.cause !== 'unknown') lines.push(`${inner}cause: ${check.cause}`);
+  return lines;
+}
+
+/**
+ * Whole-config checks first, then one block per server (`✓`/`✗` check, detail; `fix:` and
+ * `cause:` beneath a failure, `hint:` beneath an advisory), then `N problems found` or
+ * `all checks passed`.
+ */
+export function formatDoctor(report: DoctorReport, options: { handshake: boolean }): string {
+  const groups = new Map<string | undefined, DoctorCheck[]>();
+  for (const check of report.checks) {
+    const group = groups.get(check.server);
+    if (group) group.push(check);
+    else groups.set(check.server, [check]);
+  }
+  const blocks: string[] = [];
+  for (const [server, checks] of groups) {
+    const width = Math.max(...checks.map((c) => c.check.length));
+    if (server === undefined) blocks.push(checks.flatMap((c) => formatCheck(c, '', width)).join('\n'));
+    else blocks.push([server, ...checks.flatMap((c) => formatCheck(c, '  ', width))].join('\n'));
+  }
+  const problems = report.checks.filter((c) => !c.ok).length;
+  let summary = problems === 0 ? 'all checks passed' : `${plural(problems, 'problem')} found`;
+  if (!options.handshake) summary += ' (servers not started: --no-handshake)';
+  blocks.push(summary);
+  return blocks.join('\n\n');
 }

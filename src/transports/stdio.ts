@@ -8,11 +8,12 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ReadBuffer, serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
+import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ManagerError, describeExit, errorMessage, type ExitInfo } from '../errors.js';
 import { buildChildEnv } from './env.js';
+import { JsonLineReader } from './json-lines.js';
 import { killGroupSync, stopProcessGroup, type StopResult } from './process-group.js';
 import { StderrCapture } from './stderr-capture.js';
 
@@ -49,8 +50,6 @@ export const STDIO_DEFAULTS = {
 
 /** After the leader exits, how long to wait for its stdout/stderr to drain (a grandchild may hold them open). */
 const DRAIN_MS = 250;
-/** How much of a bad stdout line an error message shows. */
-const PREVIEW_CHARS = 120;
 
 type Phase = 'idle' | 'starting' | 'running' | 'exited';
 
@@ -58,10 +57,6 @@ function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
-function preview(head: Buffer | undefined): string {
-  const text = (head ?? Buffer.alloc(0)).toString('utf8');
-  return JSON.stringify(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text);
-}
 
 /** A child process speaking newline-delimited JSON-RPC on stdin/stdout. */
 export class StdioProcessTransport implements Transport {
@@ -75,8 +70,7 @@ export class StdioProcessTransport implements Transport {
   readonly exited: Promise<ExitInfo>;
 
   private readonly options: StdioProcessOptions;
-  private readonly maxLineBytes: number;
-  private readonly readBuffer: ReadBuffer;
+  private readonly lines: JsonLineReader;
   private phase: Phase = 'idle';
   private child: ChildProcessWithoutNullStreams | undefined;
   private stderr: StderrCapture | undefined;
@@ -88,16 +82,16 @@ export class StdioProcessTransport implements Transport {
   private resolveLeaderExit!: () => void;
   private readonly leaderExit: Promise<void>;
   private lastStop: StopResult | undefined;
-  // stdout line state
-  private pendingLineBytes = 0;
-  private discardingLine = false;
-  private lineHead: Buffer | undefined;
 
   constructor(options: StdioProcessOptions) {
     this.options = options;
-    this.maxLineBytes = options.maxLineBytes ?? STDIO_DEFAULTS.maxLineBytes;
-    // Our own guard keeps every line within maxLineBytes, so the ReadBuffer limit never trips.
-    this.readBuffer = new ReadBuffer({ maxBufferSize: this.maxLineBytes + 2 });
+    this.lines = new JsonLineReader({
+      maxLineBytes: options.maxLineBytes ?? STDIO_DEFAULTS.maxLineBytes,
+      where: `server "${options.serverName}"`,
+      subject: 'stdout line',
+      onMessage: (message) => this.safely(() => this.onmessage?.(message)),
+      onError: (error) => this.onerror?.(error),
+    });
     this.exited = new Promise((resolve) => {
       this.resolveExited = resolve;
     });
@@ -303,8 +297,7 @@ export class StdioProcessTransport implements Transport {
   private async finish(exit: Pick<ExitInfo, 'exitCode' | 'signal'>, processRan: boolean): Promise<void> {
     if (this.phase === 'exited') return;
     this.phase = 'exited';
-    this.readBuffer.clear();
-    this.lineHead = undefined;
+    this.lines.clear();
     const child = this.child;
     if (child) {
       // A grandchild may still hold these pipes; we are done reading them.
@@ -343,72 +336,6 @@ export class StdioProcessTransport implements Transport {
 
   private handleStdout(chunk: Buffer): void {
     if (this.phase === 'exited') return;
-    let start = 0;
-    while (start < chunk.length) {
-      const newline = chunk.indexOf(0x0a, start);
-      const end = newline === -1 ? chunk.length : newline + 1;
-      const segment = chunk.subarray(start, end);
-      start = end;
-      if (this.discardingLine) {
-        if (newline !== -1) this.discardingLine = false;
-        continue;
-      }
-      const contentBytes = newline === -1 ? segment.length : segment.length - 1;
-      if (this.pendingLineBytes + contentBytes > this.maxLineBytes) {
-        this.readBuffer.clear();
-        this.onerror?.(
-          new Error(
-            `server "${this.options.serverName}": stdout line longer than ${this.maxLineBytes} bytes discarded: ` +
-              preview(this.pendingLineBytes === 0 ? segment : this.lineHead),
-          ),
-        );
-        this.pendingLineBytes = 0;
-        this.lineHead = undefined;
-        this.discardingLine = newline === -1;
-        continue;
-      }
-      if (this.pendingLineBytes === 0) {
-        // Blank lines carry nothing; skip them instead of reporting them as garbage.
-        if (newline !== -1 && (contentBytes === 0 || (contentBytes === 1 && segment[0] === 0x0d))) continue;
-        this.lineHead = segment.subarray(0, Math.min(contentBytes, PREVIEW_CHARS * 4));
-      }
-      try {
-        this.readBuffer.append(segment);
-      } catch (error) {
-        // Unreachable while the guard above holds; never let it escape into the stream.
-        this.readBuffer.clear();
-        this.pendingLineBytes = 0;
-        this.discardingLine = newline === -1;
-        this.onerror?.(new Error(`server "${this.options.serverName}": ${errorMessage(error)}`, { cause: error }));
-        continue;
-      }
-      if (newline === -1) {
-        this.pendingLineBytes += segment.length;
-      } else {
-        this.pendingLineBytes = 0;
-        this.readLine();
-      }
-    }
-  }
-
-  /** The ReadBuffer holds exactly one complete line: parse it (the SDK's parser) and deliver it. */
-  private readLine(): void {
-    let message: JSONRPCMessage | null;
-    try {
-      // readMessage() consumes the line before parsing, so a bad line never blocks the next.
-      message = this.readBuffer.readMessage();
-    } catch (error) {
-      const what = error instanceof SyntaxError ? 'is not JSON' : 'is not a JSON-RPC message';
-      this.onerror?.(
-        new Error(`server "${this.options.serverName}": stdout line ${what}: ${preview(this.lineHead)}`, { cause: error }),
-      );
-      return;
-    } finally {
-      this.lineHead = undefined;
-    }
-    if (message !== null) {
-      const delivered = message;
-      this.safely(() => this.onmessage?.(delivered));
-    }
+    this.lines.push(chunk);
   }
 }

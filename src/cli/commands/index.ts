@@ -1,6 +1,7 @@
 import type { Command } from '../args.js';
 import { completionCommand } from './completion.js';
 import { reloadCommand, validateCommand } from './config.js';
+import { discoverCommand, doctorCommand } from './discovery.js';
 import { callCommand, capabilitiesCommand } from './gateway.js';
 import { healthCommand } from './health.js';
 import { startCommand, stopCommand } from './lifecycle.js';
@@ -27,6 +28,8 @@ export const COMMANDS: readonly Command[] = [
   healthCommand,
   reloadCommand,
   validateCommand,
+  discoverCommand,
+  doctorCommand,
   logsCommand,
   completionCommand(() => COMMANDS),
 ];

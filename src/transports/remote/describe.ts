@@ -81,9 +81,4 @@ export function mediaType(contentType: string | null): string {
   return (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
 }
 
-const PREVIEW_CHARS = 120;
-
-/** A short quoted excerpt of a body or line for error messages. */
-export function preview(text: string): string {
-  return JSON.stringify(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text);
-}
+export { preview } from '../json-lines.js';

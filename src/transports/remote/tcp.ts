@@ -10,7 +10,7 @@ import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { REMOTE_DEFAULTS, RemoteTransport, type RemoteTransportOptions } from './base.js';
 import { networkReason } from './describe.js';
-import { JsonLineReader } from './lines.js';
+import { JsonLineReader } from '../json-lines.js';
 
 export class TcpRemoteTransport extends RemoteTransport {
   protected readonly kind = 'TCP';

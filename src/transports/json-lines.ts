@@ -1,11 +1,10 @@
 /**
- * Newline-delimited JSON-RPC from a byte stream, with the same guard as our stdio
- * transport: a line longer than `maxLineBytes` is reported and skipped (never buffered
- * without bound), a line that is not JSON-RPC is reported and the next one read.
+ * Newline-delimited JSON-RPC from a byte stream (a child's stdout, a TCP socket): a line
+ * longer than `maxLineBytes` is reported and skipped (never buffered without bound), a
+ * line that is not JSON-RPC is reported and the next one read, blank lines are skipped.
  */
 import { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { preview } from './describe.js';
 
 export interface LineReaderOptions {
   maxLineBytes: number;
@@ -14,6 +13,15 @@ export interface LineReaderOptions {
   onError(error: Error): void;
   /** Prefixes error messages (`server "x": tcp://host:port`). */
   where: string;
+  /** What a line is called in messages; default `line` (stdio says `stdout line`). */
+  subject?: string;
+}
+
+const PREVIEW_CHARS = 120;
+
+/** A short quoted excerpt of a body or line for error messages. */
+export function preview(text: string): string {
+  return JSON.stringify(text.length > PREVIEW_CHARS ? `${text.slice(0, PREVIEW_CHARS)}…` : text);
 }
 
 /** Bytes of a bad line kept for the error message. */
@@ -25,7 +33,10 @@ export class JsonLineReader {
   private discarding = false;
   private head: Buffer | undefined;
 
+  private readonly subject: string;
+
   constructor(private readonly options: LineReaderOptions) {
+    this.subject = options.subject ?? 'line';
     // the guard below keeps every line within maxLineBytes, so the ReadBuffer limit never trips
     this.buffer = new ReadBuffer({ maxBufferSize: options.maxLineBytes + 2 });
   }
@@ -46,7 +57,7 @@ export class JsonLineReader {
         this.buffer.clear();
         const shown = (this.pendingBytes === 0 ? segment : this.head) ?? Buffer.alloc(0);
         this.options.onError(
-          new Error(`${this.options.where}: line longer than ${this.options.maxLineBytes} bytes discarded: ${preview(shown.toString('utf8'))}`),
+          new Error(`${this.options.where}: ${this.subject} longer than ${this.options.maxLineBytes} bytes discarded: ${preview(shown.toString('utf8'))}`),
         );
         this.pendingBytes = 0;
         this.head = undefined;
@@ -84,7 +95,7 @@ export class JsonLineReader {
     } catch (error) {
       const what = error instanceof SyntaxError ? 'is not JSON' : 'is not a JSON-RPC message';
       this.options.onError(
-        new Error(`${this.options.where}: line ${what}: ${preview((this.head ?? Buffer.alloc(0)).toString('utf8'))}`, { cause: error }),
+        new Error(`${this.options.where}: ${this.subject} ${what}: ${preview((this.head ?? Buffer.alloc(0)).toString('utf8'))}`, { cause: error }),
       );
       return;
     } finally {

@@ -3,7 +3,7 @@
  */
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
-import { JsonLineReader } from '../../../src/transports/remote/lines.js';
+import { JsonLineReader } from '../../src/transports/json-lines.js';
 
 function reader(maxLineBytes = 64) {
   const messages: JSONRPCMessage[] = [];
