@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import './heap.js';
 import { defaultContext, runCli } from './run.js';
 
 // `mcp-manager logs x | head`: a closed pipe ends the output, it is not a crash.
