@@ -26,6 +26,8 @@ import { ensureStateDir, logFileOf, resolveStateDir, socketPathOf } from '../sta
 import { killGroupSync } from '../transports/process-group.js';
 import { createInspection } from './inspection.js';
 import { watchConfig } from '../discovery/watch.js';
+import { startHealthMonitor } from '../health/monitor.js';
+import { healthEntry } from './health-view.js';
 import { createReloader } from './reload.js';
 import { specOf } from './spec.js';
 import { instanceSnapshots, serverStatuses } from './status.js';
@@ -79,10 +81,19 @@ async function run(
     logger: logger.child({ component: 'gateway' }),
     serverInfo: { name: 'mcp-manager', version: packageVersion() },
   });
+  // health checks run while an instance runs; results go back to it as events
+  const monitor = startHealthMonitor({
+    sessions,
+    configOf: (name) => configs.get(name),
+    send: (event) => root.send(event),
+    logger: logger.child({ component: 'health' }),
+  });
   inspection.onChange((snapshot) => {
     const { instance } = snapshot.context;
     const server = serverOfInstance(instance);
     const state = publicState(snapshot);
+    if (snapshot.hasTag('running')) monitor.watch(instance);
+    else monitor.unwatch(instance);
     if (snapshot.value === 'removed') {
       router.send({ type: 'route.forget', instance });
       return;
@@ -173,7 +184,7 @@ async function run(
       }
       killAll();
       root.stop();
-      await Promise.allSettled([control.close(), http?.close(), gateway.close(), watcher.close()]);
+      await Promise.allSettled([control.close(), http?.close(), gateway.close(), watcher.close(), monitor.close()]);
       router.stop();
       process.off('exit', killAll);
       process.off('SIGHUP', onHangup);
@@ -229,6 +240,11 @@ async function run(
       };
     },
     callTool: (server, tool, args) => callServerTool(gateway, server, tool, args),
+    health: (server) => {
+      if (server !== undefined) known(server);
+      const wanted = server === undefined ? current : { ...current, servers: [configs.get(server)!] };
+      return { servers: serverStatuses(root, wanted, sessions, false).map((status) => healthEntry(status, monitor.snapshot(status.name))) };
+    },
     status: ({ detailed }): StatusSnapshot => ({
       manager: {
         pid: process.pid,

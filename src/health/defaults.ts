@@ -1,0 +1,56 @@
+/**
+ * Every default of the health monitor and the probe pool, in one object. Durations in
+ * milliseconds, sizes in bytes. Per-server values may override some of them
+ * (`HealthOverrides` in types.ts); the ping interval itself is the server's
+ * `healthCheckIntervalMs`.
+ */
+export const HEALTH_DEFAULTS = {
+  /** MCP ping deadline; never above the interval (a ping ends before the next one starts). */
+  pingTimeoutMs: 5_000,
+  /** A ping slower than this is a bad result. */
+  slowPingMs: 1_000,
+  /** Consecutive ping timeouts, with the process alive, that mean a wedged event loop → restart. */
+  wedgedAfterTimeouts: 2,
+  /** Reachability (HTTP/TCP) and command probe deadline; never above the interval. */
+  probeTimeoutMs: 5_000,
+  /** Consecutive samples above max_cpu_percent → restart. */
+  cpuLimitSamples: 3,
+  /** Group RSS above this fraction of max_memory is a bad result (above 1 → restart). */
+  memoryWarnFraction: 0.9,
+  /** Samples kept per instance (ring buffer) for latency, failure rate and memory trend. */
+  historySize: 120,
+  /** Weight of the newest ping latency in the moving average. */
+  latencyEwmaAlpha: 0.2,
+  memoryTrend: {
+    /** Samples needed before a trend is computed. */
+    minSamples: 8,
+    /** Least-squares fit (r²) a climb needs to count as steady. */
+    minFit: 0.8,
+    /** With max_memory: flag when the climb reaches it within this horizon. */
+    horizonMs: 30 * 60_000,
+    /** Without max_memory: flag a steady climb at least this fast. */
+    unboundedBytesPerMin: 10 * 1024 * 1024,
+  },
+  /** Checks started per event-loop turn when many are due at once (the rest wait a turn). */
+  checksPerTurn: 8,
+  /** How long one /proc scan of process groups is reused across instances. */
+  groupScanTtlMs: 1_000,
+  pool: {
+    minThreads: 1,
+    /** Capped by the machine's parallelism. */
+    maxThreads: 2,
+    idleTimeoutMs: 30_000,
+    /** Past the longest timeout of a running batch, the pool stops the thread that runs it. */
+    graceMs: 1_000,
+    /** A batch that no thread starts within this (threads failing to boot) fails. */
+    startTimeoutMs: 15_000,
+    /** Probes sent to one thread at once; they run concurrently there. */
+    maxBatch: 100,
+    /** On close, how long running probes may take before their threads are stopped. */
+    closeTimeoutMs: 5_000,
+    /** Heap cap per probe thread: a runaway probe ends its thread, not the manager. */
+    maxOldGenerationSizeMb: 128,
+  },
+} as const;
+
+export type HealthDefaults = typeof HEALTH_DEFAULTS;
