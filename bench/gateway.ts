@@ -8,6 +8,7 @@
  *    keep-alive node:http client.
  * 3. The router decision: Dispatcher.acquire + release, in process.
  */
+import { setMaxListeners } from 'node:events';
 import { existsSync, statSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
@@ -577,8 +578,20 @@ async function stopHttpGateway(spawned: Spawned, stateDir: string): Promise<void
   if (!(await waitForExit(spawned, STOP_TIMEOUT_MS))) console.error('  warning: the HTTP gateway did not stop; killed');
 }
 
+/**
+ * fetch as the SDK client uses it, except that the transport's one shared AbortSignal may
+ * carry any number of listeners: Node's fetch (undici) adds one per request and removes it
+ * only when the request is garbage collected, so at a few thousand calls per second the
+ * count passes undici's limit of 1500 between collections and Node prints a
+ * MaxListenersExceededWarning for every further request. Nothing leaks; the warning is noise.
+ */
+const quietFetch: typeof fetch = (input, init) => {
+  if (init?.signal) setMaxListeners(0, init.signal);
+  return fetch(input, init);
+};
+
 async function sdkHttpClient(url: string, cleanup: Cleanup, what: string): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL(url));
+  const transport = new StreamableHTTPClientTransport(new URL(url), { fetch: quietFetch });
   const client = new Client({ name: 'bench-gateway', version: '0.0.0' }, { capabilities: {} });
   await client.connect(transport);
   cleanup.add(`SDK client of ${what}`, async () => {

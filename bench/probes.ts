@@ -105,6 +105,7 @@ async function inMemorySessions(n: number, delivery: Delivery): Promise<Session[
         catalog: EMPTY_CATALOG,
         capabilities: {},
         serverInfo: undefined,
+        written: 0,
         progress: new Map(),
         exited: new Promise(() => undefined),
         close: () => client.close(),

@@ -179,6 +179,7 @@ async function callWithFailover(
   for (let attempt = 1; ; attempt++) {
     const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, exclude: tried, signal: extra.signal });
     const untrack = gw.trackCall(lease.instance, callContext(client, extra));
+    const writtenBefore = lease.session.written;
     // progress goes out in order, and all of it before the result
     let progressSent: Promise<void> = Promise.resolve();
     const backendToken = progressToken === undefined ? undefined : `${client.id}:${++progressCounter}`;
@@ -197,7 +198,8 @@ async function callWithFailover(
       await progressSent;
       return result;
     } catch (error) {
-      const notDelivered = isNotDelivered(error);
+      // nothing went out on this connection since the call was dispatched: it never reached the server
+      const notDelivered = isNotDelivered(error) || (isConnectionLost(error) && lease.session.written === writtenBefore);
       const lost = notDelivered || isConnectionLost(error) || !lease.session.transport.running;
       if (!lost || extra.signal.aborted) throw error;
       if (!safe && !notDelivered) {

@@ -116,11 +116,17 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
     transport,
     client,
     catalog: EMPTY_CATALOG,
+    written: 0,
     progress: new Map(),
     capabilities: {},
     serverInfo: undefined,
     exited: transport.exited,
     close: () => (closing ??= client.close().then(() => transport.close())),
+  };
+  const send = transport.send.bind(transport);
+  transport.send = async (message, options) => {
+    await send(message, options);
+    session.written++;
   };
   const reread = (part: keyof BackendCatalog) => async () => {
     try {

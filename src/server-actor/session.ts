@@ -33,6 +33,8 @@ export interface Session {
   readonly transport: ProcessTransport;
   readonly client: Client;
   catalog: BackendCatalog;
+  /** Messages the transport has accepted so far (a call that saw none go out was never delivered). */
+  written: number;
   capabilities: ServerCapabilities;
   serverInfo: Implementation | undefined;
   /**

@@ -140,7 +140,9 @@ export class StdioProcessTransport implements Transport {
   send(message: JSONRPCMessage): Promise<void> {
     const stdin = this.child?.stdin;
     if (!this.running || !stdin?.writable) {
-      return Promise.reject(new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" is not running`));
+      return Promise.reject(
+        new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" is not running`, { data: { delivered: false } }),
+      );
     }
     // resolve once the bytes reached the pipe: a write to a process that is already gone
     // fails here (EPIPE), so callers know the message was never delivered

@@ -45,6 +45,7 @@ export function sessionOf(instance: string, server: string, transport: ProcessTr
     catalog: EMPTY_CATALOG,
     capabilities: {},
     serverInfo: undefined,
+    written: 0,
     progress: new Map(),
     exited: transport.exited,
     close: () => client.close(),
