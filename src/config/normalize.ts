@@ -40,6 +40,25 @@ function normalizeManager(entry: ManagerEntry, dir: string): ManagerConfig {
   };
 }
 
+/** Per-server health settings beyond the ping interval; absent keys keep the monitor's defaults. */
+function healthOf(e: ServerEntry): ServerConfig['health'] {
+  const health = {
+    ...(e.health_check_timeout === undefined ? {} : { pingTimeoutMs: e.health_check_timeout }),
+    ...(e.health_check_slow === undefined ? {} : { slowPingMs: e.health_check_slow }),
+    ...(e.reachability_probe === undefined ? {} : { reachability: e.reachability_probe }),
+    ...(e.health_command === undefined
+      ? {}
+      : {
+          command: {
+            command: e.health_command.command,
+            ...(e.health_command.args === undefined ? {} : { args: e.health_command.args }),
+            ...(e.health_command.timeout === undefined ? {} : { timeoutMs: e.health_command.timeout }),
+          },
+        }),
+  };
+  return Object.keys(health).length > 0 ? health : undefined;
+}
+
 function normalizeServer(name: string, e: ServerEntry, dir: string, unset: string[] | undefined): ServerConfig {
   const d = DEFAULTS.server;
   const connectionType = connectionTypeOf(e);
@@ -52,6 +71,7 @@ function normalizeServer(name: string, e: ServerEntry, dir: string, unset: strin
     ...(e.max_memory === undefined ? {} : { maxMemoryBytes: e.max_memory }),
     ...(e.max_cpu_percent === undefined ? {} : { maxCpuPercent: e.max_cpu_percent }),
     ...(e.cache === undefined ? {} : { cache: { ttlMs: e.cache.ttl, tools: e.cache.tools } }),
+    ...(healthOf(e) === undefined ? {} : { health: healthOf(e) }),
     ...(unset === undefined ? {} : { unsetVariables: unset }),
   };
   return {

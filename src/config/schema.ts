@@ -48,6 +48,12 @@ const CacheSchema = z.strictObject({
   tools: stringList.min(1, { error: 'expected at least one tool name' }),
 });
 
+const HealthCommandSchema = z.strictObject({
+  command: string,
+  args: stringList.optional(),
+  timeout: duration({ positive: true }).optional(),
+});
+
 export const serverShape = {
   description: string.optional(),
   command: nonEmptyString.optional(),
@@ -72,6 +78,10 @@ export const serverShape = {
   retry_tools: stringList.optional(),
   startup_timeout: duration({ positive: true }).optional(),
   health_check_interval: duration({ positive: true }).optional(),
+  health_check_timeout: duration({ positive: true }).optional(),
+  health_check_slow: duration({ positive: true }).optional(),
+  health_command: HealthCommandSchema.optional(),
+  reachability_probe: boolean.optional(),
   stop_grace: duration({ positive: false }).optional(),
   stop_timeout: duration({ positive: false }).optional(),
   max_restarts: integer({ min: 0 }).optional(),

@@ -47,6 +47,13 @@ export interface ServerConfig {
   restartWindowMs: number;
   backoff: BackoffConfig;
   maxMemoryBytes?: number;
+  /** Health settings beyond the ping interval (defaults in src/health/defaults.ts). */
+  health?: {
+    pingTimeoutMs?: number;
+    slowPingMs?: number;
+    reachability?: boolean;
+    command?: { command: string; args?: string[]; timeoutMs?: number };
+  };
   maxCpuPercent?: number;
   /** Tool-result cache (gateway). */
   cache?: CacheConfig;

@@ -86,6 +86,7 @@ async function run(
     sessions,
     configOf: (name) => configs.get(name),
     send: (event) => root.send(event),
+    overridesOf: (name) => configs.get(name)?.health,
     logger: logger.child({ component: 'health' }),
   });
   inspection.onChange((snapshot) => {

@@ -77,6 +77,26 @@ describe('the seed entry', () => {
 });
 
 describe('server entries', () => {
+  it('reads per-server health settings, leaving absent ones to the monitor defaults', () => {
+    const [tuned, plain] = load(`servers:
+  tuned:
+    command: x
+    health_check_timeout: "2s"
+    health_check_slow: 0.25
+    reachability_probe: false
+    health_command: {command: /usr/bin/check, args: ["--quick"], timeout: 3}
+  plain:
+    command: x
+`).servers;
+    expect(tuned!.health).toEqual({
+      pingTimeoutMs: 2_000,
+      slowPingMs: 250,
+      reachability: false,
+      command: { command: '/usr/bin/check', args: ['--quick'], timeoutMs: 3_000 },
+    });
+    expect(plain!.health).toBeUndefined();
+  });
+
   it('converts every duration and size form', () => {
     const [server] = load(`servers:
   s:
