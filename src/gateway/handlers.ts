@@ -28,6 +28,10 @@ import { isConnectionLost, isNotDelivered, toWireError } from './wire-errors.js'
 
 /** Long tool calls are the client's to time out (they may run for hours). */
 const CALL_TIMEOUT_MS = 60 * 60_000;
+/** Extra tries for a call that never reached its backend (the connection was already dying). */
+const NOT_DELIVERED_EXTRA_ATTEMPTS = 3;
+/** How long a retry waits for a dying connection to be reported gone. */
+const EXIT_WAIT_MS = 2_000;
 /** MCP's "resource not found". */
 const RESOURCE_NOT_FOUND = -32002;
 
@@ -209,13 +213,16 @@ async function callWithFailover(
           { data: { server, tool, instance: lease.instance } },
         );
       }
-      if (attempt >= maxAttempts) {
+      // a call that never went out may try a few more times than one that did
+      if (attempt >= (notDelivered ? maxAttempts + NOT_DELIVERED_EXTRA_ATTEMPTS : maxAttempts)) {
         throw new ManagerError('SERVER_UNAVAILABLE', `server "${server}" went away during the call to "${tool}", ${attempt} times`, {
           data: { server, tool },
         });
       }
       // with replicas, go elsewhere; a lone instance is waited for while it restarts
       if (replicas > 1) tried.add(lease.instance);
+      // the connection is on its way out: let it finish going, so the retry waits for its successor
+      else await Promise.race([lease.session.exited, new Promise((resolve) => setTimeout(resolve, EXIT_WAIT_MS).unref())]);
       gw.logger.info({ server, tool, instance: lease.instance, attempt }, 'instance went away during a call; retrying (safe to repeat)');
     } finally {
       if (backendToken !== undefined) lease.session.progress.delete(backendToken);
