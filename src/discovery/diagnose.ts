@@ -205,7 +205,7 @@ const nonJsonStdout: Rule = ({ report, all }) => {
   return {
     cause: 'non_json_stdout',
     summary: `the server writes text that is not MCP to stdout${preview ? `: ${preview}` : ''} (stdout carries only JSON-RPC messages)`,
-    fix: 'send logs, banners and prints to stderr (Python: print(..., file=sys.stderr) or logging to stderr; Node: console.error instead of console.log)',
+    fix: 'send logs, banners and prints to stderr (Python: print(..., file=sys.stderr) or logging to stderr; Node: write to process.stderr, never to stdout)',
   };
 };
 
