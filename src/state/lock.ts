@@ -1,5 +1,6 @@
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { ManagerError } from '../errors.js';
+import { isProcessAlive } from '../transports/process-group.js';
 import { lockFileOf } from './paths.js';
 
 export interface StateLock {
@@ -9,30 +10,8 @@ export interface StateLock {
   release(): void;
 }
 
-/**
- * `process.kill(pid, 0)`: EPERM means the process exists but belongs to someone else.
- * A zombie counts as dead: in containers whose init does not reap orphans, an exited
- * daemon stays a zombie forever.
- */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-  return !isZombie(pid);
-}
-
-function isZombie(pid: number): boolean {
-  if (process.platform !== 'linux') return false;
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return false;
-  }
-}
+/** Liveness as the lock sees it: a zombie holder is gone (see transports/process-group). */
+export { isProcessAlive };
 
 /** The pid recorded in `<dir>/manager.pid`, or null when there is no readable lock. */
 export function readLockPid(dir: string): number | null {

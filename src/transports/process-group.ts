@@ -111,8 +111,10 @@ export function groupHasLiveMembers(pgid: number): boolean {
   return false;
 }
 
-/** Whether `pid` exists and is not a zombie. */
+/** Whether `pid` exists and is not a zombie (EPERM: it exists, owned by someone else). */
 export function isProcessAlive(pid: number): boolean {
+  // kill(0) and kill(-n) would test a group, not this pid
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
   } catch (error) {
