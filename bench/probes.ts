@@ -25,7 +25,7 @@ import { createInterface } from 'node:readline';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { ServerConfig } from '../src/config/types.js';
+import { parseConfigText } from '../src/config/load.js';
 import { startHealthMonitor } from '../src/health/monitor.js';
 import type { HealthClock } from '../src/health/types.js';
 import { silentLogger } from '../src/logger.js';
@@ -190,33 +190,13 @@ async function runSize(n: number, reps: number, pool: ProbePool, targetUrl: stri
   // the monitor drives the same round: every instance's check fired at once
   const registry = new SessionRegistry();
   for (const session of sessions) registry.set(session);
-  const config = (name: string): ServerConfig => ({
-    name,
-    connectionType: 'http',
-    serverType: 'remote',
-    url: targetUrl,
-    args: [],
-    env: {},
-    inheritEnv: false,
-    headers: {},
-    enabled: true,
-    restart: 'permanent',
-    tags: [],
-    replicas: 1,
-    maxConcurrentRequests: 10,
-    queueTimeoutMs: 30_000,
-    loadBalancing: 'round_robin',
-    sessionAffinity: false,
-    retryTools: [],
-    startupTimeoutMs: 30_000,
-    healthCheckIntervalMs: 30_000,
-    stopGraceMs: 1_000,
-    stopTimeoutMs: 5_000,
-    maxRestarts: 5,
-    restartWindowMs: 60_000,
-    backoff: { initialMs: 1_000, multiplier: 2, maxMs: 30_000, jitter: 0.2, resetAfterMs: 60_000 },
-  });
-  const configs = new Map(sessions.map((s) => [s.server, config(s.server)]));
+  // remote servers as the loader makes them: defaults from the one DEFAULTS object
+  const loaded = parseConfigText(
+    `servers:\n${sessions.map((s) => `  ${s.server}:\n    url: "${targetUrl}"\n`).join('')}`,
+    '/virtual/bench.yaml',
+  );
+  if (!loaded.ok) throw new Error(loaded.issues.map((i) => i.message).join('; '));
+  const configs = new Map(loaded.config.servers.map((c) => [c.name, c]));
   const clock = new RoundClock();
   let waiting: { left: number; bad: number; done: () => void } | undefined;
   const monitor = startHealthMonitor({

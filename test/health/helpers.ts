@@ -1,38 +1,17 @@
 /** Helpers for health tests: server configs, sessions (real and fake), a virtual clock. */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { parseConfigText } from '../../src/config/load.js';
 import type { ServerConfig } from '../../src/config/types.js';
 import type { HealthEvent } from '../../src/health/monitor.js';
 import type { HealthClock } from '../../src/health/types.js';
 import { EMPTY_CATALOG, type ProcessTransport, type Session } from '../../src/server-actor/session.js';
 
+/** A server config as the loader makes it (defaults from the one DEFAULTS object), with test timings. */
 export function serverConfig(name: string, extra: Partial<ServerConfig> = {}): ServerConfig {
-  return {
-    name,
-    connectionType: 'stdio',
-    serverType: 'node',
-    command: process.execPath,
-    args: [],
-    env: {},
-    inheritEnv: false,
-    headers: {},
-    enabled: true,
-    restart: 'permanent',
-    tags: [],
-    replicas: 1,
-    maxConcurrentRequests: 10,
-    queueTimeoutMs: 30_000,
-    loadBalancing: 'round_robin',
-    sessionAffinity: false,
-    retryTools: [],
-    startupTimeoutMs: 30_000,
-    healthCheckIntervalMs: 1_000,
-    stopGraceMs: 1_000,
-    stopTimeoutMs: 1_000,
-    maxRestarts: 5,
-    restartWindowMs: 60_000,
-    backoff: { initialMs: 1_000, multiplier: 2, maxMs: 30_000, jitter: 0.2, resetAfterMs: 60_000 },
-    ...extra,
-  };
+  const result = parseConfigText(`servers:\n  ${name}:\n    command: node\n`, '/virtual/config.yaml');
+  if (!result.ok) throw new Error(result.issues.map((i) => i.message).join('; '));
+  const { cwd: _cwd, ...loaded } = result.config.servers[0]!;
+  return { ...loaded, command: process.execPath, inheritEnv: false, healthCheckIntervalMs: 1_000, stopTimeoutMs: 1_000, ...extra };
 }
 
 /** A Session over a connected client and its transport (as launch.ts builds them). */
