@@ -14,14 +14,6 @@ export interface BackoffPolicy {
   resetAfterMs: number;
 }
 
-export const DEFAULT_BACKOFF: BackoffPolicy = {
-  initialMs: 1_000,
-  multiplier: 2,
-  maxMs: 30_000,
-  jitter: 0.2,
-  resetAfterMs: 60_000,
-};
-
 /**
  * Delay before restart number `attempt` (0-based): initial × multiplier^attempt, capped,
  * then spread by ±jitter. `random` returns a number in [0, 1).

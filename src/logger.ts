@@ -20,14 +20,6 @@ export const REDACT_PATHS = [
   'password',
 ];
 
-const SECRET_NAME = /(token|secret|password|passwd|api[_-]?key|auth|credential|private[_-]?key)/i;
-
-/** Replace the values of secret-looking keys (env vars, headers) with a marker. */
-export function redactRecord(record: Record<string, string> | undefined): Record<string, string> | undefined {
-  if (!record) return record;
-  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, SECRET_NAME.test(k) ? '[redacted]' : v]));
-}
-
 export interface LoggerOptions {
   level?: string;
   /** Where log lines go. Defaults to fd 2 so stdout stays free for MCP. */

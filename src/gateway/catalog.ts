@@ -74,14 +74,6 @@ export class Catalog {
     this.changed(kindsDiffering(before.catalog, undefined, false));
   }
 
-  hasServer(server: string): boolean {
-    return this.parts.has(server);
-  }
-
-  servers(): string[] {
-    return [...this.parts.keys()];
-  }
-
   tools(): Tool[] {
     this.ensureBuilt();
     return this.toolList;

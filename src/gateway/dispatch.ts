@@ -47,11 +47,6 @@ export class Dispatcher {
     router.subscribe(() => this.drainAll());
   }
 
-  /** Requests in flight on an instance. */
-  inFlight(instance: string): number {
-    return this.load.get(instance) ?? 0;
-  }
-
   /** Get a slot on an instance of `server`, waiting (bounded) when none is free. */
   acquire(server: string, options: AcquireOptions = {}): Promise<Lease> {
     const lease = this.tryAcquire(server, options);

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  DEFAULT_BACKOFF,
   backoffDelayMs,
   intensityExceeded,
   isAbnormalExit,
   nextStreaks,
   restartAllowed,
 } from '../../machines/policies.js';
+
+/** DESIGN §3's defaults: 1 s ×2, cap 30 s, ±20 %, reset after 60 s. */
+const DEFAULT_BACKOFF = { initialMs: 1_000, multiplier: 2, maxMs: 30_000, jitter: 0.2, resetAfterMs: 60_000 };
 
 describe('backoffDelayMs', () => {
   const noJitter = { ...DEFAULT_BACKOFF, jitter: 0 };
