@@ -6,6 +6,7 @@ import { connectionTypeOf } from './check-server.js';
 import type { ManagerEntry, ServerEntry } from './schema.js';
 import { detectServerType } from './server-type.js';
 import type { BackoffConfig, Config, ManagerConfig, ServerConfig } from './types.js';
+import { registerSecrets } from '../redact.js';
 
 export interface ParsedFile {
   manager?: ManagerEntry;
@@ -74,6 +75,9 @@ function normalizeServer(name: string, e: ServerEntry, dir: string, unset: strin
     ...(healthOf(e) === undefined ? {} : { health: healthOf(e) }),
     ...(unset === undefined ? {} : { unsetVariables: unset }),
   };
+  // every printer and log line of this process hides these values from now on
+  registerSecrets(e.env);
+  registerSecrets(e.headers);
   return {
     name,
     ...optional,
