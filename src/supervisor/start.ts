@@ -16,7 +16,7 @@ import { ManagerError, errorMessage, formatConfigIssue } from '../errors.js';
 import { Gateway, policyOf } from '../gateway/gateway.js';
 import type { GatewayHttp } from '../gateway/http/listener.js';
 import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, droppedLogLines, type Logger } from '../logger.js';
 import { createLaunch } from '../server-actor/launch.js';
 import { SessionRegistry } from '../server-actor/session.js';
 import { createStop } from '../server-actor/stop.js';
@@ -254,6 +254,8 @@ async function run(
         stateDir,
         startedAt: new Date(startedAt).toISOString(),
         uptimeMs: Date.now() - startedAt,
+        ...(http ? { http: { url: http.url, sessions: http.sessionCount(), maxSessions: config.manager.httpSessions, evictions: http.evictions() } } : {}),
+        droppedLogLines: droppedLogLines(),
       },
       servers: serverStatuses(root, current, sessions, detailed),
     }),
@@ -277,9 +279,9 @@ async function run(
     },
   };
 
+  let http: GatewayHttp | undefined;
   const socketPath = socketPathOf(stateDir);
   const control = await startControlServer({ socketPath, handlers, logger });
-  let http: GatewayHttp | undefined;
   try {
     root.start();
     const listen = options.http ?? config.manager.http;
@@ -298,6 +300,8 @@ async function run(
           return { ready: routable.length > 0, detail: { routable } };
         },
         ...(options.env.MCP_MANAGER_TOKEN ? { bearerToken: options.env.MCP_MANAGER_TOKEN } : {}),
+        maxSessions: config.manager.httpSessions,
+        sessionIdleTimeoutMs: config.manager.sessionIdleTimeoutMs,
         logger: logger.child({ component: 'http' }),
       });
       logger.info({ url: http.url }, 'gateway listening');

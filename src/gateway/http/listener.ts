@@ -9,6 +9,7 @@ import { readBody } from './body.js';
 import { allowedHostHeaders, bearerCheck, isLoopbackHost, originPolicy, urlHost } from './guard.js';
 import { toMessages } from './jsonrpc.js';
 import { RpcCode, sendEmpty, sendJson, sendRpcError, sendSessionNotFound } from './reply.js';
+import { leastRecentlyUsedIdle } from './session-evict.js';
 import { HttpSessionTransport } from './transport.js';
 
 export interface GatewayHttpOptions {
@@ -27,7 +28,7 @@ export interface GatewayHttpOptions {
   allowedHosts?: string[];
   /** Larger POST bodies get 413. Default 4 MiB. */
   maxBodyBytes?: number;
-  /** More sessions than this get 503 on initialize. Default 1000. */
+  /** Sessions held at once; at the cap the least recently used idle one is closed. Default 1000. */
   maxSessions?: number;
   /** Sessions without any request (and nothing open) for this long are closed. Default 30 min. */
   sessionIdleTimeoutMs?: number;
@@ -41,6 +42,8 @@ export interface GatewayHttp {
   readonly url: string;
   readonly port: number;
   sessionCount(): number;
+  /** Idle sessions closed so far to make room for a new one at the cap. */
+  evictions(): number;
   /** Closes all sessions and the listener. */
   close(): Promise<void>;
 }
@@ -87,6 +90,7 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
   /** Set once the port is known; only checked on a loopback listener. */
   let hostsAllowed: Set<string> | undefined;
   const sessions = new Map<string, HttpSessionTransport>();
+  let evictions = 0;
   let closing: Promise<void> | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -250,9 +254,16 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
       return undefined;
     }
     if (sessions.size >= maxSessions) {
-      log.warn({ maxSessions }, 'session limit reached; refusing a new session');
-      sendRpcError(res, 503, RpcCode.SERVER_ERROR, `Service Unavailable: too many sessions (limit ${maxSessions})`);
-      return undefined;
+      const victim = leastRecentlyUsedIdle(sessions.values(), Date.now());
+      if (victim === undefined) {
+        log.warn({ maxSessions }, 'session limit reached and every session is busy; refusing a new session');
+        sendRpcError(res, 503, RpcCode.SERVER_ERROR, `Service Unavailable: too many busy sessions (limit ${maxSessions})`);
+        return undefined;
+      }
+      evictions++;
+      log.info({ session: victim.sessionId, maxSessions, evictions }, 'session limit reached; closed the least recently used idle session');
+      await victim.close();
+      sessions.delete(victim.sessionId);
     }
     const transport = new HttpSessionTransport({
       sessionId: randomUUID(),
@@ -349,6 +360,7 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
     url,
     port,
     sessionCount: () => sessions.size,
+    evictions: () => evictions,
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
