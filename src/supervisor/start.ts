@@ -13,6 +13,7 @@ import type { Config } from '../config/types.js';
 import { startControlServer } from '../control/server.js';
 import type { ControlHandlers, StatusSnapshot } from '../control/types.js';
 import { ManagerError, errorMessage, formatConfigIssue } from '../errors.js';
+import { MAX_MESSAGE_DEPTH, excessiveNesting, nestingMessage } from '../gateway/depth.js';
 import { Gateway, policyOf } from '../gateway/gateway.js';
 import type { GatewayHttp } from '../gateway/http/listener.js';
 import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
@@ -174,9 +175,10 @@ async function run(
   let stopping: Promise<void> | undefined;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  const stop = () =>
+  const stop = (reason = 'stop requested') =>
     (stopping ??= (async () => {
-      logger.info('stopping all servers (reverse start order)');
+      // every exit of the manager says why in its log
+      logger.info({ reason }, `stopping (${reason}): all servers, in reverse start order`);
       root.send({ type: 'manager.shutdown' });
       try {
         await waitFor(root, (s) => s.status === 'done', { timeout: config.manager.shutdownTimeoutMs });
@@ -240,7 +242,11 @@ async function run(
         }),
       };
     },
-    callTool: (server, tool, args) => callServerTool(gateway, server, tool, args),
+    callTool: (server, tool, args) => {
+      const where = excessiveNesting(args, MAX_MESSAGE_DEPTH - 3);
+      if (where !== null) throw new ManagerError('USAGE', `${nestingMessage(`--args${where.startsWith('[') ? '' : '.'}${where}`, MAX_MESSAGE_DEPTH - 3)}`);
+      return callServerTool(gateway, server, tool, args);
+    },
     health: (server) => {
       if (server !== undefined) known(server);
       const wanted = server === undefined ? current : { ...current, servers: [configs.get(server)!] };
@@ -275,7 +281,7 @@ async function run(
       await settle(name);
     },
     shutdown: () => {
-      void stop();
+      void stop('shutdown requested over the control socket');
     },
   };
 
@@ -307,19 +313,19 @@ async function run(
       logger.info({ url: http.url }, 'gateway listening');
     }
     if (options.stdio) {
-      // one client on our stdin/stdout; when it goes away, so does the manager
-      const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-      const transport = new StdioServerTransport();
+      // one client on our stdin/stdout; when it goes away, so does the manager. Bad input
+      // (oversized, not JSON, nested too deeply) is answered with an error, never fatal.
+      const { StdioEndpointTransport } = await import('../gateway/stdio-endpoint.js');
+      const transport = new StdioEndpointTransport({ logger: logger.child({ component: 'stdio' }) });
       const client = await gateway.connect(transport);
       const closeClient = client.server.onclose;
       client.server.onclose = () => {
         closeClient?.();
-        void stop();
+        void stop(`the stdio client went away (${transport.closeReason ?? 'closed'})`);
       };
-      process.stdin.once('end', () => void stop());
     }
   } catch (error) {
-    await stop();
+    await stop(`start-up failed: ${errorMessage(error)}`);
     throw error;
   }
   await watcher.ready;

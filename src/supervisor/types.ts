@@ -21,5 +21,5 @@ export interface RunningManager {
   /** Resolves when the manager has fully stopped (all servers stopped, socket closed). */
   readonly closed: Promise<void>;
   /** Stop every server in reverse start order, close the control socket, release the lock. */
-  stop(): Promise<void>;
+  stop(reason?: string): Promise<void>;
 }

@@ -5,6 +5,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { ManagerError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { INVALID_PARAMS, excessiveNesting, nestingMessage } from '../depth.js';
 import { readBody } from './body.js';
 import { allowedHostHeaders, bearerCheck, isLoopbackHost, originPolicy, urlHost } from './guard.js';
 import { toMessages } from './jsonrpc.js';
@@ -221,6 +222,17 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
     if (typeof parsed === 'string') {
       log.debug({ reason: parsed }, 'rejected body: not JSON-RPC');
       sendRpcError(res, 400, RpcCode.INVALID_REQUEST, `Invalid Request: ${parsed}`);
+      return;
+    }
+
+    // bounded nesting, checked before anything recursive sees the message
+    for (const message of parsed.messages) {
+      const where = excessiveNesting(message);
+      if (where === null) continue;
+      const id = 'id' in message && message.id !== undefined ? message.id : null;
+      const method = 'method' in message ? ` (${message.method})` : '';
+      log.warn({ where }, 'rejected a message nested too deeply');
+      sendJson(res, 400, { jsonrpc: '2.0', id, error: { code: INVALID_PARAMS, message: `${nestingMessage(where)}${method}` } });
       return;
     }
 
