@@ -109,9 +109,10 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let http: GatewayHttp | undefined;
-  const stop = () =>
+  const stop = (reason = 'stop requested') =>
     (stopping ??= (async () => {
-      logger.info('stopping all servers (reverse start order)');
+      // every exit of the manager says why in its log
+      logger.info({ reason }, `stopping (${reason}): all servers, in reverse start order`);
       root.send({ type: 'manager.shutdown' });
       try {
         await waitFor(root, (s) => s.status === 'done', { timeout: config.manager.shutdownTimeoutMs });
@@ -150,7 +151,8 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
     current: live.current,
     configOf: live.configOf,
     reload,
-    shutdown: () => void stop(),
+    shutdown: () => void stop('shutdown requested over the control socket'),
+    http: () => http,
     manager: {
       pid: process.pid,
       version: packageVersion(),
@@ -163,12 +165,12 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   const control = await startControlServer({ socketPath, handlers, logger });
   try {
     root.start();
-    const parts = { gateway, router, logger, env: options.env, stop };
+    const parts = { gateway, router, logger, env: options.env, config, stop };
     const listen = options.http ?? config.manager.http;
     if (listen) http = await listenHttp(listen, parts);
     if (options.stdio) await listenStdio(parts);
   } catch (error) {
-    await stop();
+    await stop(`start-up failed: ${errorMessage(error)}`);
     throw error;
   }
   await watcher.ready;
