@@ -23,8 +23,10 @@ import {
   backoffDelayMs,
   intensityExceeded,
   isAbnormalExit,
+  nextRandom,
   nextStreaks,
   restartAllowed,
+  seedFor,
   type Streaks,
 } from './policies.js';
 
@@ -34,6 +36,8 @@ export interface ServerInput {
   spec: ServerSpec;
   /** Start right away (an enabled server) or wait in `stopped`. */
   autoStart: boolean;
+  /** Seed of the backoff jitter; without one, derived from the instance id. */
+  seed?: number;
 }
 
 /** Where the stop ladder leads once the process group is gone. */
@@ -53,6 +57,8 @@ export interface ServerContext {
   /** Backoff exponent; reset after stable uptime. */
   restartAttempt: number;
   nextRestartDelayMs: number | null;
+  /** State of the seeded jitter generator (`nextRandom`). */
+  rng: number;
   lastExit: { exitCode: number | null; signal: string | null } | null;
   lastError: Failure | null;
   afterStop: AfterStop;
@@ -170,12 +176,16 @@ export const serverMachine = setup({
     /** Manual start/restart: a fresh budget. */
     resetBudget: assign({ recentRestarts: 0, restartAttempt: 0, lastError: null, nextRestartDelayMs: null }),
     resetBackoff: assign({ restartAttempt: 0 }),
-    planRestart: assign(({ context }) => ({
-      restarts: context.restarts + 1,
-      recentRestarts: context.recentRestarts + 1,
-      restartAttempt: context.restartAttempt + 1,
-      nextRestartDelayMs: backoffDelayMs(context.restartAttempt, context.spec.backoff),
-    })),
+    planRestart: assign(({ context }) => {
+      const random = nextRandom(context.rng);
+      return {
+        restarts: context.restarts + 1,
+        recentRestarts: context.recentRestarts + 1,
+        restartAttempt: context.restartAttempt + 1,
+        nextRestartDelayMs: backoffDelayMs(context.restartAttempt, context.spec.backoff, random.value),
+        rng: random.state,
+      };
+    }),
     /** The restart just planned leaves the window after `restartWindow`. */
     scheduleDecay: raise({ type: 'intensity.decay' }, { delay: 'restartWindow' }),
     decay: assign(({ context }) => ({ recentRestarts: Math.max(0, context.recentRestarts - 1) })),
@@ -206,6 +216,7 @@ export const serverMachine = setup({
     recentRestarts: 0,
     restartAttempt: 0,
     nextRestartDelayMs: null,
+    rng: input.seed ?? seedFor(0, input.instance),
     lastExit: null,
     lastError: null,
     afterStop: 'stopped',
@@ -320,21 +331,19 @@ export const serverMachine = setup({
         },
         critical: {
           after: {
+            // the same decision as any failure: restart type and intensity apply
             criticalGrace: {
-              target: '#server.stopping',
-              actions: [
-                {
-                  type: 'recordFailure',
-                  params: {
-                    code: 'HEALTH_CRITICAL',
-                    message: 'health critical past the grace period',
-                    exitCode: null,
-                    signal: null,
-                    stderrTail: [],
-                  },
+              target: '#server.deciding',
+              actions: {
+                type: 'recordFailure',
+                params: {
+                  code: 'HEALTH_CRITICAL',
+                  message: 'health critical past the grace period',
+                  exitCode: null,
+                  signal: null,
+                  stderrTail: [],
                 },
-                { type: 'stopThen', params: 'restarting' },
-              ],
+              },
             },
           },
           on: {

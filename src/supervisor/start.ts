@@ -2,6 +2,7 @@
  * The composition root: the one place that builds the logger, the session registry,
  * the machines (via `.provide`) and the root actor, then hands each part what it needs.
  */
+import { randomInt } from 'node:crypto';
 import { createActor, fromPromise, waitFor, type AnyActorRef } from 'xstate';
 import { publicState } from '../../machines/index.js';
 import { routerMachine } from '../../machines/router.machine.js';
@@ -137,7 +138,8 @@ async function run(
     },
   });
   const root = createActor(machine, {
-    input: { servers: config.servers.map(specOf) },
+    // the backoff jitter's randomness comes from here; the charts stay pure
+    input: { servers: config.servers.map(specOf), seed: randomInt(2 ** 31) },
     inspect: (event) => inspection.inspect(event),
   });
   // the root's error observer: a bug in any actor is logged, never fatal to the process
