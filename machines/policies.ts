@@ -76,8 +76,6 @@ export interface HysteresisPolicy {
   upAfter: number;
 }
 
-export const DEFAULT_HYSTERESIS: HysteresisPolicy = { downAfter: 3, upAfter: 2 };
-
 export interface Streaks {
   good: number;
   bad: number;

@@ -19,7 +19,6 @@
 import { and, assign, fromCallback, fromPromise, raise, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import type { Failure, LaunchResult, ServerEvent, ServerSpec } from './events.js';
 import {
-  DEFAULT_HYSTERESIS,
   backoffDelayMs,
   intensityExceeded,
   isAbnormalExit,
@@ -59,7 +58,8 @@ export interface ServerContext {
   nextRestartDelayMs: number | null;
   /** State of the seeded jitter generator (`nextRandom`). */
   rng: number;
-  lastExit: { exitCode: number | null; signal: string | null } | null;
+  /** `at`: ms since epoch, null when the report carried no time. */
+  lastExit: { exitCode: number | null; signal: string | null; at: number | null } | null;
   lastError: Failure | null;
   afterStop: AfterStop;
   streaks: Streaks;
@@ -68,12 +68,6 @@ export interface ServerContext {
 export interface InstanceRef {
   instance: string;
 }
-
-const hysteresisOf = (spec: ServerSpec) => ({
-  downAfter: spec.health?.downAfter ?? DEFAULT_HYSTERESIS.downAfter,
-  upAfter: spec.health?.upAfter ?? DEFAULT_HYSTERESIS.upAfter,
-  criticalGraceMs: spec.health?.criticalGraceMs ?? 30_000,
-});
 
 /** Read any thrown value or exit event as a plain Failure. */
 export function toFailure(error: unknown): Failure {
@@ -93,6 +87,7 @@ export function toFailure(error: unknown): Failure {
     exitCode: pick('exitCode', isCode, null),
     signal: pick('signal', (v): v is string | null => typeof v === 'string' || v === null, null),
     stderrTail: pick('stderrTail', isLines, []),
+    ...(typeof e.at === 'number' ? { at: e.at } : typeof data.at === 'number' ? { at: data.at } : {}),
   };
 }
 
@@ -121,8 +116,8 @@ export const serverMachine = setup({
     restartBackoff: ({ context }) => context.nextRestartDelayMs ?? 0,
     stableUptime: ({ context }) => context.spec.backoff.resetAfterMs,
     restartWindow: ({ context }) => context.spec.restartWindowMs,
-    criticalGrace: ({ context }) => hysteresisOf(context.spec).criticalGraceMs,
-    drainTimeout: ({ context }) => context.spec.drainTimeoutMs ?? 30_000,
+    criticalGrace: ({ context }) => context.spec.health.criticalGraceMs,
+    drainTimeout: ({ context }) => context.spec.drainTimeoutMs,
     /** Safety net over the stop ladder: stdin grace + SIGTERM wait + SIGKILL settle. */
     stopDeadline: ({ context }) => context.spec.stopGraceMs + context.spec.stopTimeoutMs + 5_000,
   },
@@ -133,9 +128,9 @@ export const serverMachine = setup({
     isCleanExit: ({ context }) => isCleanEnd(context),
     isIntensityExceeded: ({ context }) => intensityExceeded(context.recentRestarts, context.spec.maxRestarts),
     /** This bad result completes the streak that drops one tier. */
-    isDropDueAfterThis: ({ context }) => context.streaks.bad + 1 >= hysteresisOf(context.spec).downAfter,
+    isDropDueAfterThis: ({ context }) => context.streaks.bad + 1 >= context.spec.health.downAfter,
     /** This good result completes the streak that lifts one tier. */
-    isRiseDueAfterThis: ({ context }) => context.streaks.good + 1 >= hysteresisOf(context.spec).upAfter,
+    isRiseDueAfterThis: ({ context }) => context.streaks.good + 1 >= context.spec.health.upAfter,
     isAfterStopRestarting: ({ context }) => context.afterStop === 'restarting',
     isAfterStopStarting: ({ context }) => context.afterStop === 'starting',
     isAfterStopFailed: ({ context }) => context.afterStop === 'failed',
@@ -151,10 +146,13 @@ export const serverMachine = setup({
     })),
     recordFailure: assign((_, failure: Failure) => ({
       lastError: failure,
-      lastExit: failure.exitCode === null && failure.signal === null ? null : { exitCode: failure.exitCode, signal: failure.signal },
+      lastExit:
+        failure.exitCode === null && failure.signal === null
+          ? null
+          : { exitCode: failure.exitCode, signal: failure.signal, at: failure.at ?? null },
     })),
-    recordExit: assign((_, exit: { exitCode: number | null; signal: string | null; stderrTail: string[] }) => ({
-      lastExit: { exitCode: exit.exitCode, signal: exit.signal },
+    recordExit: assign((_, exit: { exitCode: number | null; signal: string | null; stderrTail: string[]; at?: number }) => ({
+      lastExit: { exitCode: exit.exitCode, signal: exit.signal, at: exit.at ?? null },
       lastError: isAbnormalExit(exit)
         ? {
             code: 'SERVER_EXITED',
