@@ -104,6 +104,10 @@ function normalizeServer(name: string, e: ServerEntry, dir: string, unset: strin
     stopTimeoutMs: e.stop_timeout ?? d.stopTimeoutMs,
     maxRestarts: e.max_restarts ?? d.maxRestarts,
     restartWindowMs: e.restart_window ?? d.restartWindowMs,
+    healthDownAfter: e.health_down_after ?? d.healthDownAfter,
+    healthUpAfter: e.health_up_after ?? d.healthUpAfter,
+    criticalGraceMs: e.critical_grace ?? d.criticalGraceMs,
+    drainTimeoutMs: e.drain_timeout ?? d.drainTimeoutMs,
     backoff: normalizeBackoff(e.backoff ?? {}),
   };
 }

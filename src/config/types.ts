@@ -45,6 +45,14 @@ export interface ServerConfig {
   stopTimeoutMs: number;
   maxRestarts: number;
   restartWindowMs: number;
+  /** Consecutive bad health results before one tier down. */
+  healthDownAfter: number;
+  /** Consecutive good health results before one tier up. */
+  healthUpAfter: number;
+  /** Time in `critical` before the restart decision. */
+  criticalGraceMs: number;
+  /** How long a retiring instance may finish its calls in flight before it is stopped. */
+  drainTimeoutMs: number;
   backoff: BackoffConfig;
   maxMemoryBytes?: number;
   /** Health settings beyond the ping interval (defaults in src/health/defaults.ts). */

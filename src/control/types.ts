@@ -97,8 +97,8 @@ export type ToolCallResult = Record<string, unknown>;
 /** Per-server health (`health`); filled by the health monitor. */
 export interface HealthEntry {
   name: string;
+  /** The health tiers are states (healthy, degraded, unhealthy, critical). */
   state: ServerState;
-  tier: ServerState;
   restarts: number;
   /** Anything the monitor reports: last probe results, latency, cpu, memory, trend. */
   [key: string]: unknown;

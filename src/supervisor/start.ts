@@ -6,6 +6,7 @@
  *          → transition feed (routing, health, catalog follow it) → reload → control API
  *          → listeners (HTTP, stdio)
  */
+import { randomInt } from 'node:crypto';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import { routerMachine, type RouterActor } from '../../machines/router.machine.js';
 import { serverMachine, type InstanceRef } from '../../machines/server.machine.js';
@@ -240,7 +241,8 @@ function buildSupervisor(
       }),
     },
   });
-  const root = createActor(machine, { input: { servers: config.servers.map(specOf) } });
+  // the backoff jitter's randomness comes from here; the charts stay pure
+  const root = createActor(machine, { input: { servers: config.servers.map(specOf), seed: randomInt(2 ** 31) } });
   // the root's error observer: a bug in any actor is logged, never fatal to the process
   root.subscribe({ error: (error) => logger.error({ err: errorMessage(error) }, 'supervisor error') });
   return root;
