@@ -7,6 +7,7 @@ export const DEFAULTS = {
     logLevel: 'info',
     shutdownTimeoutMs: 15_000,
     httpHost: '127.0.0.1',
+    metrics: true,
   },
   server: {
     inheritEnv: true,

@@ -132,6 +132,7 @@ export const ManagerSchema = z.strictObject(
     http: HttpSchema.optional(),
     shutdown_timeout: duration({ positive: true }).optional(),
     discovery: z.strictObject({ paths: stringList }).optional(),
+    metrics: boolean.optional(),
   },
   typeError('expected a mapping of manager settings'),
 );
