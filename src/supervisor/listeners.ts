@@ -4,7 +4,7 @@
  */
 import type { RouterActor } from '../../machines/router.machine.js';
 import type { Gateway } from '../gateway/gateway.js';
-import type { GatewayHttp } from '../gateway/http/listener.js';
+import type { GatewayHttp, GatewayHttpOptions } from '../gateway/http/listener.js';
 import type { Logger } from '../logger.js';
 
 export interface ListenerParts {
@@ -14,11 +14,13 @@ export interface ListenerParts {
   env: NodeJS.ProcessEnv;
   /** Stop the manager (the stdio client went away). */
   stop: () => Promise<void>;
+  /** More routes on the HTTP listener (/metrics), behind its checks. */
+  routes?: GatewayHttpOptions['extraRoutes'];
 }
 
 export async function listenHttp(
   listen: { host: string; port: number },
-  { gateway, router, logger, env }: ListenerParts,
+  { gateway, router, logger, env, routes }: ListenerParts,
 ): Promise<GatewayHttp> {
   const { startGatewayHttp } = await import('../gateway/http/listener.js');
   const http = await startGatewayHttp({
@@ -36,6 +38,7 @@ export async function listenHttp(
     },
     ...(env.MCP_MANAGER_TOKEN ? { bearerToken: env.MCP_MANAGER_TOKEN } : {}),
     logger: logger.child({ component: 'http' }),
+    ...(routes ? { extraRoutes: routes } : {}),
   });
   logger.info({ url: http.url }, 'gateway listening');
   return http;
