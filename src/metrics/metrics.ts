@@ -199,12 +199,6 @@ export function createMetrics(sources: MetricsSources): Metrics {
     registers: [registry],
   });
   const calls = new CallMetrics(
-    new Counter({
-      name: name('tool_calls_total'),
-      help: `Tool calls through the gateway by outcome (ok, tool_error: an isError result, error: the call failed); at most 100 tools per server, the rest as _other`,
-      labelNames: ['server', 'tool', 'outcome'] as const,
-      registers: [registry],
-    }),
     new Histogram({
       name: name('tool_call_duration_seconds'),
       help: 'Duration of tool calls through the gateway, from the request to the answer',
@@ -213,6 +207,15 @@ export function createMetrics(sources: MetricsSources): Metrics {
       registers: [registry],
     }),
   );
+  new Counter({
+    name: name('tool_calls_total'),
+    help: 'Tool calls through the gateway by outcome (ok, tool_error: an isError result, error: the call failed); at most 100 tools per server, the rest as _other',
+    labelNames: ['server', 'tool', 'outcome'] as const,
+    registers: [registry],
+    collect() {
+      calls.publish(this);
+    },
+  });
   new Gauge({
     name: name('inflight_requests'),
     help: 'Requests the gateway has in flight on each instance',
