@@ -101,6 +101,8 @@ export interface ManagerConfig {
   sessionIdleTimeoutMs: number;
   /** Extra places to look for config files (absolute); used by discovery. */
   discovery?: { paths: string[] };
+  /** Prometheus metrics at /metrics on the gateway's HTTP listener (recorded only when it listens). */
+  metrics: boolean;
 }
 
 export interface Config {

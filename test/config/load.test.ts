@@ -43,7 +43,7 @@ describe('the seed entry', () => {
     const config = load(SEED);
     const d = DEFAULTS.server;
     expect(config.file).toBe(FILE);
-    expect(config.manager).toEqual({ logLevel: 'info', shutdownTimeoutMs: 15_000 });
+    expect(config.manager).toEqual({ logLevel: 'info', shutdownTimeoutMs: 15_000, metrics: true });
     expect(config.servers).toEqual<ServerConfig[]>([
       {
         name: 'my-server',
@@ -229,6 +229,7 @@ describe('manager section', () => {
   http: {host: 0.0.0.0, port: 3000}
   shutdown_timeout: 5s
   discovery: {paths: [., /opt/mcp]}
+  metrics: false
 `);
     expect(config.manager).toEqual({
       stateDir: '/etc/mcp/state',
@@ -236,6 +237,7 @@ describe('manager section', () => {
       http: { host: '0.0.0.0', port: 3000 },
       shutdownTimeoutMs: 5_000,
       discovery: { paths: ['/etc/mcp', '/opt/mcp'] },
+      metrics: false,
     });
   });
 
