@@ -37,6 +37,7 @@ function normalizeManager(entry: ManagerEntry, dir: string): ManagerConfig {
     ...(entry.http === undefined ? {} : { http: { host: entry.http.host ?? d.httpHost, port: entry.http.port } }),
     shutdownTimeoutMs: entry.shutdown_timeout ?? d.shutdownTimeoutMs,
     ...(entry.discovery === undefined ? {} : { discovery: { paths: entry.discovery.paths.map((p) => resolvePath(dir, p)) } }),
+    ...(entry.env_file === undefined ? {} : { envFile: resolvePath(dir, entry.env_file) }),
   };
 }
 

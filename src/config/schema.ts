@@ -132,6 +132,7 @@ export const ManagerSchema = z.strictObject(
     http: HttpSchema.optional(),
     shutdown_timeout: duration({ positive: true }).optional(),
     discovery: z.strictObject({ paths: stringList }).optional(),
+    env_file: nonEmptyString.optional(),
   },
   typeError('expected a mapping of manager settings'),
 );

@@ -89,6 +89,8 @@ export interface ManagerConfig {
   shutdownTimeoutMs: number;
   /** Extra places to look for config files (absolute); used by discovery. */
   discovery?: { paths: string[] };
+  /** `manager.env_file` (absolute): `KEY=value` lines loaded before `${VAR}` expansion. */
+  envFile?: string;
 }
 
 export interface Config {
