@@ -3,6 +3,7 @@
  * `NO_COLOR` (any non-empty value) turns colour off and `FORCE_COLOR` (not `0`) turns it
  * on, as https://no-color.org and https://force-color.org say. Codes come from picocolors.
  */
+import { stripVTControlCharacters } from 'node:util';
 import pc from 'picocolors';
 
 export type Colors = ReturnType<typeof pc.createColors>;
@@ -43,9 +44,7 @@ export function stateColor(c: Colors): (state: string) => string {
   };
 }
 
-const ANSI = /\x1b\[[0-9;]*m/g;
-
 /** Length on screen (colour codes take no columns). */
 export function visibleLength(text: string): number {
-  return text.replace(ANSI, '').length;
+  return stripVTControlCharacters(text).length;
 }

@@ -20,6 +20,8 @@ import type { DiscoveryListing, DiscoverySourceJson, ManagerLookup } from './com
 import type { CatalogEntry } from '../config/server-catalog.js';
 import type { EditReport } from './commands/add-remove.js';
 import { colorEnabled, colors, stateColor, visibleLength, type Colors } from './colors.js';
+import { createLogUpdate } from 'log-update';
+import type { WatchModel } from './watch-model.js';
 
 export interface TextSink {
   write(text: string): unknown;
@@ -65,8 +67,24 @@ export interface Printer {
   configEdit(report: EditReport): void;
   /** `catalog`: one block per entry with what it needs. */
   catalog(entries: readonly CatalogEntry[], query: string | undefined): void;
+  /**
+   * A region of stdout redrawn in place on a terminal (log-update); elsewhere each frame's
+   * `append` lines are printed once, in order. `done` leaves the last frame on screen.
+   */
+  live(): LiveRegion;
+  /** `status --watch`: the frame for a model. */
+  watchFrame(model: WatchModel, now: number): string;
   /** Colours for stdout and stderr (off unless a terminal; NO_COLOR / FORCE_COLOR). */
   readonly colors: { out: Colors; err: Colors };
+}
+
+export interface LiveRegion {
+  /** True when frames redraw in place. */
+  readonly redraws: boolean;
+  /** Show `frame` (terminal) and print `append` lines (elsewhere). */
+  update(frame: string, append?: readonly string[]): void;
+  /** Keep the last frame, restore the cursor. */
+  done(): void;
 }
 
 export function createPrinter(
@@ -86,6 +104,19 @@ export function createPrinter(
     },
     table: (rows) => out(formatTable(rows)),
     colors: c,
+    live: () => {
+      const stream = streams.stdout as TextSink & NodeJS.WritableStream;
+      if (streams.stdout.isTTY !== true) {
+        return { redraws: false, update: (_frame, append = []) => append.forEach((l) => out(l)), done: () => undefined };
+      }
+      const update = createLogUpdate(stream, { showCursor: false });
+      return {
+        redraws: true,
+        update: (frame) => update(frame),
+        done: () => update.done(),
+      };
+    },
+    watchFrame: (model, now) => formatWatch(model, now, c.out),
     status: (snapshot, options) => out(formatStatus(snapshot, { ...options, paint })),
     servers: (servers) => out(formatServerList(servers, paint)),
     capabilities: (snapshot) => out(formatCapabilities(snapshot)),
@@ -640,4 +671,31 @@ export function formatCatalog(entries: readonly CatalogEntry[], c: Colors): stri
       ].join('\n');
     })
     .join('\n\n');
+}
+
+/** `status --watch`: header, then NAME STATE PID UPTIME RESTARTS CPU MEMORY CALLS/S LAST TRANSITION. */
+export function formatWatch(model: WatchModel, now: number, c: Colors): string {
+  const paint = stateColor(c);
+  const head = model.manager
+    ? `mcp-manager ${model.manager.version} (pid ${model.manager.pid})  ${model.manager.configFile}`
+    : 'mcp-manager';
+  const rows: string[][] = [['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEMORY', 'CALLS/S', 'LAST TRANSITION']];
+  for (const r of model.rows) {
+    const last = r.last
+      ? `${r.last.from ?? 'new'} → ${r.last.to} ${formatDuration(now - r.last.at)} ago${r.last.reason ? ` (${firstLine(r.last.reason)})` : ''}`
+      : dash;
+    rows.push([
+      r.instance,
+      paint(r.state),
+      r.pid === null ? dash : String(r.pid),
+      r.since === null ? dash : formatDuration(now - r.since),
+      String(r.restarts),
+      r.cpuPercent === null ? dash : `${Number(r.cpuPercent.toFixed(1))}%`,
+      r.memoryBytes === null ? dash : formatBytes(r.memoryBytes),
+      r.callsPerSecond === null ? dash : String(Number(r.callsPerSecond.toFixed(1))),
+      last,
+    ]);
+  }
+  const body = model.rows.length === 0 ? 'no servers configured' : formatTable(rows);
+  return [c.bold(head), '', body, '', c.dim('q or Ctrl-C to quit')].join('\n');
 }

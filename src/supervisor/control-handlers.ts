@@ -13,6 +13,8 @@ import type { Gateway } from '../gateway/gateway.js';
 import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
 import type { HealthMonitor } from '../health/monitor.js';
 import type { SessionRegistry } from '../server-actor/session.js';
+import { eventHandlers } from './control-events.js';
+import type { Feed } from './feed.js';
 import { healthEntry } from './health-view.js';
 import { instanceSnapshots, serverStatuses } from './status.js';
 
@@ -30,6 +32,8 @@ export interface ControlParts {
   reload: () => Promise<ReloadReport>;
   shutdown: () => void;
   manager: Omit<StatusSnapshot['manager'], 'uptimeMs'> & { startedAtMs: number };
+  /** The transition feed: the control event stream follows it. */
+  feed?: Feed;
 }
 
 export function createControlHandlers(parts: ControlParts): ControlHandlers {
@@ -88,5 +92,6 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
     stopServer: command('server.stop'),
     restartServer: command('server.restart'),
     shutdown: () => parts.shutdown(),
+    ...(parts.feed ? eventHandlers({ feed: parts.feed, monitor, gateway }) : {}),
   };
 }

@@ -151,6 +151,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
     configOf: live.configOf,
     reload,
     shutdown: () => void stop(),
+    feed,
     manager: {
       pid: process.pid,
       version: packageVersion(),

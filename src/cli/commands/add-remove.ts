@@ -154,7 +154,7 @@ function buildEntry(args: AddArgs, base: ServerEntryData | undefined): ServerEnt
   const needed = new Set(placeholdersIn(base ?? {}).required);
   for (const [key, value] of args.env) if (!needed.has(key)) env[key] = value;
   if (Object.keys(env).length > 0) entry.env = env;
-  if (args.headers.length > 0) entry.headers = { ...((entry.headers as Record<string, unknown> | undefined) ?? {}), ...Object.fromEntries(args.headers) };
+  if (args.headers.length > 0) entry.headers = { ...((entry.headers) ?? {}), ...Object.fromEntries(args.headers) };
   if (args.tags.length > 0) entry.tags = [...new Set([...((entry.tags as string[] | undefined) ?? []), ...args.tags])];
   if (args.replicas !== undefined) entry.replicas = args.replicas;
   if (args.cwd !== undefined) entry.cwd = args.cwd;
