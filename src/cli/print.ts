@@ -71,11 +71,35 @@ export interface Printer {
    * A region of stdout redrawn in place on a terminal (log-update); elsewhere each frame's
    * `append` lines are printed once, in order. `done` leaves the last frame on screen.
    */
-  live(): LiveRegion;
+  live(stream?: 'out' | 'err'): LiveRegion;
+  /** A progress frame: `3/5 ready` and a line per server with its state and time. */
+  progressFrame(title: string, rows: readonly ProgressRow[], elapsedMs: number): string;
+  /** After `start`: where the gateway listens and how to connect a client (stderr). */
+  startSummary(summary: StartSummary): void;
   /** `status --watch`: the frame for a model. */
   watchFrame(model: WatchModel, now: number): string;
   /** Colours for stdout and stderr (off unless a terminal; NO_COLOR / FORCE_COLOR). */
   readonly colors: { out: Colors; err: Colors };
+}
+
+/** One server's line in a progress view. */
+export interface ProgressRow {
+  name: string;
+  state: string;
+  /** Time from the start of the work to its final state; null while it is still moving. */
+  settledMs: number | null;
+  reason: string | null;
+  fix: string | null;
+  /** Has changed state since the work began. */
+  moved: boolean;
+}
+
+export interface StartSummary {
+  pid: number;
+  stateDir: string;
+  configFile: string;
+  gatewayUrl: string | undefined;
+  logFile: string;
 }
 
 export interface LiveRegion {
@@ -104,10 +128,12 @@ export function createPrinter(
     },
     table: (rows) => out(formatTable(rows)),
     colors: c,
-    live: () => {
-      const stream = streams.stdout as TextSink & NodeJS.WritableStream;
-      if (streams.stdout.isTTY !== true) {
-        return { redraws: false, update: (_frame, append = []) => append.forEach((l) => out(l)), done: () => undefined };
+    live: (which = 'out') => {
+      const sink = which === 'out' ? streams.stdout : streams.stderr;
+      const stream = sink as TextSink & NodeJS.WritableStream;
+      const write = which === 'out' ? out : err;
+      if (sink.isTTY !== true) {
+        return { redraws: false, update: (_frame, append = []) => append.forEach((l) => write(l)), done: () => undefined };
       }
       const update = createLogUpdate(stream, { showCursor: false });
       return {
@@ -117,6 +143,8 @@ export function createPrinter(
       };
     },
     watchFrame: (model, now) => formatWatch(model, now, c.out),
+    progressFrame: (title, rows, elapsedMs) => formatProgress(title, rows, elapsedMs, c.err),
+    startSummary: (s) => err(formatStartSummary(s, c.err)),
     status: (snapshot, options) => out(formatStatus(snapshot, { ...options, paint })),
     servers: (servers) => out(formatServerList(servers, paint)),
     capabilities: (snapshot) => out(formatCapabilities(snapshot)),
@@ -698,4 +726,40 @@ export function formatWatch(model: WatchModel, now: number, c: Colors): string {
   }
   const body = model.rows.length === 0 ? 'no servers configured' : formatTable(rows);
   return [c.bold(head), '', body, '', c.dim('q or Ctrl-C to quit')].join('\n');
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const UP = new Set(['healthy', 'degraded']);
+
+/** `title  3/5 ready`, then `✓ name  healthy  0.8s` / `✗ name  failed  2.1s  reason` + `fix: …`. */
+export function formatProgress(title: string, rows: readonly ProgressRow[], elapsedMs: number, c: Colors): string {
+  const paint = stateColor(c);
+  const ready = rows.filter((r) => r.settledMs !== null && UP.has(r.state)).length;
+  const spin = SPINNER[Math.floor(elapsedMs / 100) % SPINNER.length]!;
+  const table = formatTable(
+    rows.map((r) => {
+      const mark = r.settledMs === null ? c.cyan(spin) : UP.has(r.state) ? c.green('✓') : r.state === 'stopped' ? c.dim('-') : c.red('✗');
+      const time = formatMs(r.settledMs ?? elapsedMs);
+      return [`${mark} ${r.name}`, paint(r.state), r.settledMs === null ? c.dim(time) : time, r.reason ? firstLine(r.reason) : ''];
+    }),
+  ).split('\n');
+  const lines = [`${c.bold(title)}  ${ready}/${rows.length} ready`];
+  rows.forEach((r, i) => {
+    lines.push(`  ${table[i] ?? ''}`);
+    if (r.fix) lines.push(`      ${c.yellow('fix:')} ${firstLine(r.fix)}`);
+  });
+  return lines.join('\n');
+}
+
+export function formatStartSummary(s: StartSummary, c: Colors): string {
+  const lines = [`mcp-manager running (pid ${s.pid}), state dir ${s.stateDir}; stop with Ctrl-C or "mcp-manager stop"`];
+  if (s.gatewayUrl) {
+    lines.push(`  gateway   ${c.bold(s.gatewayUrl)}`);
+    lines.push(`  connect   mcp-manager connect claude-desktop|claude-code|vscode|cursor   (or point a client at the URL above)`);
+  } else {
+    lines.push(`  gateway   no HTTP listener (set manager.http or pass --http HOST:PORT)`);
+    lines.push(`  connect   mcp-manager connect claude-desktop --stdio   (clients run: mcp-manager start --stdio --config ${s.configFile})`);
+  }
+  lines.push(`  log       ${s.logFile}`);
+  return lines.join('\n');
 }
