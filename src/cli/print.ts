@@ -78,6 +78,8 @@ export interface Printer {
   startSummary(summary: StartSummary): void;
   /** `status --watch`: the frame for a model. */
   watchFrame(model: WatchModel, now: number): string;
+  /** stderr is a terminal: long work shows progress there. */
+  readonly interactive: boolean;
   /** Colours for stdout and stderr (off unless a terminal; NO_COLOR / FORCE_COLOR). */
   readonly colors: { out: Colors; err: Colors };
 }
@@ -128,6 +130,7 @@ export function createPrinter(
     },
     table: (rows) => out(formatTable(rows)),
     colors: c,
+    interactive: streams.stderr.isTTY === true,
     live: (which = 'out') => {
       const sink = which === 'out' ? streams.stdout : streams.stderr;
       const stream = sink as TextSink & NodeJS.WritableStream;

@@ -23,8 +23,8 @@ export interface ProgressOptions {
   socketPath: string;
   /** Transitions; default the control event stream. */
   follow?: TransitionSource;
-  /** A row is final only after it has moved at least once (a restart starts from a settled state). */
-  needsChange?: boolean;
+  /** Rows (all, or these names) final only after they have moved (a restart starts from a settled state). */
+  needsChange?: boolean | ReadonlySet<string>;
   /** When the work began (ms since epoch); times are shown from here. */
   startedAt?: number;
   /** Stop showing when this settles (the manager is stopping). */
@@ -39,7 +39,8 @@ export async function showProgress(ctx: CliContext, options: ProgressOptions, wo
   const startedAt = options.startedAt ?? Date.now();
   const rows = new Map<string, ProgressRow>();
   for (const s of options.servers) {
-    const settled = !options.needsChange && SETTLED_STATES.has(s.state);
+    const mustMove = options.needsChange === true || (options.needsChange instanceof Set && options.needsChange.has(s.name));
+    const settled = !mustMove && SETTLED_STATES.has(s.state);
     rows.set(s.name, { name: s.name, state: s.state, settledMs: settled ? Date.now() - startedAt : null, reason: null, fix: null, moved: false });
   }
   const live = ctx.print.live('err');
@@ -77,9 +78,10 @@ export async function showProgress(ctx: CliContext, options: ProgressOptions, wo
   const tick = setInterval(draw, 100);
   try {
     draw();
-    const result = work ? work() : Promise.resolve();
-    if (allSettled() && !options.needsChange) finish();
-    await Promise.race([Promise.all([result, finished]), ...(options.until ? [options.until] : [])]);
+    if (allSettled()) finish();
+    // with work to wait for (it returns once the servers settle), that is the end
+    const end = work ? work().then(() => refresh(options.socketPath, rows, startedAt)) : finished;
+    await Promise.race([end, ...(options.until ? [options.until] : [])]);
     await addFixes(options.socketPath, rows);
     draw();
     return [...rows.values()];
@@ -89,6 +91,46 @@ export async function showProgress(ctx: CliContext, options: ProgressOptions, wo
     follower?.close();
     live.done();
   }
+}
+
+/** Final states from a status snapshot, for rows whose last move the stream did not show. */
+async function refresh(socketPath: string, rows: Map<string, ProgressRow>, startedAt: number): Promise<void> {
+  const status = await createControlClient(socketPath).status().catch(() => null);
+  for (const server of status?.servers ?? []) {
+    const row = rows.get(server.name);
+    if (!row) continue;
+    row.state = server.state;
+    row.settledMs ??= Date.now() - startedAt;
+  }
+}
+
+/** After a reload, on a terminal: the added and changed servers coming up (bounded to a minute). */
+export async function followReload(ctx: CliContext, socketPath: string, report: { added: string[]; changed: string[] }): Promise<void> {
+  const names = [...report.added, ...report.changed];
+  if (!ctx.print.interactive || names.length === 0) return;
+  const status = await createControlClient(socketPath).status();
+  const servers = status.servers.filter((s) => names.includes(s.name));
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, 60_000)));
+  try {
+    // the supervisor begins a changed server's restart before the reload replies, so no row starts out settled by mistake
+    await showProgress(ctx, { title: 'applying the new config', servers, socketPath, until: bound });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Show progress while `work` runs, when stderr is a terminal; otherwise just run it. */
+export async function withProgress<T>(ctx: CliContext, socketPath: string, names: readonly string[], title: string, work: () => Promise<T>): Promise<T> {
+  if (!ctx.print.interactive) return work();
+  const status = await createControlClient(socketPath).status();
+  const servers = status.servers.filter((s) => names.includes(s.name));
+  if (servers.length === 0) return work();
+  let value!: T;
+  await showProgress(ctx, { title, servers, socketPath, needsChange: true }, async () => {
+    value = await work();
+  });
+  return value;
 }
 
 /** For each failed row: the one-line reason and the fix, from the server's detailed status. */

@@ -3,6 +3,7 @@ import { isSafeLogName, resolveStateDir, socketPathOf } from '../../state/paths.
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, usageError, type Command } from '../args.js';
 import type { CliContext } from '../context.js';
 import { watchStatus } from '../status-watch.js';
+import { withProgress } from '../start-progress.js';
 
 /** A control client for the manager of the state dir `--state-dir` (or the environment) names. */
 export function clientFor(stateDirFlag: string | undefined, ctx: CliContext): ControlClient {
@@ -128,7 +129,9 @@ function serverActionCommand(action: keyof typeof ACTIONS): Command {
     options: ACTION_OPTIONS,
     parse: parseServerActionArgs,
     run: async (args, ctx) => {
-      await clientFor(args.stateDir, ctx)[call](args.name);
+      const socketPath = socketPathOf(resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd }));
+      const client = createControlClient(socketPath);
+      await withProgress(ctx, socketPath, [args.name], `${action === 'stop' ? 'stopping' : `${action}ing`} ${args.name}`, () => client[call](args.name));
       ctx.print.line(`${past} server "${args.name}"`);
       return 0;
     },
