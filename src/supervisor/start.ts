@@ -162,6 +162,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
     reload,
     shutdown: () => void stop('shutdown requested over the control socket'),
     http: () => http,
+    feed,
     manager: {
       pid: process.pid,
       version: packageVersion(),
