@@ -1,4 +1,5 @@
 import type { ConnectionType } from '../config/types.js';
+import type { InspectDetail, InspectOverview } from './inspect-types.js';
 
 /** States of a server actor (DESIGN §3). */
 export const SERVER_STATES = [
@@ -120,4 +121,6 @@ export interface ControlExtensions {
   callTool?(server: string, tool: string, args: Record<string, unknown>): Promise<ToolCallResult>;
   health?(server: string | undefined): HealthSnapshot;
   reload?(): Promise<ReloadReport>;
+  /** No name: the supervisor and every instance; a server or instance name: its chart, context and history. */
+  inspect?(name: string | undefined): InspectOverview | InspectDetail;
 }
