@@ -1,0 +1,55 @@
+/**
+ * Where clients reach the gateway: Streamable HTTP (with `/healthz` and `/readyz`) and
+ * stdio. Each is loaded only when used, so start-up pays for what it serves.
+ */
+import type { RouterActor } from '../../machines/router.machine.js';
+import type { Gateway } from '../gateway/gateway.js';
+import type { GatewayHttp } from '../gateway/http/listener.js';
+import type { Logger } from '../logger.js';
+
+export interface ListenerParts {
+  gateway: Gateway;
+  router: RouterActor;
+  logger: Logger;
+  env: NodeJS.ProcessEnv;
+  /** Stop the manager (the stdio client went away). */
+  stop: () => Promise<void>;
+}
+
+export async function listenHttp(
+  listen: { host: string; port: number },
+  { gateway, router, logger, env }: ListenerParts,
+): Promise<GatewayHttp> {
+  const { startGatewayHttp } = await import('../gateway/http/listener.js');
+  const http = await startGatewayHttp({
+    host: listen.host,
+    port: listen.port,
+    connectSession: async (transport) => {
+      await gateway.connect(transport);
+    },
+    readiness: () => {
+      const { instances } = router.getSnapshot().context;
+      const routable = Object.entries(instances)
+        .filter(([, r]) => r.routable)
+        .map(([id]) => id);
+      return { ready: routable.length > 0, detail: { routable } };
+    },
+    ...(env.MCP_MANAGER_TOKEN ? { bearerToken: env.MCP_MANAGER_TOKEN } : {}),
+    logger: logger.child({ component: 'http' }),
+  });
+  logger.info({ url: http.url }, 'gateway listening');
+  return http;
+}
+
+/** One client on this process's stdin/stdout; when it goes away, so does the manager. */
+export async function listenStdio({ gateway, stop }: ListenerParts): Promise<void> {
+  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
+  const transport = new StdioServerTransport();
+  const client = await gateway.connect(transport);
+  const closeClient = client.server.onclose;
+  client.server.onclose = () => {
+    closeClient?.();
+    void stop();
+  };
+  process.stdin.once('end', () => void stop());
+}
