@@ -204,16 +204,20 @@ function chartLayout(machine) {
 }
 
 let drawn = { machine: null, svg: null };
+let drawRequest = 0;
 
 async function drawChart(machine, value) {
-  $('chart-title').textContent = `${machine} machine · drawn from its definition`;
+  const request = ++drawRequest;
   let layout;
   try {
     layout = await chartLayout(machine);
   } catch (error) {
-    $('chart').replaceChildren(el('div', { class: 'empty' }, String(error)));
+    if (request === drawRequest) $('chart').replaceChildren(el('div', { class: 'empty' }, String(error)));
     return;
   }
+  // a later selection has asked for another chart meanwhile
+  if (request !== drawRequest) return;
+  $('chart-title').textContent = `${machine} machine · drawn from its definition`;
   if (drawn.machine !== machine) {
     drawn = { machine, svg: chartSvg(layout) };
     $('chart').replaceChildren(drawn.svg);
@@ -221,6 +225,20 @@ async function drawChart(machine, value) {
     fit();
   }
   highlight(layout.id, value);
+  scrollToActive();
+}
+
+/** At full size the chart scrolls: keep the current state in view. */
+function scrollToActive() {
+  const box = $('chart');
+  const nodes = [...drawn.svg.querySelectorAll('.state.active:not(.compound)')];
+  const target = nodes[nodes.length - 1];
+  if (!target) return;
+  const rect = target.querySelector('rect');
+  const scale = drawn.svg.getBoundingClientRect().width / Number(drawn.svg.dataset.width);
+  const x = (Number(rect.getAttribute('x')) + Number(rect.getAttribute('width')) / 2) * scale;
+  const y = (Number(rect.getAttribute('y')) + Number(rect.getAttribute('height')) / 2) * scale;
+  box.scrollTo({ left: Math.max(0, x - box.clientWidth / 2), top: Math.max(0, y - box.clientHeight / 2), behavior: 'smooth' });
 }
 
 function highlight(machineId, value) {
@@ -243,13 +261,14 @@ function chartSvg(layout) {
     const name = svg('text', { x: s.x + 10, y: s.y + 18, class: 'name' });
     name.textContent = s.key;
     group.append(name);
+    const tagsHeight = s.tags.length > 0 ? 13 : 0;
     if (s.tags.length > 0) {
-      const tags = svg('text', { x: s.x + s.width - 8, y: s.y + 16, class: 'tags', 'text-anchor': 'end' });
-      tags.textContent = s.tags.join(' ');
+      const tags = svg('text', { x: s.x + 10, y: s.y + 31, class: 'tags' });
+      tags.textContent = s.tags.join(' · ');
       group.append(tags);
     }
     s.notes.forEach((note, i) => {
-      const line = svg('text', { x: s.x + 10, y: s.y + 36 + i * 14, class: 'note' });
+      const line = svg('text', { x: s.x + 10, y: s.y + 36 + tagsHeight + i * 14, class: 'note' });
       line.textContent = note;
       group.append(line);
     });
@@ -281,14 +300,16 @@ function chartSvg(layout) {
 function fit() {
   if (!drawn.svg) return;
   const width = Number(drawn.svg.dataset.width);
-  if ($('fit').checked) {
+  const zoom = $('zoom').value;
+  drawn.svg.style.height = 'auto';
+  if (zoom === 'fit') {
     drawn.svg.style.width = '100%';
     drawn.svg.style.maxWidth = `${width}px`;
-    drawn.svg.style.height = 'auto';
   } else {
-    drawn.svg.style.width = `${width}px`;
+    drawn.svg.style.width = `${Math.round(width * Number(zoom))}px`;
     drawn.svg.style.maxWidth = 'none';
   }
+  scrollToActive();
 }
 
 // ---- timeline --------------------------------------------------------------------
@@ -422,7 +443,7 @@ $('actions').addEventListener('click', (event) => {
   const button = event.target.closest('button[data-action]');
   if (button) void act(button.dataset.action);
 });
-$('fit').addEventListener('change', fit);
+$('zoom').addEventListener('change', fit);
 // uptimes count on the page; nothing is fetched for them
 setInterval(() => {
   for (const node of document.querySelectorAll('.uptime[data-started]')) {

@@ -54,7 +54,10 @@ export const METRICS = {
   nameCharWidth: 8.2,
   noteSize: 11,
   noteCharWidth: 6.7,
+  tagCharWidth: 6,
   lineHeight: 14,
+  /** The tags' line under the name, when a state has tags. */
+  tagsHeight: 13,
   padding: 10,
 } as const;
 
@@ -77,8 +80,9 @@ export async function layoutChart(chart: Chart): Promise<ChartLayout> {
     const notes = notesOf(state);
     info.set(state.id, { state, notes, depth });
     const nameWidth = Math.ceil(state.key.length * METRICS.nameCharWidth);
-    const width = Math.max(90, nameWidth, ...notes.map(noteWidth)) + 2 * METRICS.padding;
-    const header = 26 + notes.length * METRICS.lineHeight;
+    const tagsWidth = Math.ceil(state.tags.join(' · ').length * METRICS.tagCharWidth);
+    const width = Math.max(90, nameWidth, tagsWidth, ...notes.map(noteWidth)) + 2 * METRICS.padding;
+    const header = 26 + (state.tags.length > 0 ? METRICS.tagsHeight : 0) + notes.length * METRICS.lineHeight;
     if (state.children.length === 0) {
       return { id: state.id, width, height: header + METRICS.padding };
     }
@@ -122,8 +126,8 @@ export async function layoutChart(chart: Chart): Promise<ChartLayout> {
       'elk.direction': 'DOWN',
       'elk.hierarchyHandling': 'INCLUDE_CHILDREN',
       'elk.edgeRouting': 'ORTHOGONAL',
-      'elk.layered.spacing.nodeNodeBetweenLayers': '48',
-      'elk.spacing.nodeNode': '36',
+      'elk.layered.spacing.nodeNodeBetweenLayers': '40',
+      'elk.spacing.nodeNode': '28',
       'elk.spacing.edgeLabel': '4',
       'elk.spacing.edgeEdge': '14',
       'elk.layered.nodePlacement.strategy': 'NETWORK_SIMPLEX',

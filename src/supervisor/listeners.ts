@@ -6,6 +6,7 @@ import type { RouterActor } from '../../machines/router.machine.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { GatewayHttp } from '../gateway/http/listener.js';
 import type { Logger } from '../logger.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ListenerParts {
   gateway: Gateway;
@@ -14,11 +15,13 @@ export interface ListenerParts {
   env: NodeJS.ProcessEnv;
   /** Stop the manager (the stdio client went away). */
   stop: () => Promise<void>;
+  /** More routes on the HTTP listener (`/ui`…), tried in order: each returns true when it answered. */
+  routes?: ((req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>)[];
 }
 
 export async function listenHttp(
   listen: { host: string; port: number },
-  { gateway, router, logger, env }: ListenerParts,
+  { gateway, router, logger, env, routes = [] }: ListenerParts,
 ): Promise<GatewayHttp> {
   const { startGatewayHttp } = await import('../gateway/http/listener.js');
   const http = await startGatewayHttp({
@@ -35,6 +38,7 @@ export async function listenHttp(
       return { ready: routable.length > 0, detail: { routable } };
     },
     ...(env.MCP_MANAGER_TOKEN ? { bearerToken: env.MCP_MANAGER_TOKEN } : {}),
+    ...(routes.length > 0 ? { extraRoutes: (req, res) => firstRoute(routes, req, res) } : {}),
     logger: logger.child({ component: 'http' }),
   });
   logger.info({ url: http.url }, 'gateway listening');
@@ -52,4 +56,9 @@ export async function listenStdio({ gateway, stop }: ListenerParts): Promise<voi
     void stop();
   };
   process.stdin.once('end', () => void stop());
+}
+
+async function firstRoute(routes: NonNullable<ListenerParts['routes']>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  for (const route of routes) if (await route(req, res)) return true;
+  return false;
 }

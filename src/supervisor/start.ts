@@ -31,10 +31,13 @@ import { createControlHandlers } from './control-handlers.js';
 import { createFeed } from './feed.js';
 import { followTransitions } from './follow.js';
 import { listenHttp, listenStdio } from './listeners.js';
+import { inspectDetail, inspectOverview } from './inspect-view.js';
 import { createReloader } from './reload.js';
 import { specOf } from './spec.js';
 import { instanceSnapshots } from './status.js';
 import type { RunningManager, StartOptions } from './types.js';
+import { createUiRoutes, type UiRoutes } from '../ui/routes.js';
+import type { StatelyInspector } from './stately-inspector.js';
 
 type Options = StartOptions & { env: NodeJS.ProcessEnv };
 
@@ -92,7 +95,9 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   const gateway = buildGateway(live, router, sessions, logger);
   // the monitor reports to the supervisor, which is built next (and started last)
   const monitor = buildMonitor(live, sessions, (event) => root.send(event), logger);
-  const root = buildSupervisor(config, live, sessions, gateway, stateDir, logger);
+  // `start --inspect`: the actors, live in Stately's inspector (loaded only when asked for)
+  const stately = options.inspect ? await connectStately(options.inspect.url, logger) : undefined;
+  const root = buildSupervisor(config, live, sessions, gateway, stateDir, logger, stately);
   const feed = createFeed(root);
   const unfollow = followTransitions({ feed, root, router, monitor, gateway, sessions, logger });
 
@@ -109,6 +114,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let http: GatewayHttp | undefined;
+  let ui: UiRoutes | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       logger.info('stopping all servers (reverse start order)');
@@ -119,6 +125,8 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
         logger.error({ timeoutMs: config.manager.shutdownTimeoutMs }, 'shutdown timed out; killing what is left');
       }
       killAll();
+      ui?.close();
+      stately?.stop();
       unfollow();
       feed.close();
       root.stop();
@@ -142,7 +150,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   });
 
   const socketPath = socketPathOf(stateDir);
-  const handlers = createControlHandlers({
+  const commands = createControlHandlers({
     root,
     gateway,
     monitor,
@@ -160,11 +168,17 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
       startedAtMs,
     },
   });
+  const handlers = {
+    ...commands,
+    inspect: (name: string | undefined) => (name === undefined ? inspectOverview(feed) : inspectDetail(feed, live.current(), name)),
+  };
   const control = await startControlServer({ socketPath, handlers, logger });
   try {
     root.start();
-    const parts = { gateway, router, logger, env: options.env, stop };
     const listen = options.http ?? config.manager.http;
+    // the live view (/ui) on the gateway's listener, acting through the control handlers
+    if (listen) ui = createUiRoutes({ feed, configured: () => configuredServers(live.current()), actions: handlers, logger });
+    const parts = { gateway, router, logger, env: options.env, stop, ...(ui ? { routes: [ui.handle] } : {}) };
     if (listen) http = await listenHttp(listen, parts);
     if (options.stdio) await listenStdio(parts);
   } catch (error) {
@@ -218,6 +232,7 @@ function buildSupervisor(
   gateway: Gateway,
   stateDir: string,
   logger: Logger,
+  stately?: StatelyInspector,
 ): SupervisorActor {
   const machine = supervisorMachine.provide({
     actors: {
@@ -238,7 +253,7 @@ function buildSupervisor(
       }),
     },
   });
-  const root = createActor(machine, { input: { servers: config.servers.map(specOf) } });
+  const root = createActor(machine, { input: { servers: config.servers.map(specOf) }, ...(stately ? { inspect: (event) => stately.inspect(event) } : {}) });
   // the root's error observer: a bug in any actor is logged, never fatal to the process
   root.subscribe({ error: (error) => logger.error({ err: errorMessage(error) }, 'supervisor error') });
   return root;
@@ -279,4 +294,14 @@ function buildReloader(
     },
     logger,
   );
+}
+
+/** What the live view lists: every configured server, in config order. */
+function configuredServers(config: Config) {
+  return config.servers.map((s) => ({ name: s.name, transport: s.connectionType, enabled: s.enabled, replicas: s.replicas }));
+}
+
+async function connectStately(url: string, logger: Logger): Promise<StatelyInspector> {
+  const { connectStatelyInspector } = await import('./stately-inspector.js');
+  return connectStatelyInspector(url, logger);
 }

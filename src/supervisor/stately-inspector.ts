@@ -16,8 +16,6 @@ export interface StatelyInspector {
   stop(): void;
 }
 
-/** Where Stately's local inspector server (`@statelyai/inspect/server`) listens by default. */
-export const DEFAULT_INSPECT_URL = 'ws://127.0.0.1:8080';
 const MAX_QUEUED = 500;
 const RECONNECT_MS = 2_000;
 

@@ -43,8 +43,8 @@ export interface UiOptions {
 
 export interface UiRoutes {
   /** True when the request was for `/ui…` (and has been answered). */
-  handle(req: IncomingMessage, res: ServerResponse): boolean | Promise<boolean>;
-  close(): void;
+  handle: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
+  close: () => void;
 }
 
 const ASSETS: Record<string, { file: string; type: string }> = {
@@ -71,7 +71,7 @@ const STATUS_OF_CODE: Record<string, number> = { USAGE: 400, SERVER_NOT_FOUND: 4
 export function createUiRoutes(options: UiOptions): UiRoutes {
   const log = options.logger.child({ component: 'ui' });
   const layouts = createLayoutCache();
-  const stream = createEventStream({ feed: options.feed, configured: options.configured, ...options.stream });
+  const stream = createEventStream({ feed: options.feed, configured: () => options.configured(), ...options.stream });
   const assets = new Map<string, Buffer>();
   const asset = (file: string) => {
     let body = assets.get(file);
