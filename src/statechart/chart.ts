@@ -153,9 +153,11 @@ function guardName(guard: unknown): string | undefined {
 /** Ids of the state nodes active in `value` (the root excluded), outermost first. */
 export function activeStateIds(machine: AnyStateMachine, value: StateValue): string[] {
   try {
-    return getStateNodes(machine.root, value)
+    const ids = getStateNodes(machine.root, value)
       .filter((node) => node !== machine.root)
       .map((node) => node.id);
+    // a parent is listed once per active child
+    return [...new Set(ids)];
   } catch {
     // a value that does not belong to this machine (an old snapshot): nothing is active
     return [];

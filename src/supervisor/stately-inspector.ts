@@ -76,29 +76,22 @@ export async function connectStatelyInspector(url: string, logger: Logger): Prom
   return { inspect: (event) => inspector.inspect.next?.(event), stop: () => inspector.stop() };
 }
 
-/** A server actor's context carries its launch config: only the name and limits go out. */
+/** Server specs (in contexts, inputs and config events) carry their launch config: it never goes out. */
 export function sanitizeContext(context: MachineContext): MachineContext {
-  const spec = (context as { spec?: Record<string, unknown> }).spec;
-  const specs = (context as { specs?: Record<string, Record<string, unknown>> }).specs;
-  const clean = { ...context };
-  if (spec && typeof spec === 'object') clean.spec = withoutLaunch(spec);
-  if (specs && typeof specs === 'object') {
-    clean.specs = Object.fromEntries(Object.entries(specs).map(([name, s]) => [name, withoutLaunch(s)]));
-  }
-  return clean;
+  return withoutLaunch(context) as MachineContext;
 }
 
 export function sanitizeEvent(event: AnyEventObject): AnyEventObject {
-  if (event.type === 'config.changed' && Array.isArray(event.servers)) {
-    return { ...event, servers: (event.servers as Record<string, unknown>[]).map(withoutLaunch) };
-  }
-  const input = (event as { input?: { spec?: Record<string, unknown> } }).input;
-  if (input?.spec) return { ...event, input: { ...input, spec: withoutLaunch(input.spec) } };
-  return event;
+  return withoutLaunch(event) as AnyEventObject;
 }
 
-function withoutLaunch(spec: Record<string, unknown>): Record<string, unknown> {
-  if (!('launch' in spec)) return spec;
-  const { launch: _launch, ...rest } = spec;
-  return { ...rest, launch: '[redacted]' };
+/** A copy of plain data with every `launch` field replaced; class instances (actor refs) pass as they are. */
+function withoutLaunch(value: unknown, depth = 0): unknown {
+  if (depth > 10 || typeof value !== 'object' || value === null) return value;
+  if (Array.isArray(value)) return value.map((item) => withoutLaunch(item, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, inner] of Object.entries(value)) out[key] = key === 'launch' ? '[redacted]' : withoutLaunch(inner, depth + 1);
+  return out;
 }
