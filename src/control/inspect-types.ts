@@ -22,7 +22,7 @@ export interface InspectContext {
   restarts: number;
   /** Restarts still inside `limits.restartWindowMs`; at `limits.maxRestarts` the next failure is `failed`. */
   restartsInWindow: number;
-  /** While restarting: the delay chosen; otherwise the next restart's delay before jitter. */
+  /** While restarting: the delay chosen; otherwise the next restart's delay before jitter (0: at once). */
   nextBackoffMs: number;
   lastExit: { exitCode: number | null; signal: string | null } | null;
   lastError: { code: string; message: string; stderrTail: string[] } | null;

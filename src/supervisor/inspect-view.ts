@@ -4,7 +4,7 @@
  * server machine's chart read from its definition.
  */
 import { publicState } from '../../machines/index.js';
-import { DEFAULT_HYSTERESIS } from '../../machines/policies.js';
+import { restartDelayMs } from '../../machines/policies.js';
 import { serverMachine, type ServerSnapshot } from '../../machines/server.machine.js';
 import { serverOfInstance, supervisorMachine } from '../../machines/supervisor.machine.js';
 import type { StateValue } from 'xstate';
@@ -58,7 +58,8 @@ export function inspectDetail(feed: Feed, config: Config, name: string, now = Da
     const spec = ctx.spec;
     const server = config.servers.find((s) => s.name === serverOfInstance(instance));
     const restarting = publicState(snapshot) === 'restarting';
-    const baseBackoff = Math.min(spec.backoff.maxMs, spec.backoff.initialMs * Math.pow(spec.backoff.multiplier, Math.max(0, ctx.restartAttempt)));
+    // the next restart's delay before jitter (0.5 spreads by nothing)
+    const baseBackoff = restartDelayMs(ctx.restartAttempt, spec.backoff, 0.5);
     return [
       {
         ...summaryOf(instance, snapshot),
@@ -73,8 +74,8 @@ export function inspectDetail(feed: Feed, config: Config, name: string, now = Da
           health: {
             good: ctx.streaks.good,
             bad: ctx.streaks.bad,
-            downAfter: spec.health?.downAfter ?? DEFAULT_HYSTERESIS.downAfter,
-            upAfter: spec.health?.upAfter ?? DEFAULT_HYSTERESIS.upAfter,
+            downAfter: spec.health.downAfter,
+            upAfter: spec.health.upAfter,
           },
           uptimeMs: snapshot.hasTag('running') && ctx.startedAt !== null ? now - ctx.startedAt : null,
           tools: ctx.tools.length,

@@ -36,7 +36,7 @@ describe('chartOf', () => {
       [
         'server.draining drainTimeout server.stopping',
         'server.restarting restartBackoff server.starting',
-        'server.running.critical criticalGrace server.stopping',
+        'server.running.critical criticalGrace server.deciding',
         'server.starting startupTimeout server.deciding',
         'server.stopping stopDeadline server.afterStop',
       ].sort(),
@@ -79,10 +79,10 @@ describe('chartOf', () => {
     const active = activeStateIds(serverMachine, { running: 'critical' });
     const tree = toTextTree(chart, { active });
     expect(tree).toMatch(/└─ critical .*◀ current/);
-    expect(tree).toContain('after criticalGrace → stopping');
+    expect(tree).toContain('after criticalGrace → deciding');
     const mermaid = toMermaid(chart, active);
     expect(mermaid).toContain('state running {');
-    expect(mermaid).toContain('  critical --> stopping : after criticalGrace');
+    expect(mermaid).toContain('  critical --> deciding : after criticalGrace');
     expect(mermaid).toContain('class critical current');
     expect(toMermaid(chartOf(createMachine({ initial: 'a', states: { a: {} } })))).not.toContain('class ');
   });

@@ -112,19 +112,49 @@ describe('/ui in Chromium', () => {
   });
 
   it('shows a SIGKILLed server restarting, then healthy, without a reload, with the exit in the timeline', async () => {
-    await page.evaluate(() => ((globalThis as unknown as { marker: number }).marker = 42));
+    // every state the row shows is recorded, however briefly (the first restart is immediate)
+    await page.evaluate(() => {
+      const g = globalThis as unknown as { marker: number; shown: string[]; document: { getElementById(id: string): unknown } };
+      g.marker = 42;
+      g.shown = [];
+      type Node = { matches?(s: string): boolean; getAttribute(name: string): string | null; querySelectorAll?(s: string): Node[] };
+      const note = (node: Node) => {
+        if (node.matches?.('.inst[data-instance="alpha"]')) g.shown.push(node.getAttribute('data-state') ?? '');
+      };
+      const Observer = (globalThis as unknown as { MutationObserver: new (cb: (records: { target: Node; addedNodes: Node[] }[]) => void) => { observe(target: unknown, options: object): void } }).MutationObserver;
+      new Observer((records) => {
+        for (const record of records) {
+          note(record.target);
+          for (const added of record.addedNodes) {
+            note(added);
+            for (const inner of added.querySelectorAll?.('.inst') ?? []) note(inner);
+          }
+        }
+      }).observe(g.document.getElementById('tree'), { subtree: true, childList: true, attributes: true, attributeFilter: ['data-state'] });
+    });
     const before = await run.server('alpha');
     process.kill(before.pid!, 'SIGKILL');
     const row = '.inst[data-instance="alpha"]';
+    await run.waitState('alpha', (s) => s.state === 'healthy' && s.pid !== before.pid);
+    await page.waitForSelector(`${row}[data-state="healthy"]`, { timeout: 20_000 });
+    await expect.poll(() => page.locator(`${row} .pid`).textContent()).not.toBe(String(before.pid));
+    const shown = await page.evaluate(() => (globalThis as unknown as { shown: string[] }).shown);
+    const restarting = shown.indexOf('restarting');
+    expect(restarting).toBeGreaterThanOrEqual(0);
+    expect(shown.slice(restarting)).toContain('healthy');
+    expect(await page.locator(`${row} .restarts`).textContent()).toBe('1');
+    await page.waitForSelector('svg[data-machine="server"] .state.active[data-id="server.running.healthy"]');
+    const timeline = await page.locator('#timeline tr').allTextContents();
+    expect(timeline.some((text) => text.includes('server.exited') && text.includes('SIGKILL'))).toBe(true);
+    expect(timeline.some((text) => text.includes('restarting'))).toBe(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42);
+
+    // a second crash soon after waits out the backoff: the chart shows `restarting` meanwhile
+    const second = await run.server('alpha');
+    process.kill(second.pid!, 'SIGKILL');
     await page.waitForSelector(`${row}[data-state="restarting"]`, { timeout: 15_000 });
     await page.waitForSelector('svg[data-machine="server"] .state.active[data-id="server.restarting"]');
     await page.waitForSelector(`${row}[data-state="healthy"]`, { timeout: 20_000 });
-    const pid = await page.locator(`${row} .pid`).textContent();
-    expect(pid).not.toBe(String(before.pid));
-    expect(await page.locator(`${row} .restarts`).textContent()).toBe('1');
-    const timeline = await page.locator('#timeline tr').allTextContents();
-    expect(timeline.some((text) => text.includes('server.exited') && text.includes('SIGKILL'))).toBe(true);
-    expect(await page.evaluate(() => (globalThis as unknown as { marker?: number }).marker)).toBe(42);
   });
 
   it('restarts a server from its button', async () => {
