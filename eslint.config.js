@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.js', 'test/fixtures/**/*.mjs', 'test/fixtures/**/*.cjs'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.js', 'test/fixtures/**/*.mjs', 'test/fixtures/**/*.cjs', 'ui/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

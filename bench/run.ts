@@ -11,9 +11,10 @@ import { formatSeconds } from './lib/stats.js';
 import type { BenchModule, BenchOptions, BenchResult } from './lib/types.js';
 import { scale } from './scale.js';
 import { startup } from './startup.js';
+import { ui } from './ui.js';
 
 /** The registry: add a module here (gateway latency/throughput, probe rounds, …). */
-const MODULES: readonly BenchModule[] = [startup, gateway, probes, scale];
+const MODULES: readonly BenchModule[] = [startup, gateway, probes, scale, ui];
 
 const USAGE = `usage: node --import tsx bench/run.ts [--only NAME]… [--quick] [--sizes N,N,…] [--reps N]
 

@@ -9,6 +9,7 @@ import type {
   StatusSnapshot,
   ToolCallResult,
 } from './types.js';
+import type { InspectDetail, InspectOverview } from './inspect-types.js';
 
 export interface ControlRequestOptions {
   /** Whole-request deadline. Default: 10 s for GET, 60 s otherwise (stop/restart take a while). */
@@ -178,6 +179,10 @@ export interface ControlClient {
   health(options?: { server?: string }): Promise<HealthSnapshot>;
   /** Re-read the config and apply the difference; a rejected config gives `ok: false` and its issues. */
   reload(): Promise<ReloadReport>;
+  /** The supervisor and every instance's state. */
+  inspect(): Promise<InspectOverview>;
+  /** One server (or instance): its chart, current state, context and last transitions. */
+  inspect(name: string): Promise<InspectDetail>;
 }
 
 export function createControlClient(socketPath: string, options: ControlClientOptions = {}): ControlClient {
@@ -225,6 +230,12 @@ export function createControlClient(socketPath: string, options: ControlClientOp
       );
       if (problem) throw unexpected('/health', problem);
       return reply as HealthSnapshot;
+    },
+    async inspect(name?: string) {
+      const reply = await call('GET', name === undefined ? '/inspect' : `/inspect?name=${encodeURIComponent(name)}`);
+      if (!isRecord(reply) || !isRecord(reply.supervisor) || !Array.isArray(reply.instances)) throw unexpected('/inspect');
+      if (name !== undefined && !isRecord(reply.chart)) throw unexpected('/inspect', 'no chart');
+      return reply as unknown as InspectDetail;
     },
     async reload() {
       const reply = await call('POST', '/reload');

@@ -145,6 +145,16 @@ export async function startControlServer(options: ControlServerOptions): Promise
       },
     },
     {
+      pattern: /^\/inspect$/,
+      method: 'GET',
+      run: ({ query }) => {
+        if (!handlers.inspect) throw notAvailable('inspect');
+        const name = query.get('name');
+        if (name === '') throw new RequestError(400, 'USAGE', 'query parameter "name" must not be empty');
+        return { body: handlers.inspect(name ?? undefined) };
+      },
+    },
+    {
       pattern: /^\/reload$/,
       method: 'POST',
       run: async () => {

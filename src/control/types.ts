@@ -1,4 +1,5 @@
 import type { ConnectionType } from '../config/types.js';
+import type { InspectDetail, InspectOverview } from './inspect-types.js';
 
 /** States of a server actor (DESIGN §3). */
 export const SERVER_STATES = [
@@ -161,4 +162,6 @@ export interface ControlExtensions {
   /** Follow the manager: every transition, and figures sampled now (for `stats` lines). Returns the unsubscribe function. */
   events?(listener: (transition: ControlTransition) => void): () => void;
   stats?(): InstanceStats[];
+  /** No name: the supervisor and every instance; a server or instance name: its chart, context and history. */
+  inspect?(name: string | undefined): InspectOverview | InspectDetail;
 }

@@ -5,8 +5,9 @@
 import type { RouterActor } from '../../machines/router.machine.js';
 import type { Config } from '../config/types.js';
 import type { Gateway } from '../gateway/gateway.js';
-import type { GatewayHttp, GatewayHttpOptions } from '../gateway/http/listener.js';
+import type { GatewayHttp } from '../gateway/http/listener.js';
 import type { Logger } from '../logger.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ListenerParts {
   gateway: Gateway;
@@ -16,13 +17,13 @@ export interface ListenerParts {
   config: Config;
   /** Stop the manager (the stdio client went away), saying why. */
   stop: (reason: string) => Promise<void>;
-  /** More routes on the HTTP listener (/metrics), behind its checks. */
-  routes?: GatewayHttpOptions['extraRoutes'];
+  /** More routes on the HTTP listener (`/ui`…), tried in order: each returns true when it answered. */
+  routes?: ((req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>)[];
 }
 
 export async function listenHttp(
   listen: { host: string; port: number },
-  { gateway, router, logger, env, config, routes }: ListenerParts,
+  { gateway, router, logger, env, config, routes = [] }: ListenerParts,
 ): Promise<GatewayHttp> {
   const { startGatewayHttp } = await import('../gateway/http/listener.js');
   const http = await startGatewayHttp({
@@ -41,8 +42,8 @@ export async function listenHttp(
     ...(env.MCP_MANAGER_TOKEN ? { bearerToken: env.MCP_MANAGER_TOKEN } : {}),
     maxSessions: config.manager.httpSessions,
     sessionIdleTimeoutMs: config.manager.sessionIdleTimeoutMs,
+    ...(routes.length > 0 ? { extraRoutes: (req, res) => firstRoute(routes, req, res) } : {}),
     logger: logger.child({ component: 'http' }),
-    ...(routes ? { extraRoutes: routes } : {}),
   });
   logger.info({ url: http.url }, 'gateway listening');
   return http;
@@ -61,4 +62,9 @@ export async function listenStdio({ gateway, stop, logger }: ListenerParts): Pro
     closeClient?.();
     void stop(`the stdio client went away (${transport.closeReason ?? 'closed'})`);
   };
+}
+
+async function firstRoute(routes: NonNullable<ListenerParts['routes']>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+  for (const route of routes) if (await route(req, res)) return true;
+  return false;
 }

@@ -35,10 +35,13 @@ import { createControlHandlers } from './control-handlers.js';
 import { createFeed } from './feed.js';
 import { followTransitions } from './follow.js';
 import { listenHttp, listenStdio } from './listeners.js';
+import { inspectDetail, inspectOverview } from './inspect-view.js';
 import { createReloader } from './reload.js';
 import { specOf } from './spec.js';
 import { instanceSnapshots } from './status.js';
 import type { RunningManager, StartOptions } from './types.js';
+import { createUiRoutes, type UiRoutes } from '../ui/routes.js';
+import type { StatelyInspector } from './stately-inspector.js';
 
 type Options = StartOptions & { env: NodeJS.ProcessEnv };
 
@@ -96,7 +99,9 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   const gateway = buildGateway(live, router, sessions, logger);
   // the monitor reports to the supervisor, which is built next (and started last)
   const monitor = buildMonitor(live, sessions, (event) => root.send(event), logger, (server, ms) => metrics?.observePing(server, ms / 1000));
-  const root = buildSupervisor(config, live, sessions, gateway, stateDir, logger);
+  // `start --inspect`: the actors, live in Stately's inspector (loaded only when asked for)
+  const stately = options.inspect ? await connectStately(options.inspect.url, logger) : undefined;
+  const root = buildSupervisor(config, live, sessions, gateway, stateDir, logger, stately);
   const feed = createFeed(root);
   const unfollow = followTransitions({ feed, root, router, monitor, gateway, sessions, logger });
   // Prometheus metrics, when the HTTP listener can serve them and the config has not turned them off
@@ -117,6 +122,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let http: GatewayHttp | undefined;
+  let ui: UiRoutes | undefined;
   const stop = (reason = 'stop requested') =>
     (stopping ??= (async () => {
       // every exit of the manager says why in its log
@@ -128,6 +134,8 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
         logger.error({ timeoutMs: config.manager.shutdownTimeoutMs }, 'shutdown timed out; killing what is left');
       }
       killAll();
+      ui?.close();
+      stately?.stop();
       unfollow();
       metrics?.close();
       feed.close();
@@ -152,7 +160,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   });
 
   const socketPath = socketPathOf(stateDir);
-  const handlers = createControlHandlers({
+  const commands = createControlHandlers({
     root,
     gateway,
     monitor,
@@ -172,10 +180,17 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
       startedAtMs,
     },
   });
+  const handlers = {
+    ...commands,
+    inspect: (name: string | undefined) => (name === undefined ? inspectOverview(feed) : inspectDetail(feed, live.current(), name)),
+  };
   const control = await startControlServer({ socketPath, handlers, logger });
   try {
     root.start();
-    const parts = { gateway, router, logger, env: options.env, config, stop, ...(metrics ? { routes: metricsRoute(metrics) } : {}) };
+    // the live view (/ui) on the gateway's listener, acting through the control handlers
+    if (listen) ui = createUiRoutes({ feed, configured: () => configuredServers(live.current()), actions: handlers, logger });
+    const routes = [...(metrics ? [metricsRoute(metrics)] : []), ...(ui ? [ui.handle] : [])];
+    const parts = { gateway, router, logger, env: options.env, config, stop, routes };
     if (listen) http = await listenHttp(listen, parts);
     if (options.stdio) await listenStdio(parts);
   } catch (error) {
@@ -231,6 +246,7 @@ function buildSupervisor(
   gateway: Gateway,
   stateDir: string,
   logger: Logger,
+  stately?: StatelyInspector,
 ): SupervisorActor {
   const machine = supervisorMachine.provide({
     actors: {
@@ -252,7 +268,10 @@ function buildSupervisor(
     },
   });
   // the backoff jitter's randomness comes from here; the charts stay pure
-  const root = createActor(machine, { input: { servers: config.servers.map(specOf), seed: randomInt(2 ** 31) } });
+  const root = createActor(machine, {
+    input: { servers: config.servers.map(specOf), seed: randomInt(2 ** 31) },
+    ...(stately ? { inspect: (event) => stately.inspect(event) } : {}),
+  });
   // the root's error observer: a bug in any actor is logged, never fatal to the process
   root.subscribe({ error: (error) => logger.error({ err: errorMessage(error) }, 'supervisor error') });
   return root;
@@ -295,4 +314,14 @@ function buildReloader(
     logger,
     (report) => metrics?.countReload(!report.ok ? 'rejected' : report.added.length + report.removed.length + report.changed.length > 0 ? 'applied' : 'unchanged'),
   );
+}
+
+/** What the live view lists: every configured server, in config order. */
+function configuredServers(config: Config) {
+  return config.servers.map((s) => ({ name: s.name, transport: s.connectionType, enabled: s.enabled, replicas: s.replicas }));
+}
+
+async function connectStately(url: string, logger: Logger): Promise<StatelyInspector> {
+  const { connectStatelyInspector } = await import('./stately-inspector.js');
+  return connectStatelyInspector(url, logger);
 }

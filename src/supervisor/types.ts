@@ -12,6 +12,8 @@ export interface StartOptions {
   http?: { host: string; port: number };
   /** Serve the gateway on this process's stdin/stdout (one client). */
   stdio?: boolean;
+  /** Send the actors to Stately's inspector over WebSocket at this URL (`start --inspect`). Off by default. */
+  inspect?: { url: string };
 }
 
 export interface RunningManager {

@@ -6,6 +6,7 @@ import { reloadCommand, validateCommand } from './config.js';
 import { discoverCommand, doctorCommand } from './discovery.js';
 import { callCommand, capabilitiesCommand } from './gateway.js';
 import { healthCommand } from './health.js';
+import { inspectCommand } from './inspect.js';
 import { startCommand, stopCommand } from './lifecycle.js';
 import { logsCommand } from './logs.js';
 import {
@@ -36,5 +37,6 @@ export const COMMANDS: readonly Command[] = [
   addCommand,
   removeCommand,
   catalogCommand,
+  inspectCommand,
   completionCommand(() => COMMANDS),
 ];

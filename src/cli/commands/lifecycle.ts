@@ -18,6 +18,8 @@ export interface StartArgs {
   stdio: boolean;
   /** `json`: JSON log lines on stderr even on a terminal. */
   logFormat?: 'text' | 'json';
+  /** `--inspect [--inspect-url URL]`: the actors, live in Stately's inspector. */
+  inspect?: { url: string };
 }
 
 const START_OPTIONS = {
@@ -26,6 +28,8 @@ const START_OPTIONS = {
   http: { type: 'string' },
   stdio: { type: 'boolean' },
   'log-format': { type: 'string' },
+  inspect: { type: 'boolean' },
+  'inspect-url': { type: 'string' },
   ...STATE_DIR_OPTION,
 } as const;
 
@@ -40,15 +44,31 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     if (format !== 'text' && format !== 'json') throw usageError(`--log-format expects text or json, got '${format}'`);
     args.logFormat = format;
   }
+  if (values['inspect-url'] !== undefined && !values.inspect) throw usageError('--inspect-url needs --inspect');
+  if (values.inspect) args.inspect = { url: parseInspectUrl(values['inspect-url'] ?? DEFAULT_INSPECT_URL) };
   if (args.daemon && args.stdio) {
     throw usageError('--daemon and --stdio cannot be combined: the stdio gateway needs this terminal');
   }
   return args;
 }
 
+/** Stately's local inspector server listens here by default (`@statelyai/inspect/server`). */
+const DEFAULT_INSPECT_URL = 'ws://127.0.0.1:8080';
+
+function parseInspectUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw usageError(`--inspect-url: expected a ws:// or wss:// URL, got '${value}'`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw usageError(`--inspect-url: expected a ws:// or wss:// URL, got '${value}'`);
+  return url.href;
+}
+
 export const startCommand = defineCommand({
   name: 'start',
-  usage: 'start [--config FILE] [--daemon] [--state-dir DIR] [--http HOST:PORT] [--stdio] [--log-format text|json]',
+  usage: 'start [--config FILE] [--daemon] [--state-dir DIR] [--http HOST:PORT] [--stdio] [--log-format text|json] [--inspect [--inspect-url URL]]',
   summary: 'run the manager in the foreground (--daemon: in the background)',
   help: [
     ['-c, --config FILE', 'config file (default: $MCP_MANAGER_CONFIG, else the bundled config/default.yaml)'],
@@ -56,6 +76,8 @@ export const startCommand = defineCommand({
     ['--http HOST:PORT', 'serve the MCP gateway over Streamable HTTP at http://HOST:PORT/mcp'],
     ['--stdio', 'serve the MCP gateway on stdin/stdout'],
     ['--log-format text|json', 'on a terminal, progress is shown and logs go to the log file; json: JSON log lines on stderr too'],
+    ['--inspect', `send the actors to Stately's inspector over WebSocket (default ${DEFAULT_INSPECT_URL})`],
+    ['--inspect-url URL', 'where the inspector listens (ws:// or wss://)'],
     STATE_DIR_HELP,
   ],
   options: START_OPTIONS,
@@ -84,6 +106,7 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
     else if (view) options.logger = terminalLogger(stateDir, ctx.env);
     if (args.http) options.http = args.http;
     if (args.stdio) options.stdio = true;
+    if (args.inspect) options.inspect = args.inspect;
     const manager = await startManager(options);
 
     let stopping: Promise<boolean> | undefined;
@@ -119,6 +142,7 @@ async function startInBackground(args: StartArgs, configFile: string, stateDir: 
 
   const childArgs = [...ctx.self.args, 'start', '--config', configFile, '--state-dir', stateDir];
   if (args.http) childArgs.push('--http', formatHostPort(args.http));
+  if (args.inspect) childArgs.push('--inspect', '--inspect-url', args.inspect.url);
   const result = await spawnDaemon({ command: ctx.self.command, args: childArgs, cwd: ctx.cwd, env: ctx.env, stateDir });
   if (result.ok) {
     ctx.print.line(`mcp-manager started in the background (pid ${result.pid}); log: ${result.logFile}`);
