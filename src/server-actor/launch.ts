@@ -254,12 +254,15 @@ async function explainLaunchFailure(server: string, config: ServerConfig, sessio
 }
 
 async function launchError(server: string, session: Session, error: unknown): Promise<unknown> {
-  if (ManagerError.is(error)) return error;
+  // "closed its input" (EPIPE on the initialize write) races the exit of a process that
+  // died at once: wait for the exit, so its code and stderr tail make the diagnosis
+  if (ManagerError.is(error) && !(error.code === 'SERVER_UNAVAILABLE' && error.data.delivered === false)) return error;
   const exit = await Promise.race([
     session.exited,
     new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_REPORT_MS).unref()),
   ]);
   if (exit && (exit.exitCode !== null || exit.signal !== null)) return new ServerExitError(server, exit);
+  if (ManagerError.is(error)) return error;
   return new ManagerError('INITIALIZE_FAILED', `server "${server}": MCP handshake failed: ${errorMessage(error)}`, {
     cause: error,
     data: { stderrTail: session.transport.stderrTail() },
