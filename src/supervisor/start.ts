@@ -114,7 +114,10 @@ async function run(
     } else if (state === 'failed' || state === 'stopped') {
       // listed while any instance is up or on its way back; dropped when all are down
       const down = instanceSnapshots(root, server).every(({ snapshot: s }) => s.hasTag('down') || s.status !== 'active');
-      if (down) gateway.refreshServer(server, undefined);
+      const error = snapshot.context.lastError;
+      // failed: calls to its tools get the reason, not "unknown tool"
+      if (down && state === 'failed') gateway.serverFailed(server, error ? `${error.code}: ${error.message}` : 'failed');
+      else if (down) gateway.refreshServer(server, undefined);
     }
   });
 
