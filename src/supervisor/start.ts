@@ -15,6 +15,7 @@ import type { ControlHandlers, StatusSnapshot } from '../control/types.js';
 import { ManagerError, errorMessage, formatConfigIssue } from '../errors.js';
 import { MAX_MESSAGE_DEPTH, excessiveNesting, nestingMessage } from '../gateway/depth.js';
 import { Gateway, policyOf } from '../gateway/gateway.js';
+import { assertBindAllowed } from '../gateway/http/exposure.js';
 import type { GatewayHttp } from '../gateway/http/listener.js';
 import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
 import { createLogger, droppedLogLines, type Logger } from '../logger.js';
@@ -47,6 +48,9 @@ export async function startManager(options: StartOptions = {}): Promise<RunningM
     onWarning: (w) => bootLogger.warn({ file: w.file }, formatConfigIssue(w)),
   });
   const logger = options.logger ?? createLogger({ level: config.manager.logLevel });
+  // a gateway beyond loopback without a token is refused before anything starts
+  const listen = options.http ?? config.manager.http;
+  if (listen) assertBindAllowed(listen.host, env.MCP_MANAGER_TOKEN);
 
   const stateDir = options.stateDir ?? config.manager.stateDir ?? resolveStateDir({ env });
   ensureStateDir(stateDir);
@@ -309,6 +313,7 @@ async function run(
           return { ready: routable.length > 0, detail: { routable } };
         },
         ...(options.env.MCP_MANAGER_TOKEN ? { bearerToken: options.env.MCP_MANAGER_TOKEN } : {}),
+        ...(options.env.MCP_MANAGER_ALLOWED_HOSTS ? { allowedHosts: options.env.MCP_MANAGER_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) } : {}),
         maxSessions: config.manager.httpSessions,
         sessionIdleTimeoutMs: config.manager.sessionIdleTimeoutMs,
         logger: logger.child({ component: 'http' }),
