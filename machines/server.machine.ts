@@ -59,6 +59,16 @@ export interface ServerContext {
   streaks: Streaks;
   /** Failed starts since the last successful initialize: a budget of its own that never decays. */
   failedStarts: number;
+  /** What brought the instance into its current state: the event and its reason, as data. */
+  cause: Cause;
+}
+
+/** The event behind a state change, for timelines and logs. */
+export interface Cause {
+  /** Event type; delayed transitions read `xstate.after.<delay name>`. */
+  event: string;
+  /** What the event itself says (exit code, probe verdict, limit), if anything. */
+  reason: string | null;
 }
 
 export interface InstanceRef {
@@ -90,6 +100,41 @@ export function toFailure(error: unknown): Failure {
     signal: pick('signal', (v): v is string | null => typeof v === 'string' || v === null, null),
     stderrTail: pick('stderrTail', isLines, []),
   };
+}
+
+/**
+ * Read the cause of a state change off the event that made it. Pure. A drain or stop
+ * ladder finishing (or timing out) is no cause of its own: the state after it keeps the
+ * cause that started the way down (`null` here).
+ */
+export function causeOf(event: { type: string } & Record<string, unknown>): Cause | null {
+  const type = event.type;
+  if (/\.actor\.(stop|drain)$/.test(type) || /^xstate\.after\.(stopDeadline|drainTimeout)\./.test(type)) return null;
+  if (type.startsWith('xstate.after.')) return { event: `xstate.after.${type.split('.')[2] ?? ''}`, reason: null };
+  if (type.startsWith('xstate.error.actor.')) {
+    const failure = toFailure(event.error);
+    return { event: type, reason: `${failure.code}: ${failure.message}` };
+  }
+  switch (type) {
+    case 'server.exited': {
+      const signal = typeof event.signal === 'string' ? event.signal : null;
+      const code = typeof event.exitCode === 'number' ? event.exitCode : null;
+      return { event: type, reason: signal ? `killed by ${signal}` : code !== null ? `exited with code ${code}` : 'connection ended' };
+    }
+    case 'health.bad':
+      return { event: type, reason: typeof event.reason === 'string' ? event.reason : null };
+    case 'health.restart':
+      return { event: type, reason: `${String(event.code)}: ${String(event.reason)}` };
+    case 'server.retire':
+    case 'server.remove':
+      return { event: type, reason: 'config changed' };
+    case 'server.start':
+    case 'server.stop':
+    case 'server.restart':
+      return { event: type, reason: 'operator' };
+    default:
+      return { event: type, reason: null };
+  }
 }
 
 /** Failures that no restart can mend (the command is not there, not executable). */
@@ -171,6 +216,9 @@ export const serverMachine = setup({
     })),
     recordCatalog: assign((_, tools: string[]) => ({ tools })),
     clearProcess: assign({ pid: null }),
+    noteCause: assign(({ context, event }) => ({
+      cause: causeOf(event as unknown as { type: string } & Record<string, unknown>) ?? context.cause,
+    })),
     stopThen: assign((_, afterStop: AfterStop) => ({ afterStop })),
     /** Manual start/restart: a fresh budget. */
     resetBudget: assign({ recentRestarts: 0, restartAttempt: 0, lastError: null, nextRestartDelayMs: null, failedStarts: 0 }),
@@ -217,6 +265,7 @@ export const serverMachine = setup({
     afterStop: 'stopped',
     streaks: { good: 0, bad: 0 },
     failedStarts: 0,
+    cause: { event: 'xstate.init', reason: null },
   }),
   initial: 'init',
   on: {
@@ -230,12 +279,14 @@ export const serverMachine = setup({
     },
     stopped: {
       tags: ['down'],
+      entry: 'noteCause',
       on: {
         'server.start': { target: 'starting', actions: 'resetBudget' },
         'server.restart': { target: 'starting', actions: 'resetBudget' },
       },
     },
     starting: {
+      entry: 'noteCause',
       invoke: {
         id: 'launch',
         src: 'launch',
@@ -289,7 +340,7 @@ export const serverMachine = setup({
     },
     running: {
       tags: ['running'],
-      entry: 'reportReady',
+      entry: ['noteCause', 'reportReady'],
       initial: 'healthy',
       invoke: { id: 'watchExit', src: 'watchExit', input: ({ context }) => ({ instance: context.instance }) },
       after: { stableUptime: { actions: 'resetBackoff' } },
@@ -310,6 +361,7 @@ export const serverMachine = setup({
       states: {
         healthy: {
           tags: ['routable', 'preferred'],
+          entry: 'noteCause',
           on: {
             'health.good': { actions: 'countGood' },
             'health.bad': [
@@ -320,6 +372,7 @@ export const serverMachine = setup({
         },
         degraded: {
           tags: ['routable'],
+          entry: 'noteCause',
           on: {
             'health.good': [{ guard: 'isRiseDueAfterThis', target: 'healthy', actions: 'resetStreaks' }, { actions: 'countGood' }],
             'health.bad': [{ guard: 'isDropDueAfterThis', target: 'unhealthy', actions: 'resetStreaks' }, { actions: 'countBad' }],
@@ -327,12 +380,14 @@ export const serverMachine = setup({
         },
         unhealthy: {
           tags: ['routable'],
+          entry: 'noteCause',
           on: {
             'health.good': [{ guard: 'isRiseDueAfterThis', target: 'degraded', actions: 'resetStreaks' }, { actions: 'countGood' }],
             'health.bad': [{ guard: 'isDropDueAfterThis', target: 'critical', actions: 'resetStreaks' }, { actions: 'countBad' }],
           },
         },
         critical: {
+          entry: 'noteCause',
           after: {
             criticalGrace: {
               target: '#server.stopping',
@@ -361,6 +416,7 @@ export const serverMachine = setup({
     /** Out of routing; calls in flight may finish (bounded), then the stop ladder. */
     draining: {
       tags: ['busy'],
+      entry: 'noteCause',
       invoke: {
         id: 'drain',
         src: 'drain',
@@ -375,6 +431,7 @@ export const serverMachine = setup({
     },
     stopping: {
       tags: ['busy'],
+      entry: 'noteCause',
       invoke: {
         id: 'stop',
         src: 'stop',
@@ -403,7 +460,7 @@ export const serverMachine = setup({
     },
     restarting: {
       tags: ['busy'],
-      entry: ['planRestart', 'scheduleDecay'],
+      entry: ['noteCause', 'planRestart', 'scheduleDecay'],
       after: { restartBackoff: { target: 'starting' } },
       on: {
         'server.stop': { target: 'stopped' },
@@ -413,7 +470,7 @@ export const serverMachine = setup({
     },
     failed: {
       tags: ['down'],
-      entry: 'reportFailed',
+      entry: ['noteCause', 'reportFailed'],
       on: {
         'server.start': { target: 'starting', actions: 'resetBudget' },
         'server.restart': { target: 'starting', actions: 'resetBudget' },
@@ -422,6 +479,7 @@ export const serverMachine = setup({
     removed: {
       type: 'final',
       tags: ['down'],
+      entry: 'noteCause',
     },
   },
 });
