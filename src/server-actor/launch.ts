@@ -110,9 +110,11 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
   const log = deps.logger.child({ server: instance });
   // bad lines on stdout, oversized messages: reported (a few per interval, then a count), never fatal
   const unreadable = limitReports({
+    // our stdio transport already limits its own reports to a few per interval and a count
+    first: 20,
     report: (error) => log.warn({ err: errorMessage(error) }, 'server sent something we could not read'),
     summary: (count, last, intervalMs) =>
-      log.warn({ suppressed: count, intervalMs, last: errorMessage(last) }, `server sent ${count} more things we could not read`),
+      log.warn({ suppressed: count, intervalMs, last: last ? errorMessage(last) : null }, `server sent ${count} more things we could not read`),
   });
   client.onerror = unreadable;
   void transport.exited.then(() => unreadable.flush());
