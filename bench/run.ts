@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { gateway } from './gateway.js';
+import { hostile } from './hostile.js';
 import { probes } from './probes.js';
 import { installInterruptCleanup } from './lib/proc.js';
 import { formatSeconds } from './lib/stats.js';
@@ -13,7 +14,7 @@ import { scale } from './scale.js';
 import { startup } from './startup.js';
 
 /** The registry: add a module here (gateway latency/throughput, probe rounds, …). */
-const MODULES: readonly BenchModule[] = [startup, gateway, probes, scale];
+const MODULES: readonly BenchModule[] = [startup, gateway, probes, scale, hostile];
 
 const USAGE = `usage: node --import tsx bench/run.ts [--only NAME]… [--quick] [--sizes N,N,…] [--reps N]
 
