@@ -92,7 +92,7 @@ async function run(options: BenchOptions): Promise<BenchResult> {
     const oversized = `{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo__echo","arguments":{"text":"${'x'.repeat(20 * 1024 * 1024)}"}}}`;
 
     const phases: [string, (stop: AbortSignal) => Promise<void>][] = [
-      ['idle', async () => undefined],
+      ['idle', () => Promise.resolve()],
       ['stdout garbage flood', async () => void (await client.callTool({ name: 'noisy__flood', arguments: { ms: phaseMs } }))],
       [
         'arguments 10,000 deep',
