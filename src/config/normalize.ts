@@ -40,6 +40,8 @@ function normalizeManager(entry: ManagerEntry, dir: string): ManagerConfig {
     httpSessions: entry.http_sessions ?? d.httpSessions,
     sessionIdleTimeoutMs: entry.session_idle_timeout ?? d.sessionIdleTimeoutMs,
     ...(entry.discovery === undefined ? {} : { discovery: { paths: entry.discovery.paths.map((p) => resolvePath(dir, p)) } }),
+    metrics: entry.metrics ?? d.metrics,
+    ...(entry.env_file === undefined ? {} : { envFile: resolvePath(dir, entry.env_file) }),
   };
 }
 
@@ -104,6 +106,10 @@ function normalizeServer(name: string, e: ServerEntry, dir: string, unset: strin
     stopTimeoutMs: e.stop_timeout ?? d.stopTimeoutMs,
     maxRestarts: e.max_restarts ?? d.maxRestarts,
     restartWindowMs: e.restart_window ?? d.restartWindowMs,
+    healthDownAfter: e.health_down_after ?? d.healthDownAfter,
+    healthUpAfter: e.health_up_after ?? d.healthUpAfter,
+    criticalGraceMs: e.critical_grace ?? d.criticalGraceMs,
+    drainTimeoutMs: e.drain_timeout ?? d.drainTimeoutMs,
     backoff: normalizeBackoff(e.backoff ?? {}),
   };
 }
