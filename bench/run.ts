@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { gateway } from './gateway.js';
+import { hostile } from './hostile.js';
 import { probes } from './probes.js';
 import { installInterruptCleanup } from './lib/proc.js';
 import { formatSeconds } from './lib/stats.js';
@@ -14,7 +15,7 @@ import { startup } from './startup.js';
 import { ui } from './ui.js';
 
 /** The registry: add a module here (gateway latency/throughput, probe rounds, …). */
-const MODULES: readonly BenchModule[] = [startup, gateway, probes, scale, ui];
+const MODULES: readonly BenchModule[] = [startup, gateway, probes, scale, ui, hostile];
 
 const USAGE = `usage: node --import tsx bench/run.ts [--only NAME]… [--quick] [--sizes N,N,…] [--reps N]
 

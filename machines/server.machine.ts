@@ -63,6 +63,8 @@ export interface ServerContext {
   lastError: Failure | null;
   afterStop: AfterStop;
   streaks: Streaks;
+  /** Failed starts since the last successful initialize: a budget of its own that never decays. */
+  failedStarts: number;
   /** What brought the instance into its current state: the event and its reason, as data. */
   cause: Cause;
 }
@@ -172,6 +174,8 @@ export const serverMachine = setup({
     isRestartDisallowed: ({ context }) => !restartAllowed(context.spec.restart, !isCleanEnd(context)),
     isCleanExit: ({ context }) => isCleanEnd(context),
     isIntensityExceeded: ({ context }) => intensityExceeded(context.recentRestarts, context.spec.maxRestarts),
+    /** More than max_restarts starts failed in a row (slow ones would slide out of the window). */
+    isStartBudgetSpent: ({ context }) => context.failedStarts > context.spec.maxRestarts,
     /** This bad result completes the streak that drops one tier. */
     isDropDueAfterThis: ({ context }) => context.streaks.bad + 1 >= context.spec.health.downAfter,
     /** This good result completes the streak that lifts one tier. */
@@ -188,6 +192,7 @@ export const serverMachine = setup({
       startedAt: result.startedAt,
       lastError: null,
       streaks: { good: 0, bad: 0 },
+      failedStarts: 0,
     })),
     recordFailure: assign((_, failure: Failure) => ({
       lastError: failure,
@@ -220,7 +225,8 @@ export const serverMachine = setup({
     })),
     stopThen: assign((_, afterStop: AfterStop) => ({ afterStop })),
     /** Manual start/restart: a fresh budget. */
-    resetBudget: assign({ recentRestarts: 0, restartAttempt: 0, lastError: null, nextRestartDelayMs: null }),
+    resetBudget: assign({ recentRestarts: 0, restartAttempt: 0, lastError: null, nextRestartDelayMs: null, failedStarts: 0 }),
+    countFailedStart: assign(({ context }) => ({ failedStarts: context.failedStarts + 1 })),
     resetBackoff: assign({ restartAttempt: 0 }),
     planRestart: assign(({ context }) => {
       const random = nextRandom(context.rng);
@@ -267,6 +273,7 @@ export const serverMachine = setup({
     lastError: null,
     afterStop: 'stopped',
     streaks: { good: 0, bad: 0 },
+    failedStarts: 0,
     cause: { event: 'xstate.init', reason: null },
   }),
   initial: 'init',
@@ -294,21 +301,27 @@ export const serverMachine = setup({
         src: 'launch',
         input: ({ context }) => ({ instance: context.instance }),
         onDone: { target: 'running', actions: { type: 'recordLaunch', params: ({ event }) => event.output } },
-        onError: { target: 'deciding', actions: { type: 'recordFailure', params: ({ event }) => toFailure(event.error) } },
+        onError: {
+          target: 'deciding',
+          actions: [{ type: 'recordFailure', params: ({ event }) => toFailure(event.error) }, 'countFailedStart'],
+        },
       },
       after: {
         startupTimeout: {
           target: 'deciding',
-          actions: {
-            type: 'recordFailure',
-            params: ({ context }) => ({
-              code: 'INITIALIZE_TIMEOUT',
-              message: `no initialize/tools/list answer within ${context.spec.startupTimeoutMs} ms`,
-              exitCode: null,
-              signal: null,
-              stderrTail: [],
-            }),
-          },
+          actions: [
+            {
+              type: 'recordFailure',
+              params: ({ context }) => ({
+                code: 'INITIALIZE_TIMEOUT',
+                message: `no initialize/tools/list answer within ${context.spec.startupTimeoutMs} ms`,
+                exitCode: null,
+                signal: null,
+                stderrTail: [],
+              }),
+            },
+            'countFailedStart',
+          ],
         },
       },
       on: {
@@ -330,6 +343,7 @@ export const serverMachine = setup({
         },
         { guard: 'isRestartDisallowed', target: 'stopping', actions: { type: 'stopThen', params: 'failed' } },
         { guard: 'isIntensityExceeded', target: 'stopping', actions: { type: 'stopThen', params: 'failed' } },
+        { guard: 'isStartBudgetSpent', target: 'stopping', actions: { type: 'stopThen', params: 'failed' } },
         { target: 'stopping', actions: { type: 'stopThen', params: 'restarting' } },
       ],
     },

@@ -103,9 +103,9 @@ const SHAPES: readonly (readonly [RegExp, string])[] = [
     `$1${REDACTED}`,
   ],
   // --token=V, --api-key V, and the same inside a JSON array ("--token", "V")
-  [new RegExp(`((?:^|[\\s"'\\[,])--?(?:${FLAG_NAMES})(?:=|\\s+|"\\s*,\\s*"))(?!\\[redacted\\])[^\\s"',\\]]+`, 'gi'), `$1${REDACTED}`],
+  [new RegExp(`((?:^|[\\s"'\\[,])--?(?:${FLAG_NAMES})(?:=|[ \\t]+|"[ \\t]*,[ \\t]*"))(?!\\[redacted\\])[^\\s"',\\]]+`, 'gi'), `$1${REDACTED}`],
   // Authorization: Bearer V / Basic V
-  [/(\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`],
+  [/(\b(?:bearer|basic)[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`],
   // NAME_TOKEN=V, "api_key": "V" style assignments in free text
   [
     /(\b[A-Za-z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY)[A-Za-z0-9_]*"?\s*[=:]\s*"?)(?!\[redacted\])(?![\d.]+\b)[^\s"',;&]{4,}/gi,

@@ -26,6 +26,7 @@ import type { CallMetrics } from '../metrics/calls.js';
 import type { BackendHooks, Session, SessionRegistry } from '../server-actor/session.js';
 import { ResultCache } from './cache.js';
 import { Catalog } from './catalog.js';
+import { UnavailableTools } from './unavailable.js';
 import { Dispatcher } from './dispatch.js';
 import { registerHandlers } from './handlers.js';
 
@@ -68,6 +69,8 @@ export class Gateway {
   readonly catalog: Catalog;
   readonly dispatcher: Dispatcher;
   readonly clients = new Set<ClientSession>();
+  /** Tools of failed servers, answered with the failure reason for a while. */
+  readonly unavailable = new UnavailableTools();
   /** Calls in flight per backend instance: where its server→client requests go. */
   readonly activeCalls = new Map<string, Set<CallContext>>();
   private readonly caches = new Map<string, ResultCache>();
@@ -103,8 +106,19 @@ export class Gateway {
   /** A server (re)appeared with a fresh catalog, changed its lists, or went down. */
   refreshServer(server: string, session: Session | undefined): void {
     this.caches.get(server)?.clear();
+    if (session) this.unavailable.forget(server);
     if (session) this.catalog.setServer(server, session.catalog, this.configOf(server)?.prefix);
     else this.catalog.removeServer(server);
+  }
+
+  /** Every instance of `server` failed: drop its tools, answering calls to them with `reason` for a while. */
+  serverFailed(server: string, reason: string): void {
+    const names = this.catalog
+      .tools()
+      .map((t) => t.name)
+      .filter((name) => this.catalog.tool(name)?.server === server);
+    this.unavailable.remember(server, names, reason);
+    this.refreshServer(server, undefined);
   }
 
   /** Connect a new client session over any transport (stdio, HTTP). */

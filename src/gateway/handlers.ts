@@ -58,7 +58,15 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     CallToolRequestSchema,
     handle(async (request, extra: Extra) => {
       const routed = gw.catalog.tool(request.params.name);
-      if (!routed) throw new ManagerError('TOOL_NOT_FOUND', `unknown tool "${request.params.name}"`, { data: { tool: request.params.name } });
+      if (!routed) {
+        const down = gw.unavailable.lookup(request.params.name);
+        if (down) {
+          throw new ManagerError('SERVER_UNAVAILABLE', `tool "${request.params.name}" is unavailable: server "${down.server}" failed: ${down.reason}`, {
+            data: { tool: request.params.name, server: down.server },
+          });
+        }
+        throw new ManagerError('TOOL_NOT_FOUND', `unknown tool "${request.params.name}"`, { data: { tool: request.params.name } });
+      }
       const args = request.params.arguments ?? {};
       const run = () => callWithFailover(gw, client, routed.server, routed.name, isSafeToRepeat(gw, routed), args, request.params._meta?.progressToken, extra);
       const cache = gw.cacheFor(routed.server, routed.name);
@@ -217,6 +225,10 @@ async function callWithFailover(
       const lost = notDelivered || isConnectionLost(error) || !lease.session.transport.running;
       if (!lost || extra.signal.aborted) throw error;
       if (!safe && !notDelivered) {
+        gw.logger.warn(
+          { server, tool, instance: lease.instance, client: client.id, session: extra.sessionId ?? null },
+          'call lost: its instance went away and the tool is not marked safe to repeat',
+        );
         throw new ManagerError(
           'CALL_NOT_RETRIED',
           `server "${server}" (instance ${lease.instance}) went away during the call to "${tool}"; not retried because the tool is not marked read-only or idempotent (list it in retry_tools if it is safe to repeat)`,
@@ -225,6 +237,7 @@ async function callWithFailover(
       }
       // a call that never went out may try a few more times than one that did
       if (attempt >= (notDelivered ? maxAttempts + NOT_DELIVERED_EXTRA_ATTEMPTS : maxAttempts)) {
+        gw.logger.warn({ server, tool, instance: lease.instance, client: client.id, session: extra.sessionId ?? null, attempt }, 'call lost: every attempt found its instance going away');
         throw new ManagerError('SERVER_UNAVAILABLE', `server "${server}" went away during the call to "${tool}", ${attempt} times`, {
           data: { server, tool },
         });

@@ -110,9 +110,11 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
   const log = deps.logger.child({ server: instance });
   // bad lines on stdout, oversized messages: reported (a few per interval, then a count), never fatal
   const unreadable = limitReports({
+    // our stdio transport already limits its own reports to a few per interval and a count
+    first: 20,
     report: (error) => log.warn({ err: errorMessage(error) }, 'server sent something we could not read'),
     summary: (count, last, intervalMs) =>
-      log.warn({ suppressed: count, intervalMs, last: errorMessage(last) }, `server sent ${count} more things we could not read`),
+      log.warn({ suppressed: count, intervalMs, last: last ? errorMessage(last) : null }, `server sent ${count} more things we could not read`),
   });
   client.onerror = unreadable;
   void transport.exited.then(() => unreadable.flush());
@@ -254,12 +256,15 @@ async function explainLaunchFailure(server: string, config: ServerConfig, sessio
 }
 
 async function launchError(server: string, session: Session, error: unknown): Promise<unknown> {
-  if (ManagerError.is(error)) return error;
+  // "closed its input" (EPIPE on the initialize write) races the exit of a process that
+  // died at once: wait for the exit, so its code and stderr tail make the diagnosis
+  if (ManagerError.is(error) && !(error.code === 'SERVER_UNAVAILABLE' && error.data.delivered === false)) return error;
   const exit = await Promise.race([
     session.exited,
     new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_REPORT_MS).unref()),
   ]);
   if (exit && (exit.exitCode !== null || exit.signal !== null)) return new ServerExitError(server, exit);
+  if (ManagerError.is(error)) return error;
   return new ManagerError('INITIALIZE_FAILED', `server "${server}": MCP handshake failed: ${errorMessage(error)}`, {
     cause: error,
     data: { stderrTail: session.transport.stderrTail() },

@@ -51,7 +51,10 @@ export function followTransitions({ feed, root, router, monitor, gateway, sessio
     } else if (to === 'failed' || to === 'stopped') {
       // listed while any instance is up or on its way back; dropped when all are down
       const down = instanceSnapshots(root, server).every(({ snapshot: s }) => s.hasTag('down') || s.status !== 'active');
-      if (down) gateway.refreshServer(server, undefined);
+      const error = snapshot.context.lastError;
+      // failed: calls to its tools get the reason, not "unknown tool"
+      if (down && to === 'failed') gateway.serverFailed(server, error ? `${error.code}: ${error.message}` : 'failed');
+      else if (down) gateway.refreshServer(server, undefined);
     }
   });
 }

@@ -17,6 +17,7 @@ import type { Config, ServerConfig } from '../config/types.js';
 import { startControlServer } from '../control/server.js';
 import { errorMessage, formatConfigIssue } from '../errors.js';
 import { Gateway, policyOf } from '../gateway/gateway.js';
+import { assertBindAllowed } from '../gateway/http/exposure.js';
 import type { GatewayHttp } from '../gateway/http/listener.js';
 import { watchConfig } from '../discovery/watch.js';
 import { startHealthMonitor, type HealthMonitor } from '../health/monitor.js';
@@ -67,6 +68,9 @@ async function readStartConfig(options: StartOptions, env: NodeJS.ProcessEnv): P
     env,
     onWarning: (w) => bootLogger.warn({ file: w.file }, formatConfigIssue(w)),
   });
+  // a gateway beyond loopback without a token is refused before anything starts
+  const listen = options.http ?? config.manager.http;
+  if (listen) assertBindAllowed(listen.host, env.MCP_MANAGER_TOKEN);
   return { config, logger: options.logger ?? createLogger({ level: config.manager.logLevel }) };
 }
 

@@ -18,6 +18,11 @@ export interface LineReaderOptions {
   where: string;
   /** What a line is called in messages; default `line` (stdio says `stdout line`). */
   subject?: string;
+  /**
+   * Asked before a bad line becomes an Error: false means it is only counted by the
+   * caller (a flood of garbage then costs no error objects). Default: always report.
+   */
+  admit?: (kind: LineErrorKind) => boolean;
 }
 
 const PREVIEW_CHARS = 120;
@@ -29,6 +34,17 @@ export function preview(text: string): string {
 
 /** Bytes of a bad line kept for the error message. */
 const HEAD_BYTES = 480;
+
+/** The first non-blank byte of `chunk[from, to)` is `{` or `[`: the line may be JSON-RPC. */
+function opensJson(chunk: Buffer, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const byte = chunk[i];
+    if (byte === 0x20 || byte === 0x09 || byte === 0x0d) continue;
+    return byte === 0x7b || byte === 0x5b;
+  }
+  // only blanks: not a message, and nothing to report either
+  return true;
+}
 
 export class JsonLineReader {
   private readonly buffer: ReadBuffer;
@@ -49,13 +65,22 @@ export class JsonLineReader {
     while (start < chunk.length) {
       const newline = chunk.indexOf(0x0a, start);
       const end = newline === -1 ? chunk.length : newline + 1;
-      const segment = chunk.subarray(start, end);
+      const from = start;
       start = end;
       if (this.discarding) {
         if (newline !== -1) this.discarding = false;
         continue;
       }
-      const contentBytes = newline === -1 ? segment.length : segment.length - 1;
+      const contentBytes = (newline === -1 ? end : newline) - from;
+      // a whole line that cannot be JSON-RPC (no object or array): rejected without parsing
+      // or copying, so a flood of garbage allocates nothing per line
+      if (this.pendingBytes === 0 && newline !== -1 && contentBytes > 0 && !opensJson(chunk, from, newline)) {
+        if (contentBytes <= this.options.maxLineBytes) {
+          this.rejectLine(chunk, from, Math.min(newline, from + HEAD_BYTES), 'not-json');
+          continue;
+        }
+      }
+      const segment = chunk.subarray(from, end);
       if (this.pendingBytes + contentBytes > this.options.maxLineBytes) {
         this.buffer.clear();
         const shown = (this.pendingBytes === 0 ? segment : this.head) ?? Buffer.alloc(0);
@@ -83,6 +108,12 @@ export class JsonLineReader {
     }
   }
 
+  private rejectLine(chunk: Buffer, from: number, to: number, kind: LineErrorKind): void {
+    if (this.options.admit && !this.options.admit(kind)) return;
+    const what = kind === 'not-json' ? 'is not JSON' : 'is not a JSON-RPC message';
+    this.options.onError(new Error(`${this.options.where}: ${this.subject} ${what}: ${preview(chunk.toString('utf8', from, to))}`), kind);
+  }
+
   clear(): void {
     this.buffer.clear();
     this.pendingBytes = 0;
@@ -97,6 +128,8 @@ export class JsonLineReader {
       // readMessage() consumes the line before parsing, so a bad line never blocks the next
       message = this.buffer.readMessage();
     } catch (error) {
+      const kind = error instanceof SyntaxError ? 'not-json' : 'not-jsonrpc';
+      if (this.options.admit && !this.options.admit(kind)) return;
       const what = error instanceof SyntaxError ? 'is not JSON' : 'is not a JSON-RPC message';
       this.options.onError(
         new Error(`${this.options.where}: ${this.subject} ${what}: ${preview((this.head ?? Buffer.alloc(0)).toString('utf8'))}`, { cause: error }),

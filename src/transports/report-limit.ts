@@ -11,13 +11,18 @@ export interface ReportLimitOptions {
   /** Default 10 s. */
   intervalMs?: number;
   report(error: Error): void;
-  /** `count` more were suppressed in the last `intervalMs`; `last` is the latest of them. */
-  summary(count: number, last: Error, intervalMs: number): void;
+  /** `count` more were suppressed in the last `intervalMs`; `last` is the latest of them when known. */
+  summary(count: number, last: Error | undefined, intervalMs: number): void;
   now?: () => number;
 }
 
 export interface ReportLimiter {
   (error: Error): void;
+  /**
+   * Whether the next problem would be reported one by one. false counts it as suppressed
+   * already: the caller need not even build its error.
+   */
+  admit(): boolean;
   /** Report what is still counted now (the process ended); stop the timer. */
   flush(): void;
 }
@@ -35,27 +40,41 @@ export function limitReports(options: ReportLimitOptions): ReportLimiter {
   const flush = (): void => {
     if (timer) clearTimeout(timer);
     timer = undefined;
-    if (suppressed > 0 && last) options.summary(suppressed, last, intervalMs);
+    if (suppressed > 0) options.summary(suppressed, last, intervalMs);
     suppressed = 0;
     last = undefined;
   };
 
-  const limiter = ((error: Error) => {
+  /** Roll the window; true when one more may be reported one by one. */
+  const open = (): boolean => {
     const t = now();
     if (t - windowStart >= intervalMs) {
       flush();
       windowStart = t;
       reported = 0;
     }
-    if (reported < first) {
+    return reported < first;
+  };
+
+  const suppress = (error: Error | undefined): void => {
+    suppressed++;
+    if (error) last = error;
+    timer ??= setTimeout(flush, Math.max(1, windowStart + intervalMs - now())).unref();
+  };
+
+  const limiter = ((error: Error) => {
+    if (open()) {
       reported++;
       options.report(error);
-      return;
+    } else {
+      suppress(error);
     }
-    suppressed++;
-    last = error;
-    timer ??= setTimeout(flush, Math.max(1, windowStart + intervalMs - t)).unref();
   }) as ReportLimiter;
+  limiter.admit = () => {
+    if (open()) return true;
+    suppress(undefined);
+    return false;
+  };
   limiter.flush = flush;
   return limiter;
 }

@@ -14,6 +14,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ManagerError, describeExit, errorMessage, type ExitInfo } from '../errors.js';
 import { buildChildEnv } from './env.js';
 import { JsonLineReader } from './json-lines.js';
+import { limitReports } from './report-limit.js';
 import { killGroupSync, stopProcessGroup, type StopResult } from './process-group.js';
 import { StderrCapture } from './stderr-capture.js';
 
@@ -48,6 +49,11 @@ export const STDIO_DEFAULTS = {
   maxLineBytes: 16 * 1024 * 1024,
 } as const;
 
+/** A stdout chunk with at least this many bad lines and no message makes reading pause... */
+const GARBAGE_CHUNK_LINES = 64;
+/** ...for this long. */
+const GARBAGE_PAUSE_MS = 10;
+
 /** After the leader exits, how long to wait for its stdout/stderr to drain (a grandchild may hold them open). */
 const DRAIN_MS = 250;
 
@@ -71,6 +77,13 @@ export class StdioProcessTransport implements Transport {
 
   /** Lines read from stdout so far: MCP messages, and lines that were not (health counts them). */
   readonly stdoutLines = { messages: 0, bad: 0 };
+
+  /** Bad stdout lines reach onerror a few per interval, the rest as one count. */
+  private readonly unreadable = limitReports({
+    report: (error) => this.onerror?.(error),
+    summary: (count, _last, intervalMs) =>
+      this.onerror?.(new Error(`server "${this.options.serverName}": ${count} more stdout lines in ${intervalMs / 1000} s were not MCP messages`)),
+  });
 
   private readonly options: StdioProcessOptions;
   private readonly lines: JsonLineReader;
@@ -96,9 +109,13 @@ export class StdioProcessTransport implements Transport {
         this.stdoutLines.messages++;
         this.safely(() => this.onmessage?.(message));
       },
-      onError: (error) => {
+      onError: (error, kind) => {
+        if (kind === 'oversized') this.stdoutLines.bad++;
+        this.unreadable(error);
+      },
+      admit: () => {
         this.stdoutLines.bad++;
-        this.onerror?.(error);
+        return this.unreadable.admit();
       },
     });
     this.exited = new Promise((resolve) => {
@@ -316,6 +333,7 @@ export class StdioProcessTransport implements Transport {
       child.stderr.destroy();
       child.stdin.destroy();
     }
+    this.unreadable.flush();
     const capture = this.stderr;
     if (capture) {
       capture.flush();
@@ -347,6 +365,16 @@ export class StdioProcessTransport implements Transport {
 
   private handleStdout(chunk: Buffer): void {
     if (this.phase === 'exited') return;
+    const { messages, bad } = this.stdoutLines;
     this.lines.push(chunk);
+    // a chunk of nothing but garbage: read the next one a little later, so a server
+    // flooding stdout slows down to what costs us little CPU and memory
+    const stdout = this.child?.stdout;
+    if (stdout && this.stdoutLines.messages === messages && this.stdoutLines.bad - bad >= GARBAGE_CHUNK_LINES) {
+      stdout.pause();
+      setTimeout(() => {
+        if (this.phase !== 'exited') stdout.resume();
+      }, GARBAGE_PAUSE_MS).unref();
+    }
   }
 }

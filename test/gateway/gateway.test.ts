@@ -142,7 +142,7 @@ describe('failover and restarts', () => {
     expect(isAlive(pid)).toBe(true);
   });
 
-  it('a server that ends failed drops out of the catalog with list_changed', async () => {
+  it('a server that ends failed drops out of the catalog with list_changed; calls to its tools get the reason', async () => {
     const m = await boot(echoServer('stays') + echoServer('doomed', { FIXTURE_CRASH_ON_TOOL: '1' }, 'restart: temporary'));
     await m.waitState('doomed', 'healthy');
     await m.waitState('stays', 'healthy');
@@ -155,7 +155,10 @@ describe('failover and restarts', () => {
     const names = (await client.listTools()).tools.map((t) => t.name);
     expect(names.some((n) => n.startsWith('doomed__'))).toBe(false);
     expect(names).toContain('stays__echo');
-    await expect(client.callTool({ name: 'doomed__echo', arguments: { text: 'x' } })).rejects.toThrow(/unknown tool/);
+    // the caller learns why, not "unknown tool"
+    const call = client.callTool({ name: 'doomed__echo', arguments: { text: 'x' } });
+    await expect(call).rejects.toThrow(/tool "doomed__echo" is unavailable: server "doomed" failed: SERVER_EXITED/);
+    await expect(client.callTool({ name: 'never__there', arguments: {} })).rejects.toThrow(/unknown tool/);
   });
 });
 

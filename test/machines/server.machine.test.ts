@@ -187,6 +187,47 @@ describe('server chart: failures, backoff, intensity', () => {
     expect(t.ctx().restarts).toBe(6);
   });
 
+  it('a server that never answers initialize reaches failed, though its timeouts spread past the window', async () => {
+    // 30 s timeouts + backoff: each failure leaves the 10 s window before the next one
+    const t = boot({
+      maxRestarts: 2,
+      restartWindowMs: 10_000,
+      startupTimeoutMs: 30_000,
+      backoff: { initialMs: 5_000, multiplier: 1, maxMs: 5_000, jitter: 0, resetAfterMs: 600_000 },
+    });
+    for (let i = 0; i < 2; i++) {
+      await advance(t.clock, 30_000);
+      expect(t.state()).toBe('restarting');
+      await advance(t.clock, 5_000);
+      expect(t.state()).toBe('starting');
+    }
+    // the sliding window alone would allow another restart
+    expect(t.ctx().recentRestarts).toBeLessThan(2);
+    await advance(t.clock, 30_000);
+    expect(t.state()).toBe('failed');
+    expect(t.ctx().lastError?.code).toBe('INITIALIZE_TIMEOUT');
+    await advance(t.clock, 600_000);
+    expect(t.state()).toBe('failed');
+    // a manual start gets a fresh budget; a successful initialize clears the count
+    t.actor.send({ type: 'server.start' });
+    await t.world.ready();
+    expect(t.state()).toBe('healthy');
+    expect(t.ctx().failedStarts).toBe(0);
+  });
+
+  it('failed starts after a successful initialize count afresh', async () => {
+    const t = boot({ maxRestarts: 1, restartWindowMs: 1_000, backoff: { initialMs: 2_000, multiplier: 1, maxMs: 2_000, jitter: 0, resetAfterMs: 600_000 } });
+    for (let i = 0; i < 3; i++) {
+      await t.world.ready();
+      await t.world.exit('alpha', 1);
+      expect(t.state()).toBe('restarting');
+      await advance(t.clock, 2_000);
+      await t.world.failLaunch(crash);
+      expect(t.state()).toBe('restarting');
+      await advance(t.clock, 2_000);
+    }
+  });
+
   it('startup timeout counts as a failure', async () => {
     const t = boot({ startupTimeoutMs: 5_000 });
     await advance(t.clock, 4_999);

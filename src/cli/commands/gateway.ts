@@ -1,3 +1,4 @@
+import { MAX_MESSAGE_DEPTH, excessiveNesting } from '../../gateway/depth.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, usageError } from '../args.js';
 import { clientFor, parseServerName } from './servers.js';
 
@@ -54,6 +55,9 @@ const CALL_OPTIONS = {
   ...STATE_DIR_OPTION,
 } as const;
 
+/** Levels `--args` may nest: what a tools/call message carries, less its own envelope. */
+const MAX_ARGS_DEPTH = MAX_MESSAGE_DEPTH - 3;
+
 /** `--args`: a JSON object, e.g. `'{"path": "/tmp"}'`. */
 export function parseToolArgs(text: string): Record<string, unknown> {
   let value: unknown;
@@ -62,6 +66,8 @@ export function parseToolArgs(text: string): Record<string, unknown> {
   } catch (error) {
     throw usageError(`--args is not valid JSON: ${(error as Error).message}`);
   }
+  const where = excessiveNesting(value, MAX_ARGS_DEPTH);
+  if (where !== null) throw usageError(`--args is nested deeper than ${MAX_ARGS_DEPTH} levels at ${where}`);
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     const kind = value === null ? 'null' : Array.isArray(value) ? 'an array' : `a ${typeof value}`;
     throw usageError(`--args must be a JSON object like '{"key": "value"}', got ${kind}`);

@@ -7,6 +7,7 @@ import { ManagerError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import { INVALID_PARAMS, excessiveNesting, nestingMessage } from '../depth.js';
 import { readBody } from './body.js';
+import { hostHeadersFor, reachableNames } from './exposure.js';
 import { allowedHostHeaders, bearerCheck, isLoopbackHost, originPolicy, urlHost } from './guard.js';
 import { toMessages } from './jsonrpc.js';
 import { RpcCode, sendEmpty, sendJson, sendRpcError, sendSessionNotFound } from './reply.js';
@@ -88,8 +89,8 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
   const authInfo: AuthInfo | undefined =
     options.bearerToken === undefined ? undefined : Object.freeze({ token: options.bearerToken, clientId: 'bearer', scopes: [] });
   const originAllowed = originPolicy(options.allowedOrigins);
-  /** Set once the port is known; only checked on a loopback listener. */
-  let hostsAllowed: Set<string> | undefined;
+  /** Set once the port is known. */
+  let hostsAllowed: Set<string> | undefined = undefined;
   const sessions = new Map<string, HttpSessionTransport>();
   let evictions = 0;
   let closing: Promise<void> | undefined;
@@ -118,7 +119,8 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
     const path = query === -1 ? url : url.slice(0, query);
     if (path === MCP_PATH) return handleMcp(req, res);
     if (path === '/healthz') return handleProbe(req, res, () => ({ status: 200, body: { status: 'ok' } }));
-    if (path === '/readyz') return handleProbe(req, res, readiness);
+    // without the token (when one is set): ready or not, but no server names
+    if (path === '/readyz') return handleProbe(req, res, tokenMatches === undefined || tokenMatches(req.headers.authorization) ? readiness : bareReadiness);
     if (options.extraRoutes !== undefined) {
       if (!authorized(req, res)) return;
       if (await options.extraRoutes(req, res)) return;
@@ -316,6 +318,11 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
     }
   }
 
+  function bareReadiness(): { status: number; body: unknown } {
+    const { status } = readiness();
+    return { status, body: { status: status === 200 ? 'ready' : 'not ready' } };
+  }
+
   function handleProbe(req: IncomingMessage, res: ServerResponse, probe: () => { status: number; body: unknown }): void {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, { error: 'method not allowed' }, { allow: 'GET, HEAD' });
@@ -350,7 +357,8 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
   }
   server.on('error', (error) => log.warn({ err: error }, 'gateway listener error'));
   const port = (server.address() as AddressInfo).port;
-  if (loopback) hostsAllowed = allowedHostHeaders(host, port, options.allowedHosts);
+  // beyond loopback too: the names this machine answers to, plus the configured extras
+  hostsAllowed = allowedHostHeaders(host, port, loopback ? options.allowedHosts : [...(options.allowedHosts ?? []), ...hostHeadersFor(reachableNames(host), port)]);
 
   const sweep = setInterval(
     () => {

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManagerError } from '../../../src/errors.js';
 import { silentLogger } from '../../../src/logger.js';
+import { assertBindAllowed, hostHeadersFor, reachableNames } from '../../../src/gateway/http/exposure.js';
 import { startGatewayHttp } from '../../../src/gateway/http/listener.js';
 import { INIT, callTool, raw, rawSession, startHarness, waitFor, type Harness } from './harness.js';
 
@@ -259,6 +260,31 @@ describe('startGatewayHttp: security', () => {
     expect(h.gateway.sessionCount()).toBe(1);
     // Probes stay open for orchestrators.
     expect((await raw(port, { method: 'GET', path: '/healthz' })).status).toBe(200);
+  });
+});
+
+describe('startGatewayHttp: beyond loopback', () => {
+  it('with a token set, /readyz without it answers ready or not but names no server', async () => {
+    const h = await start({ bearerToken: 's3cret-token' });
+    const port = h.gateway.port;
+    const bare = await raw(port, { method: 'GET', path: '/readyz' });
+    expect(bare.status).toBe(200);
+    expect(JSON.parse(bare.text)).toEqual({ status: 'ready' });
+    const full = await raw(port, { method: 'GET', path: '/readyz', headers: { authorization: 'Bearer s3cret-token' } });
+    expect(JSON.parse(full.text)).toEqual({ status: 'ready', detail: { routable: ['echo'] } });
+    h.readiness.ready = false;
+    expect((await raw(port, { method: 'GET', path: '/readyz' })).status).toBe(503);
+  });
+
+  it('refuses a non-loopback bind without a token, and knows the names a wildcard bind answers to', () => {
+    expect(() => assertBindAllowed('0.0.0.0', undefined)).toThrow(/refusing to listen on 0\.0\.0\.0 without a bearer token/);
+    expect(() => assertBindAllowed('0.0.0.0', 'token')).not.toThrow();
+    expect(() => assertBindAllowed('127.0.0.1', undefined)).not.toThrow();
+    const names = reachableNames('0.0.0.0');
+    expect(names).toContain('127.0.0.1');
+    expect(names).not.toContain('0.0.0.0');
+    expect(hostHeadersFor(['10.0.0.5'], 8080)).toEqual(['10.0.0.5:8080']);
+    expect(reachableNames('192.0.2.7')).toContain('192.0.2.7');
   });
 });
 
