@@ -24,6 +24,7 @@ import ts from 'typescript';
 import { createActor } from 'xstate';
 import { routerMachine, type RoutePolicy } from '../machines/router.machine.js';
 import { Dispatcher, type Lease } from '../src/gateway/dispatch.js';
+import { createMetrics } from '../src/metrics/metrics.js';
 import { SessionRegistry, type Session } from '../src/server-actor/session.js';
 import { closedLoop, interleavedSequential, pool, type Call, type LoadPlan, type LoadResult, type Watched } from './lib/load.js';
 import { LeanMcpHttpClient } from './lib/lean-http-client.js';
@@ -533,6 +534,26 @@ async function countedCalls(url: string): Promise<number | undefined> {
   return sum;
 }
 
+/** CPU µs to record one tool call on the metrics the gateway uses, in this process. */
+function recordCostUs(): number {
+  const metrics = createMetrics({
+    feed: { on: () => () => undefined, instances: () => [], snapshotOf: () => undefined },
+    servers: () => [BACKEND],
+    usage: () => undefined,
+    inflight: () => 0,
+    queued: () => 0,
+    sessions: () => ({}),
+    catalogTools: () => 0,
+  });
+  const n = 200_000;
+  for (let i = 0; i < n / 10; i++) metrics.calls.series(BACKEND, 'echo').record('ok', performance.now());
+  const c0 = process.cpuUsage();
+  for (let i = 0; i < n; i++) metrics.calls.series(BACKEND, 'echo').record('ok', performance.now());
+  const c = process.cpuUsage(c0);
+  metrics.close();
+  return (c.user + c.system) / n;
+}
+
 /** Metrics on vs off in the same run: the cost of recording every call. */
 async function compareMetrics(
   on: Measured,
@@ -547,6 +568,8 @@ async function compareMetrics(
   const latencyMet = p50Ratio <= 1 + AIM_METRICS_COST && errors === 0;
   // the instrumentation really ran on one and not on the other
   const [countedOn, countedOff] = await Promise.all([countedCalls(onUrl), countedCalls(offUrl)]);
+  const recordUs = recordCostUs();
+  const offCpu = off.load.cpuUsPerCall.get('gateway');
   const pct = (r: number) => `${r >= 1 ? '+' : '−'}${(Math.abs(r - 1) * 100).toFixed(1)} %`;
   const table = formatTable(
     ['metrics on vs off (stdio)', 'on', 'off', 'on vs off', 'aim'],
@@ -556,9 +579,11 @@ async function compareMetrics(
     ],
     ['left', 'right', 'right', 'right', 'left'],
   );
+  const share = offCpu === undefined ? '' : ` (${((recordUs / offCpu) * 100).toFixed(2)} % of the gateway's ${Math.round(offCpu)} µs CPU per call @${CONCURRENCY} with metrics off)`;
+  const recorded = `recording one call (series lookup, two clock reads, a histogram observation, a count) costs ${recordUs.toFixed(2)} µs CPU in process${share}: the on/off figures above differ by more than that only through noise`;
   const counted = `/metrics counted ${countedOn ?? 'nothing (no /metrics!)'} calls on the metrics-on manager; the metrics-off one ${countedOff === undefined ? 'serves no /metrics' : `counted ${countedOff} (it should not!)`}`;
   return {
-    table: `${table}\n  ${counted}`,
+    table: `${table}\n  ${recorded}\n  ${counted}`,
     lines: [
       `stdio metrics cost: p50 ${pct(p50Ratio)} (${formatMs(p50(on))} on vs ${formatMs(p50(off))} off) (${formatAim(`≤ +${AIM_METRICS_COST * 100} %`, latencyMet)}), throughput ${pct(ratio)} (${formatRate(throughput(on))} vs ${formatRate(throughput(off))}) (${formatAim(`≥ −${AIM_METRICS_COST * 100} %`, throughputMet)})`,
     ],
