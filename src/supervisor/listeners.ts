@@ -16,8 +16,8 @@ export interface ListenerParts {
   config: Config;
   /** Stop the manager (the stdio client went away), saying why. */
   stop: (reason: string) => Promise<void>;
-  /** More routes on the HTTP listener (/metrics), behind its checks. */
-  routes?: GatewayHttpOptions['extraRoutes'];
+  /** More routes on the HTTP listener (/metrics, …), tried in order, behind its checks. */
+  routes?: NonNullable<GatewayHttpOptions['extraRoutes']>[];
 }
 
 export async function listenHttp(
@@ -42,7 +42,14 @@ export async function listenHttp(
     maxSessions: config.manager.httpSessions,
     sessionIdleTimeoutMs: config.manager.sessionIdleTimeoutMs,
     logger: logger.child({ component: 'http' }),
-    ...(routes ? { extraRoutes: routes } : {}),
+    ...(routes?.length
+      ? {
+          extraRoutes: async (req, res) => {
+            for (const route of routes) if (await route(req, res)) return true;
+            return false;
+          },
+        }
+      : {}),
   });
   logger.info({ url: http.url }, 'gateway listening');
   return http;

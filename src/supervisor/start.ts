@@ -175,7 +175,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   const control = await startControlServer({ socketPath, handlers, logger });
   try {
     root.start();
-    const parts = { gateway, router, logger, env: options.env, config, stop, ...(metrics ? { routes: metricsRoute(metrics) } : {}) };
+    const parts = { gateway, router, logger, env: options.env, config, stop, routes: metrics ? [metricsRoute(metrics)] : [] };
     if (listen) http = await listenHttp(listen, parts);
     if (options.stdio) await listenStdio(parts);
   } catch (error) {
