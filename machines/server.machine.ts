@@ -19,12 +19,13 @@
 import { and, assign, fromCallback, fromPromise, raise, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import type { Failure, LaunchResult, ServerEvent, ServerSpec } from './events.js';
 import {
-  DEFAULT_HYSTERESIS,
-  backoffDelayMs,
   intensityExceeded,
   isAbnormalExit,
+  nextRandom,
   nextStreaks,
   restartAllowed,
+  restartDelayMs,
+  seedFor,
   type Streaks,
 } from './policies.js';
 
@@ -34,6 +35,8 @@ export interface ServerInput {
   spec: ServerSpec;
   /** Start right away (an enabled server) or wait in `stopped`. */
   autoStart: boolean;
+  /** Seed of the backoff jitter; without one, derived from the instance id. */
+  seed?: number;
 }
 
 /** Where the stop ladder leads once the process group is gone. */
@@ -53,7 +56,10 @@ export interface ServerContext {
   /** Backoff exponent; reset after stable uptime. */
   restartAttempt: number;
   nextRestartDelayMs: number | null;
-  lastExit: { exitCode: number | null; signal: string | null } | null;
+  /** State of the seeded jitter generator (`nextRandom`). */
+  rng: number;
+  /** `at`: ms since epoch, null when the report carried no time. */
+  lastExit: { exitCode: number | null; signal: string | null; at: number | null } | null;
   lastError: Failure | null;
   afterStop: AfterStop;
   streaks: Streaks;
@@ -73,12 +79,6 @@ export interface InstanceRef {
   instance: string;
 }
 
-const hysteresisOf = (spec: ServerSpec) => ({
-  downAfter: spec.health?.downAfter ?? DEFAULT_HYSTERESIS.downAfter,
-  upAfter: spec.health?.upAfter ?? DEFAULT_HYSTERESIS.upAfter,
-  criticalGraceMs: spec.health?.criticalGraceMs ?? 30_000,
-});
-
 /** Read any thrown value or exit event as a plain Failure. */
 export function toFailure(error: unknown): Failure {
   const e = (typeof error === 'object' && error !== null ? error : {}) as Record<string, unknown>;
@@ -97,6 +97,7 @@ export function toFailure(error: unknown): Failure {
     exitCode: pick('exitCode', isCode, null),
     signal: pick('signal', (v): v is string | null => typeof v === 'string' || v === null, null),
     stderrTail: pick('stderrTail', isLines, []),
+    ...(typeof e.at === 'number' ? { at: e.at } : typeof data.at === 'number' ? { at: data.at } : {}),
   };
 }
 
@@ -160,8 +161,8 @@ export const serverMachine = setup({
     restartBackoff: ({ context }) => context.nextRestartDelayMs ?? 0,
     stableUptime: ({ context }) => context.spec.backoff.resetAfterMs,
     restartWindow: ({ context }) => context.spec.restartWindowMs,
-    criticalGrace: ({ context }) => hysteresisOf(context.spec).criticalGraceMs,
-    drainTimeout: ({ context }) => context.spec.drainTimeoutMs ?? 30_000,
+    criticalGrace: ({ context }) => context.spec.health.criticalGraceMs,
+    drainTimeout: ({ context }) => context.spec.drainTimeoutMs,
     /** Safety net over the stop ladder: stdin grace + SIGTERM wait + SIGKILL settle. */
     stopDeadline: ({ context }) => context.spec.stopGraceMs + context.spec.stopTimeoutMs + 5_000,
   },
@@ -172,9 +173,9 @@ export const serverMachine = setup({
     isCleanExit: ({ context }) => isCleanEnd(context),
     isIntensityExceeded: ({ context }) => intensityExceeded(context.recentRestarts, context.spec.maxRestarts),
     /** This bad result completes the streak that drops one tier. */
-    isDropDueAfterThis: ({ context }) => context.streaks.bad + 1 >= hysteresisOf(context.spec).downAfter,
+    isDropDueAfterThis: ({ context }) => context.streaks.bad + 1 >= context.spec.health.downAfter,
     /** This good result completes the streak that lifts one tier. */
-    isRiseDueAfterThis: ({ context }) => context.streaks.good + 1 >= hysteresisOf(context.spec).upAfter,
+    isRiseDueAfterThis: ({ context }) => context.streaks.good + 1 >= context.spec.health.upAfter,
     isAfterStopRestarting: ({ context }) => context.afterStop === 'restarting',
     isAfterStopStarting: ({ context }) => context.afterStop === 'starting',
     isAfterStopFailed: ({ context }) => context.afterStop === 'failed',
@@ -190,10 +191,13 @@ export const serverMachine = setup({
     })),
     recordFailure: assign((_, failure: Failure) => ({
       lastError: failure,
-      lastExit: failure.exitCode === null && failure.signal === null ? null : { exitCode: failure.exitCode, signal: failure.signal },
+      lastExit:
+        failure.exitCode === null && failure.signal === null
+          ? null
+          : { exitCode: failure.exitCode, signal: failure.signal, at: failure.at ?? null },
     })),
-    recordExit: assign((_, exit: { exitCode: number | null; signal: string | null; stderrTail: string[] }) => ({
-      lastExit: { exitCode: exit.exitCode, signal: exit.signal },
+    recordExit: assign((_, exit: { exitCode: number | null; signal: string | null; stderrTail: string[]; at?: number }) => ({
+      lastExit: { exitCode: exit.exitCode, signal: exit.signal, at: exit.at ?? null },
       lastError: isAbnormalExit(exit)
         ? {
             code: 'SERVER_EXITED',
@@ -218,12 +222,16 @@ export const serverMachine = setup({
     /** Manual start/restart: a fresh budget. */
     resetBudget: assign({ recentRestarts: 0, restartAttempt: 0, lastError: null, nextRestartDelayMs: null }),
     resetBackoff: assign({ restartAttempt: 0 }),
-    planRestart: assign(({ context }) => ({
-      restarts: context.restarts + 1,
-      recentRestarts: context.recentRestarts + 1,
-      restartAttempt: context.restartAttempt + 1,
-      nextRestartDelayMs: backoffDelayMs(context.restartAttempt, context.spec.backoff),
-    })),
+    planRestart: assign(({ context }) => {
+      const random = nextRandom(context.rng);
+      return {
+        restarts: context.restarts + 1,
+        recentRestarts: context.recentRestarts + 1,
+        restartAttempt: context.restartAttempt + 1,
+        nextRestartDelayMs: restartDelayMs(context.restartAttempt, context.spec.backoff, random.value),
+        rng: random.state,
+      };
+    }),
     /** The restart just planned leaves the window after `restartWindow`. */
     scheduleDecay: raise({ type: 'intensity.decay' }, { delay: 'restartWindow' }),
     decay: assign(({ context }) => ({ recentRestarts: Math.max(0, context.recentRestarts - 1) })),
@@ -254,6 +262,7 @@ export const serverMachine = setup({
     recentRestarts: 0,
     restartAttempt: 0,
     nextRestartDelayMs: null,
+    rng: input.seed ?? seedFor(0, input.instance),
     lastExit: null,
     lastError: null,
     afterStop: 'stopped',
@@ -375,21 +384,19 @@ export const serverMachine = setup({
         critical: {
           entry: 'noteCause',
           after: {
+            // the same decision as any failure: restart type and intensity apply
             criticalGrace: {
-              target: '#server.stopping',
-              actions: [
-                {
-                  type: 'recordFailure',
-                  params: {
-                    code: 'HEALTH_CRITICAL',
-                    message: 'health critical past the grace period',
-                    exitCode: null,
-                    signal: null,
-                    stderrTail: [],
-                  },
+              target: '#server.deciding',
+              actions: {
+                type: 'recordFailure',
+                params: {
+                  code: 'HEALTH_CRITICAL',
+                  message: 'health critical past the grace period',
+                  exitCode: null,
+                  signal: null,
+                  stderrTail: [],
                 },
-                { type: 'stopThen', params: 'restarting' },
-              ],
+              },
             },
           },
           on: {

@@ -11,6 +11,7 @@
  */
 import { enqueueActions, fromPromise, setup, waitFor, type ActorRefFrom } from 'xstate';
 import type { InstanceReport, ServerSpec, SupervisorEvent } from './events.js';
+import { seedFor } from './policies.js';
 import { serverMachine } from './server.machine.js';
 
 /** What reaches the supervisor from its children. */
@@ -21,6 +22,8 @@ type ChildEvent =
 
 export interface SupervisorInput {
   servers: ServerSpec[];
+  /** Seed of every instance's backoff jitter (each instance derives its own from it). */
+  seed?: number;
 }
 
 export interface SupervisorContext {
@@ -38,6 +41,8 @@ export interface SupervisorContext {
   replaceFailures: Record<string, string>;
   /** Actor bugs caught per instance (not process failures). */
   crashes: Record<string, number>;
+  /** Jitter seed handed down to the instances. */
+  seed: number;
 }
 
 /**
@@ -104,7 +109,7 @@ export const supervisorMachine = setup({
       for (const name of context.order) {
         const spec = context.specs[name]!;
         for (const id of context.instances[name] ?? []) {
-          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: true } });
+          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: true, seed: seedFor(context.seed, id) } });
         }
       }
     }),
@@ -135,7 +140,7 @@ export const supervisorMachine = setup({
       const replacing = { ...context.replacing };
       const replaceFailures = { ...context.replaceFailures };
       const spawn = (ids: string[], spec: ServerSpec) => {
-        for (const id of ids) enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: true } });
+        for (const id of ids) enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: true, seed: seedFor(context.seed, id) } });
       };
       for (const name of removed) {
         for (const id of [...(instances[name] ?? []), ...(replacing[name]?.next ?? [])]) enqueue.sendTo(id, { type: 'server.retire' });
@@ -209,7 +214,7 @@ export const supervisorMachine = setup({
       const crashes = (context.crashes[id] ?? 0) + 1;
       enqueue.assign({ crashes: { ...context.crashes, [id]: crashes } });
       if (!spec || !context.instances[name]?.includes(id) || crashes > MAX_ACTOR_CRASHES) return;
-      enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: spec.enabled } });
+      enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: spec.enabled, seed: seedFor(context.seed + crashes, id) } });
     }),
   },
 }).createMachine({
@@ -222,6 +227,7 @@ export const supervisorMachine = setup({
     replacing: {},
     replaceFailures: {},
     crashes: {},
+    seed: input.seed ?? 0,
   }),
   initial: 'running',
   states: {

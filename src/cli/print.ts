@@ -4,6 +4,7 @@
  * calm, aligned, greppable.
  */
 import { ManagerError, formatConfigIssue, type ConfigIssue } from '../errors.js';
+import { redact } from '../redact.js';
 import type {
   CapabilitiesSnapshot,
   HealthEntry,
@@ -117,8 +118,9 @@ export function createPrinter(
   streams: { stdout: TextSink; stderr: TextSink } = { stdout: process.stdout, stderr: process.stderr },
   env: NodeJS.ProcessEnv = process.env,
 ): Printer {
-  const out = (text: string): void => void streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  const err = (text: string): void => void streams.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  // everything printed passes the one redaction function
+  const out = (text: string): void => void streams.stdout.write(redact(text.endsWith('\n') ? text : `${text}\n`));
+  const err = (text: string): void => void streams.stderr.write(redact(text.endsWith('\n') ? text : `${text}\n`));
   const c = { out: colors(colorEnabled(streams.stdout, env)), err: colors(colorEnabled(streams.stderr, env)) };
   const paint = stateColor(c.out);
 
@@ -141,7 +143,7 @@ export function createPrinter(
       const update = createLogUpdate(stream, { showCursor: false });
       return {
         redraws: true,
-        update: (frame) => update(frame),
+        update: (frame) => update(redact(frame)),
         done: () => update.done(),
       };
     },
@@ -406,11 +408,9 @@ function latencyCell(latency: unknown): string {
   if (plain !== undefined) return formatMs(plain);
   if (!isRecord(latency)) return dash;
   const parts: string[] = [];
-  const p50 = num(latency.p50);
   const ewma = num(latency.ewma);
   const last = num(latency.last);
-  if (p50 !== undefined) parts.push(`p50 ${formatMs(p50)}`);
-  else if (ewma !== undefined) parts.push(`ewma ${formatMs(ewma)}`);
+  if (ewma !== undefined) parts.push(`ewma ${formatMs(ewma)}`);
   else if (last !== undefined) parts.push(`last ${formatMs(last)}`);
   const p95 = num(latency.p95);
   if (p95 !== undefined) parts.push(`p95 ${formatMs(p95)}`);
@@ -458,10 +458,10 @@ function healthNotes(entry: Record<string, unknown>): string[] {
   return notes;
 }
 
-/** NAME STATE TIER LATENCY CPU MEMORY RESTARTS TREND, then a line per server that needs attention. */
+/** NAME STATE LATENCY CPU MEMORY RESTARTS TREND, then a line per server that needs attention. */
 export function formatHealth(snapshot: HealthSnapshot, paint: StatePaint = plainState): string {
   if (snapshot.servers.length === 0) return 'no servers configured';
-  const rows = [['NAME', 'STATE', 'TIER', 'LATENCY', 'CPU', 'MEMORY', 'RESTARTS', 'TREND']];
+  const rows = [['NAME', 'STATE', 'LATENCY', 'CPU', 'MEMORY', 'RESTARTS', 'TREND']];
   const notes: string[] = [];
   for (const server of snapshot.servers) {
     // The monitor fills what it knows; anything may be missing.
@@ -472,7 +472,6 @@ export function formatHealth(snapshot: HealthSnapshot, paint: StatePaint = plain
     rows.push([
       server.name,
       paint(str(entry.state) ?? dash),
-      paint(str(entry.tier) ?? dash),
       latencyCell(entry.latencyMs),
       cpu === undefined ? dash : `${Number(cpu.toFixed(1))}%`,
       memory === undefined ? dash : formatBytes(memory),

@@ -56,6 +56,10 @@ export interface StatusSnapshot {
     stateDir: string;
     startedAt: string;
     uptimeMs: number;
+    /** The Streamable HTTP gateway, when it listens: legacy-era sessions held and idle ones evicted at the cap. */
+    http?: { url: string; sessions: number; maxSessions: number; evictions: number };
+    /** Log lines dropped because the log buffer was full. */
+    droppedLogLines?: number;
   };
   servers: ServerStatus[];
 }
@@ -93,8 +97,8 @@ export type ToolCallResult = Record<string, unknown>;
 /** Per-server health (`health`); filled by the health monitor. */
 export interface HealthEntry {
   name: string;
+  /** The health tiers are states (healthy, degraded, unhealthy, critical). */
   state: ServerState;
-  tier: ServerState;
   restarts: number;
   /** Anything the monitor reports: last probe results, latency, cpu, memory, trend. */
   [key: string]: unknown;

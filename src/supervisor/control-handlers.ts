@@ -9,9 +9,12 @@ import type { SupervisorActor } from '../../machines/supervisor.machine.js';
 import type { Config, ServerConfig } from '../config/types.js';
 import type { ControlHandlers, ReloadReport, StatusSnapshot } from '../control/types.js';
 import { ManagerError } from '../errors.js';
+import { MAX_MESSAGE_DEPTH, excessiveNesting, nestingMessage } from '../gateway/depth.js';
 import type { Gateway } from '../gateway/gateway.js';
+import type { GatewayHttp } from '../gateway/http/listener.js';
 import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
 import type { HealthMonitor } from '../health/monitor.js';
+import { droppedLogLines } from '../logger.js';
 import type { SessionRegistry } from '../server-actor/session.js';
 import { eventHandlers } from './control-events.js';
 import type { Feed } from './feed.js';
@@ -31,6 +34,8 @@ export interface ControlParts {
   configOf: (name: string) => ServerConfig | undefined;
   reload: () => Promise<ReloadReport>;
   shutdown: () => void;
+  /** The gateway's HTTP listener, once it listens. */
+  http: () => GatewayHttp | undefined;
   manager: Omit<StatusSnapshot['manager'], 'uptimeMs'> & { startedAtMs: number };
   /** The transition feed: the control event stream follows it. */
   feed?: Feed;
@@ -76,15 +81,26 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
         }),
       };
     },
-    callTool: (server, tool, args) => callServerTool(gateway, server, tool, args),
+    callTool: (server, tool, args) => {
+      const where = excessiveNesting(args, MAX_MESSAGE_DEPTH - 3);
+      if (where !== null) throw new ManagerError('USAGE', nestingMessage(`--args${where.startsWith('[') ? '' : '.'}${where}`, MAX_MESSAGE_DEPTH - 3));
+      return callServerTool(gateway, server, tool, args);
+    },
     health: (server) => {
       if (server !== undefined) known(server);
       return { servers: serverStatuses(root, only(server), sessions, false).map((status) => healthEntry(status, monitor.snapshot(status.name))) };
     },
     status: ({ detailed }): StatusSnapshot => {
       const { startedAtMs, ...manager } = parts.manager;
+      const http = parts.http();
+      const maxSessions = current().manager.httpSessions;
       return {
-        manager: { ...manager, uptimeMs: Date.now() - startedAtMs },
+        manager: {
+          ...manager,
+          uptimeMs: Date.now() - startedAtMs,
+          ...(http ? { http: { url: http.url, sessions: http.sessionCount(), maxSessions, evictions: http.evictions() } } : {}),
+          droppedLogLines: droppedLogLines(),
+        },
         servers: serverStatuses(root, current(), sessions, detailed),
       };
     },

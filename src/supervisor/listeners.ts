@@ -3,6 +3,7 @@
  * stdio. Each is loaded only when used, so start-up pays for what it serves.
  */
 import type { RouterActor } from '../../machines/router.machine.js';
+import type { Config } from '../config/types.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { GatewayHttp } from '../gateway/http/listener.js';
 import type { Logger } from '../logger.js';
@@ -12,13 +13,14 @@ export interface ListenerParts {
   router: RouterActor;
   logger: Logger;
   env: NodeJS.ProcessEnv;
-  /** Stop the manager (the stdio client went away). */
-  stop: () => Promise<void>;
+  config: Config;
+  /** Stop the manager (the stdio client went away), saying why. */
+  stop: (reason: string) => Promise<void>;
 }
 
 export async function listenHttp(
   listen: { host: string; port: number },
-  { gateway, router, logger, env }: ListenerParts,
+  { gateway, router, logger, env, config }: ListenerParts,
 ): Promise<GatewayHttp> {
   const { startGatewayHttp } = await import('../gateway/http/listener.js');
   const http = await startGatewayHttp({
@@ -35,21 +37,25 @@ export async function listenHttp(
       return { ready: routable.length > 0, detail: { routable } };
     },
     ...(env.MCP_MANAGER_TOKEN ? { bearerToken: env.MCP_MANAGER_TOKEN } : {}),
+    maxSessions: config.manager.httpSessions,
+    sessionIdleTimeoutMs: config.manager.sessionIdleTimeoutMs,
     logger: logger.child({ component: 'http' }),
   });
   logger.info({ url: http.url }, 'gateway listening');
   return http;
 }
 
-/** One client on this process's stdin/stdout; when it goes away, so does the manager. */
-export async function listenStdio({ gateway, stop }: ListenerParts): Promise<void> {
-  const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-  const transport = new StdioServerTransport();
+/**
+ * One client on this process's stdin/stdout; when it goes away, so does the manager. Bad
+ * input (oversized, not JSON, nested too deeply) is answered with an error, never fatal.
+ */
+export async function listenStdio({ gateway, stop, logger }: ListenerParts): Promise<void> {
+  const { StdioEndpointTransport } = await import('../gateway/stdio-endpoint.js');
+  const transport = new StdioEndpointTransport({ logger: logger.child({ component: 'stdio' }) });
   const client = await gateway.connect(transport);
   const closeClient = client.server.onclose;
   client.server.onclose = () => {
     closeClient?.();
-    void stop();
+    void stop(`the stdio client went away (${transport.closeReason ?? 'closed'})`);
   };
-  process.stdin.once('end', () => void stop());
 }

@@ -6,6 +6,7 @@
  *          → transition feed (routing, health, catalog follow it) → reload → control API
  *          → listeners (HTTP, stdio)
  */
+import { randomInt } from 'node:crypto';
 import { createActor, fromPromise, waitFor } from 'xstate';
 import { routerMachine, type RouterActor } from '../../machines/router.machine.js';
 import { serverMachine, type InstanceRef } from '../../machines/server.machine.js';
@@ -109,9 +110,10 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
   let http: GatewayHttp | undefined;
-  const stop = () =>
+  const stop = (reason = 'stop requested') =>
     (stopping ??= (async () => {
-      logger.info('stopping all servers (reverse start order)');
+      // every exit of the manager says why in its log
+      logger.info({ reason }, `stopping (${reason}): all servers, in reverse start order`);
       root.send({ type: 'manager.shutdown' });
       try {
         await waitFor(root, (s) => s.status === 'done', { timeout: config.manager.shutdownTimeoutMs });
@@ -150,7 +152,8 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
     current: live.current,
     configOf: live.configOf,
     reload,
-    shutdown: () => void stop(),
+    shutdown: () => void stop('shutdown requested over the control socket'),
+    http: () => http,
     feed,
     manager: {
       pid: process.pid,
@@ -164,12 +167,12 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   const control = await startControlServer({ socketPath, handlers, logger });
   try {
     root.start();
-    const parts = { gateway, router, logger, env: options.env, stop };
+    const parts = { gateway, router, logger, env: options.env, config, stop };
     const listen = options.http ?? config.manager.http;
     if (listen) http = await listenHttp(listen, parts);
     if (options.stdio) await listenStdio(parts);
   } catch (error) {
-    await stop();
+    await stop(`start-up failed: ${errorMessage(error)}`);
     throw error;
   }
   await watcher.ready;
@@ -239,7 +242,8 @@ function buildSupervisor(
       }),
     },
   });
-  const root = createActor(machine, { input: { servers: config.servers.map(specOf) } });
+  // the backoff jitter's randomness comes from here; the charts stay pure
+  const root = createActor(machine, { input: { servers: config.servers.map(specOf), seed: randomInt(2 ** 31) } });
   // the root's error observer: a bug in any actor is logged, never fatal to the process
   root.subscribe({ error: (error) => logger.error({ err: errorMessage(error) }, 'supervisor error') });
   return root;
