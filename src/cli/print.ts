@@ -697,7 +697,7 @@ export function formatCatalog(entries: readonly CatalogEntry[], c: Colors): stri
         `${c.bold(e.name)}  ${e.description}`,
         `  needs  ${needs.length > 0 ? needs.join('; ') : 'nothing'}`,
         ...(tags.length > 0 ? [`  tags   ${tags.join(', ')}`] : []),
-        `  add    mcp-manager add ${e.name} --from-catalog ${e.name}${e.needs.env.map((v) => ` --env ${v}=…`).join('')}`,
+        `  add    mcp-manager add ${e.name} --from-catalog ${e.name}${e.needs.env.length > 0 ? '   (values: --env NAME=VALUE)' : ''}`,
       ].join('\n');
     })
     .join('\n\n');
