@@ -20,6 +20,7 @@ import type { DoctorCheck, DoctorReport } from '../discovery/doctor.js';
 import type { DiscoveryListing, DiscoverySourceJson, ManagerLookup } from './commands/discovery.js';
 import type { CatalogEntry } from '../config/server-catalog.js';
 import type { EditReport } from './commands/add-remove.js';
+import type { ImportReport } from './commands/import.js';
 import { colorEnabled, colors, stateColor, visibleLength, type Colors } from './colors.js';
 import { createLogUpdate } from 'log-update';
 import type { WatchModel } from './watch-model.js';
@@ -66,6 +67,8 @@ export interface Printer {
   configIssues(issues: readonly ConfigIssue[]): void;
   /** `add`/`remove`/`import`: what changed in which file, and what the running manager did. */
   configEdit(report: EditReport): void;
+  /** `import`: what was taken (and renamed), what was skipped and why. */
+  importReport(report: ImportReport): void;
   /** `catalog`: one block per entry with what it needs. */
   catalog(entries: readonly CatalogEntry[], query: string | undefined): void;
   /**
@@ -143,7 +146,7 @@ export function createPrinter(
       const update = createLogUpdate(stream, { showCursor: false });
       return {
         redraws: true,
-        update: (frame) => update(frame),
+        update: (frame) => update(redact(frame)),
         done: () => update.done(),
       };
     },
@@ -192,6 +195,13 @@ export function createPrinter(
       out(formatConfigEdit(report, c.out));
       const note = reloadNote(report);
       if (note) err(note);
+    },
+    importReport: (report) => {
+      out(formatImport(report, c.out));
+      if (report.reload) {
+        const note = reloadNote({ action: 'added', server: '', secrets: [], file: report.file ?? '', envFile: report.envFile ?? null, reload: report.reload });
+        if (note) err(note);
+      }
     },
     catalog: (entries, query) => {
       if (entries.length === 0) err(query === undefined ? 'the catalog is empty' : `no catalog entry matches "${query}"`);
@@ -697,7 +707,7 @@ export function formatCatalog(entries: readonly CatalogEntry[], c: Colors): stri
         `${c.bold(e.name)}  ${e.description}`,
         `  needs  ${needs.length > 0 ? needs.join('; ') : 'nothing'}`,
         ...(tags.length > 0 ? [`  tags   ${tags.join(', ')}`] : []),
-        `  add    mcp-manager add ${e.name} --from-catalog ${e.name}${e.needs.env.map((v) => ` --env ${v}=…`).join('')}`,
+        `  add    mcp-manager add ${e.name} --from-catalog ${e.name}${e.needs.env.length > 0 ? '   (values: --env NAME=VALUE)' : ''}`,
       ].join('\n');
     })
     .join('\n\n');
@@ -763,5 +773,25 @@ export function formatStartSummary(s: StartSummary, c: Colors): string {
     lines.push(`  connect   mcp-manager connect claude-desktop --stdio   (clients run: mcp-manager start --stdio --config ${s.configFile})`);
   }
   lines.push(`  log       ${s.logFile}`);
+  return lines.join('\n');
+}
+
+/** `import`: a line per imported server (with its rename), then what was skipped and why. */
+export function formatImport(report: ImportReport, c: Colors): string {
+  const lines: string[] = [];
+  const verb = report.dryRun ? 'would import' : 'imported';
+  for (const i of report.imported) {
+    const renamed = i.renamedFrom ? ` (renamed from "${i.renamedFrom}": the name is taken)` : '';
+    lines.push(`${c.green('✓')} ${verb} "${i.name}" from ${i.from} (${i.file})${renamed}`);
+  }
+  for (const d of report.dropped) lines.push(`  "${d.name}": left out ${d.keys.join(', ')} (not settings of mcp-manager)`);
+  if (report.secrets.length > 0) {
+    const where = report.envFile ?? 'the env file';
+    lines.push(`  secrets moved to ${where} (mode 0600): ${report.secrets.map((s) => `${s.server}.env.${s.key} → \${${s.variable}}`).join(', ')}`);
+  }
+  for (const s of report.skipped) lines.push(`${c.yellow('-')} skipped "${s.name}" (${s.file}): ${s.reason}`);
+  if (report.imported.length > 0 && report.file) lines.push(`${report.dryRun ? 'config (unchanged)' : 'config'}: ${report.file}`);
+  if (report.imported.length === 0 && report.skipped.length === 0) lines.push('nothing to import: no servers found');
+  if (report.reload?.status === 'applied' && report.reload.report) lines.push(`the running manager reloaded: added ${report.reload.report.added.join(', ') || 'nothing'}`);
   return lines.join('\n');
 }

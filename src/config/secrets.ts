@@ -5,17 +5,17 @@
  */
 import { chmodSync, readFileSync } from 'node:fs';
 import { ManagerError } from '../errors.js';
+import { isSecretName, redact } from '../redact.js';
 import { parseEnvText } from './env-file.js';
 import { isRecord } from './path.js';
 import { writeFileAtomic } from './write.js';
 
-const SECRET_NAME = /(token|secret|passw(or)?d|api[_-]?key|(^|_)key$|private|credential|auth|cookie|session|(^|_)pat($|_))/i;
-const SECRET_VALUE = /^(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_\w{20,}|glpat-[\w-]{16,}|xox[abposr]-[\w-]{10,}|sk-[\w-]{16,}|AKIA[0-9A-Z]{16}|AIza[\w-]{30,}|eyJ[\w-]{10,}\.[\w-]{10,}\.[\w-]+)$/;
 
 /** Whether an env entry holds a secret worth keeping out of the config file. */
 export function looksSecret(key: string, value: string): boolean {
   if (value === '' || value.includes('${')) return false;
-  return SECRET_NAME.test(key) || SECRET_VALUE.test(value);
+  // the name says so, or the value is credential-shaped (the one redaction function would hide it)
+  return isSecretName(key) || redact(value) !== value;
 }
 
 /** `KEY` upper-cased to an env-var name: `my-server` → `MY_SERVER`. */

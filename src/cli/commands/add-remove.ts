@@ -184,7 +184,7 @@ async function catalogVariables(args: AddArgs, ctx: CliContext): Promise<{ entry
   if (missing.length > 0) {
     const ask = ctx.prompt ?? terminalPrompt();
     if (!ask) {
-      throw new ManagerError('USAGE', `catalog entry "${found.name}" needs ${missing.join(', ')}: pass ${missing.map((v) => `--env ${v}=VALUE`).join(' ')} or set them in the environment`);
+      throw new ManagerError('USAGE', `catalog entry "${found.name}" needs values (give each with --env NAME=VALUE, or set it in the environment) for ${missing.join(', ')}`);
     }
     for (const variable of missing) {
       const value = await ask(`${variable} for ${found.name}: `);

@@ -1,6 +1,7 @@
 import type { Command } from '../args.js';
 import { addCommand, removeCommand } from './add-remove.js';
 import { catalogCommand } from './catalog.js';
+import { importCommand } from './import.js';
 import { completionCommand } from './completion.js';
 import { reloadCommand, validateCommand } from './config.js';
 import { discoverCommand, doctorCommand } from './discovery.js';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly Command[] = [
   logsCommand,
   addCommand,
   removeCommand,
+  importCommand,
   catalogCommand,
   inspectCommand,
   completionCommand(() => COMMANDS),
