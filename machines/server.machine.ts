@@ -63,6 +63,16 @@ export interface ServerContext {
   lastError: Failure | null;
   afterStop: AfterStop;
   streaks: Streaks;
+  /** What brought the instance into its current state: the event and its reason, as data. */
+  cause: Cause;
+}
+
+/** The event behind a state change, for timelines and logs. */
+export interface Cause {
+  /** Event type; delayed transitions read `xstate.after.<delay name>`. */
+  event: string;
+  /** What the event itself says (exit code, probe verdict, limit), if anything. */
+  reason: string | null;
 }
 
 export interface InstanceRef {
@@ -89,6 +99,41 @@ export function toFailure(error: unknown): Failure {
     stderrTail: pick('stderrTail', isLines, []),
     ...(typeof e.at === 'number' ? { at: e.at } : typeof data.at === 'number' ? { at: data.at } : {}),
   };
+}
+
+/**
+ * Read the cause of a state change off the event that made it. Pure. A drain or stop
+ * ladder finishing (or timing out) is no cause of its own: the state after it keeps the
+ * cause that started the way down (`null` here).
+ */
+export function causeOf(event: { type: string } & Record<string, unknown>): Cause | null {
+  const type = event.type;
+  if (/\.actor\.(stop|drain)$/.test(type) || /^xstate\.after\.(stopDeadline|drainTimeout)\./.test(type)) return null;
+  if (type.startsWith('xstate.after.')) return { event: `xstate.after.${type.split('.')[2] ?? ''}`, reason: null };
+  if (type.startsWith('xstate.error.actor.')) {
+    const failure = toFailure(event.error);
+    return { event: type, reason: `${failure.code}: ${failure.message}` };
+  }
+  switch (type) {
+    case 'server.exited': {
+      const signal = typeof event.signal === 'string' ? event.signal : null;
+      const code = typeof event.exitCode === 'number' ? event.exitCode : null;
+      return { event: type, reason: signal ? `killed by ${signal}` : code !== null ? `exited with code ${code}` : 'connection ended' };
+    }
+    case 'health.bad':
+      return { event: type, reason: typeof event.reason === 'string' ? event.reason : null };
+    case 'health.restart':
+      return { event: type, reason: `${String(event.code)}: ${String(event.reason)}` };
+    case 'server.retire':
+    case 'server.remove':
+      return { event: type, reason: 'config changed' };
+    case 'server.start':
+    case 'server.stop':
+    case 'server.restart':
+      return { event: type, reason: 'operator' };
+    default:
+      return { event: type, reason: null };
+  }
 }
 
 /** Failures that no restart can mend (the command is not there, not executable). */
@@ -170,6 +215,9 @@ export const serverMachine = setup({
     })),
     recordCatalog: assign((_, tools: string[]) => ({ tools })),
     clearProcess: assign({ pid: null }),
+    noteCause: assign(({ context, event }) => ({
+      cause: causeOf(event as unknown as { type: string } & Record<string, unknown>) ?? context.cause,
+    })),
     stopThen: assign((_, afterStop: AfterStop) => ({ afterStop })),
     /** Manual start/restart: a fresh budget. */
     resetBudget: assign({ recentRestarts: 0, restartAttempt: 0, lastError: null, nextRestartDelayMs: null }),
@@ -219,6 +267,7 @@ export const serverMachine = setup({
     lastError: null,
     afterStop: 'stopped',
     streaks: { good: 0, bad: 0 },
+    cause: { event: 'xstate.init', reason: null },
   }),
   initial: 'init',
   on: {
@@ -232,12 +281,14 @@ export const serverMachine = setup({
     },
     stopped: {
       tags: ['down'],
+      entry: 'noteCause',
       on: {
         'server.start': { target: 'starting', actions: 'resetBudget' },
         'server.restart': { target: 'starting', actions: 'resetBudget' },
       },
     },
     starting: {
+      entry: 'noteCause',
       invoke: {
         id: 'launch',
         src: 'launch',
@@ -284,7 +335,7 @@ export const serverMachine = setup({
     },
     running: {
       tags: ['running'],
-      entry: 'reportReady',
+      entry: ['noteCause', 'reportReady'],
       initial: 'healthy',
       invoke: { id: 'watchExit', src: 'watchExit', input: ({ context }) => ({ instance: context.instance }) },
       after: { stableUptime: { actions: 'resetBackoff' } },
@@ -305,6 +356,7 @@ export const serverMachine = setup({
       states: {
         healthy: {
           tags: ['routable', 'preferred'],
+          entry: 'noteCause',
           on: {
             'health.good': { actions: 'countGood' },
             'health.bad': [
@@ -315,6 +367,7 @@ export const serverMachine = setup({
         },
         degraded: {
           tags: ['routable'],
+          entry: 'noteCause',
           on: {
             'health.good': [{ guard: 'isRiseDueAfterThis', target: 'healthy', actions: 'resetStreaks' }, { actions: 'countGood' }],
             'health.bad': [{ guard: 'isDropDueAfterThis', target: 'unhealthy', actions: 'resetStreaks' }, { actions: 'countBad' }],
@@ -322,12 +375,14 @@ export const serverMachine = setup({
         },
         unhealthy: {
           tags: ['routable'],
+          entry: 'noteCause',
           on: {
             'health.good': [{ guard: 'isRiseDueAfterThis', target: 'degraded', actions: 'resetStreaks' }, { actions: 'countGood' }],
             'health.bad': [{ guard: 'isDropDueAfterThis', target: 'critical', actions: 'resetStreaks' }, { actions: 'countBad' }],
           },
         },
         critical: {
+          entry: 'noteCause',
           after: {
             // the same decision as any failure: restart type and intensity apply
             criticalGrace: {
@@ -354,6 +409,7 @@ export const serverMachine = setup({
     /** Out of routing; calls in flight may finish (bounded), then the stop ladder. */
     draining: {
       tags: ['busy'],
+      entry: 'noteCause',
       invoke: {
         id: 'drain',
         src: 'drain',
@@ -368,6 +424,7 @@ export const serverMachine = setup({
     },
     stopping: {
       tags: ['busy'],
+      entry: 'noteCause',
       invoke: {
         id: 'stop',
         src: 'stop',
@@ -396,7 +453,7 @@ export const serverMachine = setup({
     },
     restarting: {
       tags: ['busy'],
-      entry: ['planRestart', 'scheduleDecay'],
+      entry: ['noteCause', 'planRestart', 'scheduleDecay'],
       after: { restartBackoff: { target: 'starting' } },
       on: {
         'server.stop': { target: 'stopped' },
@@ -406,7 +463,7 @@ export const serverMachine = setup({
     },
     failed: {
       tags: ['down'],
-      entry: 'reportFailed',
+      entry: ['noteCause', 'reportFailed'],
       on: {
         'server.start': { target: 'starting', actions: 'resetBudget' },
         'server.restart': { target: 'starting', actions: 'resetBudget' },
@@ -415,6 +472,7 @@ export const serverMachine = setup({
     removed: {
       type: 'final',
       tags: ['down'],
+      entry: 'noteCause',
     },
   },
 });

@@ -3,6 +3,7 @@
  * progress notices go to stderr. No colour, no spinners: calm, aligned, greppable.
  */
 import { ManagerError, formatConfigIssue, type ConfigIssue } from '../errors.js';
+import { redact } from '../redact.js';
 import type {
   CapabilitiesSnapshot,
   HealthEntry,
@@ -56,8 +57,9 @@ export interface Printer {
 export function createPrinter(
   streams: { stdout: TextSink; stderr: TextSink } = { stdout: process.stdout, stderr: process.stderr },
 ): Printer {
-  const out = (text: string): void => void streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  const err = (text: string): void => void streams.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  // everything printed passes the one redaction function
+  const out = (text: string): void => void streams.stdout.write(redact(text.endsWith('\n') ? text : `${text}\n`));
+  const err = (text: string): void => void streams.stderr.write(redact(text.endsWith('\n') ? text : `${text}\n`));
 
   return {
     json: (value) => out(JSON.stringify(value, null, 2)),

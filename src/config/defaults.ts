@@ -7,6 +7,9 @@ export const DEFAULTS = {
     logLevel: 'info',
     shutdownTimeoutMs: 15_000,
     httpHost: '127.0.0.1',
+    /** Legacy-era HTTP sessions held at once; at the cap the least recently used idle one is evicted. */
+    httpSessions: 1000,
+    sessionIdleTimeoutMs: 30 * 60_000,
   },
   server: {
     inheritEnv: true,

@@ -6,6 +6,7 @@ import { connectionTypeOf } from './check-server.js';
 import type { ManagerEntry, ServerEntry } from './schema.js';
 import { detectServerType } from './server-type.js';
 import type { BackoffConfig, Config, ManagerConfig, ServerConfig } from './types.js';
+import { registerSecrets } from '../redact.js';
 
 export interface ParsedFile {
   manager?: ManagerEntry;
@@ -36,6 +37,8 @@ function normalizeManager(entry: ManagerEntry, dir: string): ManagerConfig {
     logLevel: entry.log_level ?? d.logLevel,
     ...(entry.http === undefined ? {} : { http: { host: entry.http.host ?? d.httpHost, port: entry.http.port } }),
     shutdownTimeoutMs: entry.shutdown_timeout ?? d.shutdownTimeoutMs,
+    httpSessions: entry.http_sessions ?? d.httpSessions,
+    sessionIdleTimeoutMs: entry.session_idle_timeout ?? d.sessionIdleTimeoutMs,
     ...(entry.discovery === undefined ? {} : { discovery: { paths: entry.discovery.paths.map((p) => resolvePath(dir, p)) } }),
   };
 }
@@ -74,6 +77,9 @@ function normalizeServer(name: string, e: ServerEntry, dir: string, unset: strin
     ...(healthOf(e) === undefined ? {} : { health: healthOf(e) }),
     ...(unset === undefined ? {} : { unsetVariables: unset }),
   };
+  // every printer and log line of this process hides these values from now on
+  registerSecrets(e.env);
+  registerSecrets(e.headers);
   return {
     name,
     ...optional,

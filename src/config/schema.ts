@@ -135,6 +135,8 @@ export const ManagerSchema = z.strictObject(
     log_level: oneOf(LOG_LEVELS).optional(),
     http: HttpSchema.optional(),
     shutdown_timeout: duration({ positive: true }).optional(),
+    http_sessions: integer({ min: 1 }).optional(),
+    session_idle_timeout: duration({ positive: true }).optional(),
     discovery: z.strictObject({ paths: stringList }).optional(),
   },
   typeError('expected a mapping of manager settings'),

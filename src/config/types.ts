@@ -95,6 +95,10 @@ export interface ManagerConfig {
   logLevel: string;
   http?: { host: string; port: number };
   shutdownTimeoutMs: number;
+  /** Legacy-era HTTP sessions at once; at the cap the least recently used idle one is evicted. */
+  httpSessions: number;
+  /** An HTTP session without requests for this long is closed. */
+  sessionIdleTimeoutMs: number;
   /** Extra places to look for config files (absolute); used by discovery. */
   discovery?: { paths: string[] };
 }

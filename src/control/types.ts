@@ -56,6 +56,10 @@ export interface StatusSnapshot {
     stateDir: string;
     startedAt: string;
     uptimeMs: number;
+    /** The Streamable HTTP gateway, when it listens: legacy-era sessions held and idle ones evicted at the cap. */
+    http?: { url: string; sessions: number; maxSessions: number; evictions: number };
+    /** Log lines dropped because the log buffer was full. */
+    droppedLogLines?: number;
   };
   servers: ServerStatus[];
 }
