@@ -15,7 +15,8 @@ afterEach(async () => {
   cleanups = [];
 });
 
-const FAILING_CHECK = `process.stderr.write("disk almost full"); process.exit(3)`;
+// a check that fails fast (sh, not node: its start-up must fit well inside the probe deadline)
+const FAILING_CHECK = 'echo disk almost full >&2; exit 3';
 
 describe('health reasons on the real manager', () => {
   it('a server whose health command fails goes degraded and health --json says why', async () => {
@@ -24,12 +25,12 @@ describe('health reasons on the real manager', () => {
       'sick',
       {},
       [
-        'health_check_interval: 0.2',
-        'health_down_after: 2',
-        `health_command: { command: "${process.execPath}", args: ["-e", ${JSON.stringify(FAILING_CHECK)}] }`,
+        'health_check_interval: 1',
+        'health_down_after: 1',
+        `health_command: { command: /bin/sh, args: ["-c", ${JSON.stringify(FAILING_CHECK)}] }`,
       ].join('\n'),
     );
-    const config = writeConfig(tmp.dir, sick + echoServer('fine', {}, 'health_check_interval: 0.2'));
+    const config = writeConfig(tmp.dir, sick + echoServer('fine', {}, 'health_check_interval: 1'));
     const stateDir = join(tmp.dir, 'state');
     const m = await runManager(config, stateDir);
     cleanups.push(tmp.cleanup, () => m.manager.stop());
