@@ -61,6 +61,7 @@ export function policyOf(config: ServerConfig): RoutePolicy {
     sessionAffinity: config.sessionAffinity,
     maxConcurrentRequests: config.maxConcurrentRequests,
     queueTimeoutMs: config.queueTimeoutMs,
+    maxQueuedRequests: config.maxQueuedRequests,
     retryTools: config.retryTools,
   };
 }
