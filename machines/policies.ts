@@ -25,6 +25,15 @@ export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: n
 }
 
 /**
+ * Delay before restart number `attempt` (0-based) since the last stable period: the first
+ * restart happens at once (as OTP and PM2 do: one crash of a stable server is news, not a
+ * loop), the backoff applies from the second on.
+ */
+export function restartDelayMs(attempt: number, policy: BackoffPolicy, random: number): number {
+  return attempt <= 0 ? 0 : backoffDelayMs(attempt - 1, policy, random);
+}
+
+/**
  * One step of a seeded generator (mulberry32): the chart keeps the state in its context,
  * so jitter is pure and a given seed replays the same delays. The seed comes from outside
  * (the composition root draws it; tests pick it).

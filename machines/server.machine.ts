@@ -19,12 +19,12 @@
 import { and, assign, fromCallback, fromPromise, raise, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import type { Failure, LaunchResult, ServerEvent, ServerSpec } from './events.js';
 import {
-  backoffDelayMs,
   intensityExceeded,
   isAbnormalExit,
   nextRandom,
   nextStreaks,
   restartAllowed,
+  restartDelayMs,
   seedFor,
   type Streaks,
 } from './policies.js';
@@ -228,7 +228,7 @@ export const serverMachine = setup({
         restarts: context.restarts + 1,
         recentRestarts: context.recentRestarts + 1,
         restartAttempt: context.restartAttempt + 1,
-        nextRestartDelayMs: backoffDelayMs(context.restartAttempt, context.spec.backoff, random.value),
+        nextRestartDelayMs: restartDelayMs(context.restartAttempt, context.spec.backoff, random.value),
         rng: random.state,
       };
     }),

@@ -26,6 +26,8 @@ export interface CliContext {
   readConfig?: ReadConfig;
   startManager?: StartManager;
   createLogger?: () => Logger;
+  /** Ask the user for a value (`add --from-catalog`); default: a prompt on the terminal, none without one. */
+  prompt?: (question: string) => Promise<string>;
 }
 
 export async function loadReadConfig(ctx: CliContext): Promise<ReadConfig> {

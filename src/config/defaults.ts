@@ -10,6 +10,7 @@ export const DEFAULTS = {
     /** Legacy-era HTTP sessions held at once; at the cap the least recently used idle one is evicted. */
     httpSessions: 1000,
     sessionIdleTimeoutMs: 30 * 60_000,
+    metrics: true,
   },
   server: {
     inheritEnv: true,

@@ -139,6 +139,8 @@ export const ManagerSchema = z.strictObject(
     http_sessions: integer({ min: 1 }).optional(),
     session_idle_timeout: duration({ positive: true }).optional(),
     discovery: z.strictObject({ paths: stringList }).optional(),
+    metrics: boolean.optional(),
+    env_file: nonEmptyString.optional(),
   },
   typeError('expected a mapping of manager settings'),
 );

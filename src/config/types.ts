@@ -103,6 +103,10 @@ export interface ManagerConfig {
   sessionIdleTimeoutMs: number;
   /** Extra places to look for config files (absolute); used by discovery. */
   discovery?: { paths: string[] };
+  /** Prometheus metrics at /metrics on the gateway's HTTP listener (recorded only when it listens). */
+  metrics: boolean;
+  /** `manager.env_file` (absolute): `KEY=value` lines loaded before `${VAR}` expansion. */
+  envFile?: string;
 }
 
 export interface Config {

@@ -49,6 +49,8 @@ export interface HealthMonitorDeps {
   /** Process statistics; absent → pidusage over /proc process groups. */
   sampler?: ProcessSampler;
   clock?: HealthClock;
+  /** Told of every successful ping (metrics). */
+  onPing?(server: string, latencyMs: number): void;
 }
 
 export interface HealthMonitor {
@@ -241,6 +243,7 @@ export function startHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       history.lastLatency = pinged.latencyMs;
       history.latencyEwma = ewma(history.latencyEwma, pinged.latencyMs, HEALTH_DEFAULTS.latencyEwmaAlpha);
       history.latencies.push(pinged.latencyMs);
+      deps.onPing?.(history.session.server, pinged.latencyMs);
     }
     if (usage) {
       history.usage = usage;

@@ -16,6 +16,8 @@ import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
 import type { HealthMonitor } from '../health/monitor.js';
 import { droppedLogLines } from '../logger.js';
 import type { SessionRegistry } from '../server-actor/session.js';
+import { eventHandlers } from './control-events.js';
+import type { Feed } from './feed.js';
 import { healthEntry } from './health-view.js';
 import { instanceSnapshots, serverStatuses } from './status.js';
 
@@ -35,6 +37,8 @@ export interface ControlParts {
   /** The gateway's HTTP listener, once it listens. */
   http: () => GatewayHttp | undefined;
   manager: Omit<StatusSnapshot['manager'], 'uptimeMs'> & { startedAtMs: number };
+  /** The transition feed: the control event stream follows it. */
+  feed?: Feed;
 }
 
 export function createControlHandlers(parts: ControlParts): ControlHandlers {
@@ -104,5 +108,6 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
     stopServer: command('server.stop'),
     restartServer: command('server.restart'),
     shutdown: () => parts.shutdown(),
+    ...(parts.feed ? eventHandlers({ feed: parts.feed, monitor, gateway }) : {}),
   };
 }

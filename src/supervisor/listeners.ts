@@ -5,7 +5,7 @@
 import type { RouterActor } from '../../machines/router.machine.js';
 import type { Config } from '../config/types.js';
 import type { Gateway } from '../gateway/gateway.js';
-import type { GatewayHttp } from '../gateway/http/listener.js';
+import type { GatewayHttp, GatewayHttpOptions } from '../gateway/http/listener.js';
 import type { Logger } from '../logger.js';
 
 export interface ListenerParts {
@@ -16,11 +16,13 @@ export interface ListenerParts {
   config: Config;
   /** Stop the manager (the stdio client went away), saying why. */
   stop: (reason: string) => Promise<void>;
+  /** More routes on the HTTP listener (/metrics), behind its checks. */
+  routes?: GatewayHttpOptions['extraRoutes'];
 }
 
 export async function listenHttp(
   listen: { host: string; port: number },
-  { gateway, router, logger, env, config }: ListenerParts,
+  { gateway, router, logger, env, config, routes }: ListenerParts,
 ): Promise<GatewayHttp> {
   const { startGatewayHttp } = await import('../gateway/http/listener.js');
   const http = await startGatewayHttp({
@@ -40,6 +42,7 @@ export async function listenHttp(
     maxSessions: config.manager.httpSessions,
     sessionIdleTimeoutMs: config.manager.sessionIdleTimeoutMs,
     logger: logger.child({ component: 'http' }),
+    ...(routes ? { extraRoutes: routes } : {}),
   });
   logger.info({ url: http.url }, 'gateway listening');
   return http;

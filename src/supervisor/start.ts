@@ -27,6 +27,9 @@ import { createStop } from '../server-actor/stop.js';
 import { createWatchExit } from '../server-actor/watch-exit.js';
 import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, logFileOf, resolveStateDir, socketPathOf } from '../state/paths.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { metricsRoute } from '../metrics/route.js';
+import { buildMetrics } from '../metrics/wire.js';
 import { killGroupSync } from '../transports/process-group.js';
 import { createControlHandlers } from './control-handlers.js';
 import { createFeed } from './feed.js';
@@ -92,10 +95,14 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   const router = startRouter(config);
   const gateway = buildGateway(live, router, sessions, logger);
   // the monitor reports to the supervisor, which is built next (and started last)
-  const monitor = buildMonitor(live, sessions, (event) => root.send(event), logger);
+  const monitor = buildMonitor(live, sessions, (event) => root.send(event), logger, (server, ms) => metrics?.observePing(server, ms / 1000));
   const root = buildSupervisor(config, live, sessions, gateway, stateDir, logger);
   const feed = createFeed(root);
   const unfollow = followTransitions({ feed, root, router, monitor, gateway, sessions, logger });
+  // Prometheus metrics, when the HTTP listener can serve them and the config has not turned them off
+  const listen = options.http ?? config.manager.http;
+  const metrics: Metrics | undefined =
+    listen && config.manager.metrics ? buildMetrics({ feed, gateway, monitor, servers: () => live.current().servers.map((s) => s.name) }) : undefined;
 
   // whatever happens to this process, no server outlives it
   const killAll = () => {
@@ -122,6 +129,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
       }
       killAll();
       unfollow();
+      metrics?.close();
       feed.close();
       root.stop();
       await Promise.allSettled([control.close(), http?.close(), gateway.close(), watcher.close(), monitor.close()]);
@@ -135,7 +143,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
       resolveClosed();
     })());
 
-  const reload = buildReloader(config, live, root, router, gateway, sessions, logger, options.env);
+  const reload = buildReloader(config, live, root, router, gateway, sessions, logger, options.env, metrics);
   const onHangup = () => void reload();
   process.on('SIGHUP', onHangup);
   // every edit of the config file is a reload (debounced, atomic saves included)
@@ -154,6 +162,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
     reload,
     shutdown: () => void stop('shutdown requested over the control socket'),
     http: () => http,
+    feed,
     manager: {
       pid: process.pid,
       version: packageVersion(),
@@ -166,8 +175,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   const control = await startControlServer({ socketPath, handlers, logger });
   try {
     root.start();
-    const parts = { gateway, router, logger, env: options.env, config, stop };
-    const listen = options.http ?? config.manager.http;
+    const parts = { gateway, router, logger, env: options.env, config, stop, ...(metrics ? { routes: metricsRoute(metrics) } : {}) };
     if (listen) http = await listenHttp(listen, parts);
     if (options.stdio) await listenStdio(parts);
   } catch (error) {
@@ -203,8 +211,10 @@ function buildMonitor(
   sessions: SessionRegistry,
   send: Parameters<typeof startHealthMonitor>[0]['send'],
   logger: Logger,
+  onPing: (server: string, latencyMs: number) => void,
 ): HealthMonitor {
   return startHealthMonitor({
+    onPing,
     sessions,
     configOf: live.configOf,
     send,
@@ -258,6 +268,7 @@ function buildReloader(
   sessions: SessionRegistry,
   logger: Logger,
   env: NodeJS.ProcessEnv,
+  metrics: Metrics | undefined,
 ) {
   return createReloader(
     config.file,
@@ -282,5 +293,6 @@ function buildReloader(
       },
     },
     logger,
+    (report) => metrics?.countReload(!report.ok ? 'rejected' : report.added.length + report.removed.length + report.changed.length > 0 ? 'applied' : 'unchanged'),
   );
 }

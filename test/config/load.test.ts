@@ -43,7 +43,7 @@ describe('the seed entry', () => {
     const config = load(SEED);
     const d = DEFAULTS.server;
     expect(config.file).toBe(FILE);
-    expect(config.manager).toEqual({ logLevel: 'info', shutdownTimeoutMs: 15_000 });
+    expect(config.manager).toEqual({ logLevel: 'info', shutdownTimeoutMs: 15_000, httpSessions: 1000, sessionIdleTimeoutMs: 1_800_000, metrics: true });
     expect(config.servers).toEqual<ServerConfig[]>([
       {
         name: 'my-server',
@@ -230,6 +230,7 @@ describe('manager section', () => {
   http: {host: 0.0.0.0, port: 3000}
   shutdown_timeout: 5s
   discovery: {paths: [., /opt/mcp]}
+  metrics: false
 `);
     expect(config.manager).toEqual({
       stateDir: '/etc/mcp/state',
@@ -237,6 +238,9 @@ describe('manager section', () => {
       http: { host: '0.0.0.0', port: 3000 },
       shutdownTimeoutMs: 5_000,
       discovery: { paths: ['/etc/mcp', '/opt/mcp'] },
+      httpSessions: 1000,
+      sessionIdleTimeoutMs: 1_800_000,
+      metrics: false,
     });
   });
 

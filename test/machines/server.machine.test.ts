@@ -100,21 +100,28 @@ describe('server chart: start and stop', () => {
 });
 
 describe('server chart: failures, backoff, intensity', () => {
-  it('a crash goes through stopping to restarting, then starting after the backoff', async () => {
+  it('the first crash of a stable server restarts at once (counted), the second after the backoff', async () => {
     const t = boot();
     await t.world.ready();
     await t.world.exit('alpha', 1);
     expect(t.state()).toBe('restarting');
     expect(t.world.stops).toEqual(['alpha']);
     expect(t.ctx().lastError?.code).toBe('SERVER_EXITED');
+    expect(t.ctx().nextRestartDelayMs).toBe(0);
+    expect(t.ctx().restarts).toBe(1);
+    await advance(t.clock, 0);
+    expect(t.state()).toBe('starting');
+    await t.world.ready();
+    expect(t.state()).toBe('healthy');
+    await t.world.exit('alpha', 1);
+    expect(t.state()).toBe('restarting');
     expect(t.ctx().nextRestartDelayMs).toBe(1_000);
     await advance(t.clock, 999);
     expect(t.state()).toBe('restarting');
     await advance(t.clock, 1);
     expect(t.state()).toBe('starting');
     await t.world.ready();
-    expect(t.state()).toBe('healthy');
-    expect(t.ctx().restarts).toBe(1);
+    expect(t.ctx().restarts).toBe(2);
   });
 
   it('backoff grows ×2 up to the cap', async () => {
@@ -127,7 +134,7 @@ describe('server chart: failures, backoff, intensity', () => {
       await advance(t.clock, t.ctx().nextRestartDelayMs!);
       expect(t.state()).toBe('starting');
     }
-    expect(seen).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+    expect(seen).toEqual([0, 1_000, 2_000, 4_000, 8_000, 8_000]);
   });
 
   it('backoff resets after stable uptime', async () => {
@@ -142,8 +149,9 @@ describe('server chart: failures, backoff, intensity', () => {
     expect(t.ctx().restartAttempt).toBe(3);
     await advance(t.clock, 1);
     expect(t.ctx().restartAttempt).toBe(0);
+    // stable again: the next crash is a first one, restarted at once
     await t.world.exit('alpha', 1);
-    expect(t.ctx().nextRestartDelayMs).toBe(1_000);
+    expect(t.ctx().nextRestartDelayMs).toBe(0);
   });
 
   it('more than max_restarts inside the window → failed, with the reason kept', async () => {
@@ -242,7 +250,8 @@ describe('server chart: failures, backoff, intensity', () => {
     const first = await delaysOf(1234);
     expect(await delaysOf(1234)).toEqual(first);
     expect(await delaysOf(999)).not.toEqual(first);
-    first.forEach((d, i) => {
+    expect(first[0]).toBe(0);
+    first.slice(1).forEach((d, i) => {
       const base = 1_000 * 2 ** i;
       expect(d).toBeGreaterThanOrEqual(base * 0.8);
       expect(d).toBeLessThanOrEqual(base * 1.2);
