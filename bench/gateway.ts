@@ -836,7 +836,7 @@ const INSTANCES = 2;
 async function runDecision(plan: Plan): Promise<{ lines: string[]; met: boolean }> {
   const router = createActor(routerMachine).start();
   const sessions = new SessionRegistry();
-  const policy: RoutePolicy = { loadBalancing: 'round_robin', sessionAffinity: false, maxConcurrentRequests: 10, queueTimeoutMs: 30_000, retryTools: [] };
+  const policy: RoutePolicy = { loadBalancing: 'round_robin', sessionAffinity: false, maxConcurrentRequests: 10, queueTimeoutMs: 30_000, maxQueuedRequests: 1024, retryTools: [] };
   const names: string[] = [];
   for (let s = 0; s < SERVERS; s++) {
     const server = `server${s}`;

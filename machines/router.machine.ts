@@ -14,6 +14,8 @@ export interface RoutePolicy {
   sessionAffinity: boolean;
   maxConcurrentRequests: number;
   queueTimeoutMs: number;
+  /** Requests that may wait beyond those in flight. */
+  maxQueuedRequests: number;
   /** Tools safe to repeat on another instance besides those annotated read-only or idempotent. */
   retryTools: string[];
 }

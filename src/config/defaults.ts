@@ -19,6 +19,8 @@ export const DEFAULTS = {
     replicas: 1,
     maxConcurrentRequests: 10,
     queueTimeoutMs: 30_000,
+    /** Requests that may wait for a free instance, beyond those in flight; one more is refused as busy. */
+    maxQueuedRequests: 1024,
     loadBalancing: 'round_robin',
     sessionAffinity: false,
     startupTimeoutMs: 30_000,

@@ -97,6 +97,7 @@ function normalizeServer(name: string, e: ServerEntry, dir: string, unset: strin
     replicas: e.replicas ?? d.replicas,
     maxConcurrentRequests: e.max_concurrent_requests ?? d.maxConcurrentRequests,
     queueTimeoutMs: e.queue_timeout ?? d.queueTimeoutMs,
+    maxQueuedRequests: e.max_queued_requests ?? d.maxQueuedRequests,
     loadBalancing: e.load_balancing ?? d.loadBalancing,
     sessionAffinity: e.session_affinity ?? d.sessionAffinity,
     retryTools: e.retry_tools ?? [],

@@ -73,6 +73,7 @@ export const serverShape = {
   replicas: integer({ min: 1 }).optional(),
   max_concurrent_requests: integer({ min: 1 }).optional(),
   queue_timeout: duration({ positive: true }).optional(),
+  max_queued_requests: integer({ min: 0 }).optional(),
   load_balancing: oneOf(LOAD_BALANCING).optional(),
   session_affinity: boolean.optional(),
   retry_tools: stringList.optional(),

@@ -33,6 +33,8 @@ export interface ServerConfig {
   replicas: number;
   maxConcurrentRequests: number;
   queueTimeoutMs: number;
+  /** Requests that may wait beyond those in flight; past it a call fails as busy. */
+  maxQueuedRequests: number;
   loadBalancing: LoadBalancing;
   sessionAffinity: boolean;
   retryTools: string[];

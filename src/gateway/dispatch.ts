@@ -9,9 +9,6 @@ import { ManagerError } from '../errors.js';
 import type { Session, SessionRegistry } from '../server-actor/session.js';
 import { BALANCERS, type Balancer, type Candidate } from './balance.js';
 
-/** Requests that may wait per server, beyond those in flight. */
-export const MAX_QUEUED_PER_SERVER = 1024;
-
 export interface Lease {
   readonly server: string;
   readonly instance: string;
@@ -61,7 +58,7 @@ export class Dispatcher {
       );
     }
     const queue = this.queues.get(server) ?? [];
-    if (queue.length >= MAX_QUEUED_PER_SERVER) {
+    if (queue.length >= policy.maxQueuedRequests) {
       return Promise.reject(
         new ManagerError('SERVER_BUSY', `server "${server}" is busy: ${queue.length} requests already waiting`, { data: { server } }),
       );

@@ -13,6 +13,7 @@ import {
   ErrorCode,
   ListRootsResultSchema,
   McpError,
+  RootsListChangedNotificationSchema,
   type LoggingLevel,
   type ServerNotification,
   type ServerRequest,
@@ -29,6 +30,7 @@ import { Catalog } from './catalog.js';
 import { UnavailableTools } from './unavailable.js';
 import { Dispatcher } from './dispatch.js';
 import { registerHandlers } from './handlers.js';
+import { canAskRoots, unionOfRoots, type ReachableTransport } from './roots.js';
 
 /** What a tool call's handler can do towards the client that made it. */
 export interface CallContext {
@@ -61,6 +63,7 @@ export function policyOf(config: ServerConfig): RoutePolicy {
     sessionAffinity: config.sessionAffinity,
     maxConcurrentRequests: config.maxConcurrentRequests,
     queueTimeoutMs: config.queueTimeoutMs,
+    maxQueuedRequests: config.maxQueuedRequests,
     retryTools: config.retryTools,
   };
 }
@@ -134,9 +137,19 @@ export class Gateway {
     });
     const client: ClientSession = { id: randomUUID(), server, logLevel: undefined, subscriptions: new Set() };
     registerHandlers(server, client, this);
+    // the roots backends see are the union of the clients': a change of any is a change of all
+    const offersRoots = () => server.getClientCapabilities()?.roots !== undefined;
+    server.setNotificationHandler(RootsListChangedNotificationSchema, () => this.rootsChanged());
+    server.oninitialized = () => {
+      if (!offersRoots()) return;
+      // over HTTP the client is reachable only once its GET stream is open
+      (transport as ReachableTransport).onstreamopen = () => this.rootsChanged();
+      if (canAskRoots(client)) this.rootsChanged();
+    };
     server.onclose = () => {
       this.clients.delete(client);
       this.dispatcher.forgetAffinity(client.id);
+      if (offersRoots()) this.rootsChanged();
     };
     server.onerror = (error) => this.logger.debug({ err: error.message, client: client.id }, 'client connection error');
     this.clients.add(client);
@@ -166,6 +179,11 @@ export class Gateway {
       const calls = this.activeCalls.get(session.instance);
       // the most recent call on that instance is the one the request belongs to
       const call = calls ? [...calls].at(-1) : undefined;
+      // roots: the calling client's when it offers them; else (no call, or a client without
+      // roots: the request may not even belong to that call) the union of every client's
+      if (request.method === 'roots/list' && call?.client.server.getClientCapabilities()?.roots === undefined) {
+        return unionOfRoots(this.clients, signal);
+      }
       if (!call) {
         throw new McpError(
           ErrorCode.InvalidRequest,
@@ -186,6 +204,16 @@ export class Gateway {
     },
     catalogChanged: (session) => this.refreshServer(session.server, session),
   };
+
+  /** Tell every backend that the roots changed (it may ask `roots/list` again). */
+  private rootsChanged(): void {
+    for (const session of this.options.sessions.all()) {
+      if (!session.client.transport) continue;
+      session.client.sendRootsListChanged().catch((error: unknown) => {
+        this.logger.debug({ err: error instanceof Error ? error.message : String(error), server: session.instance }, 'could not tell a server its roots changed');
+      });
+    }
+  }
 
   private forwardLog(session: Session, params: Record<string, unknown>): void {
     const level = (typeof params.level === 'string' ? params.level : 'info') as LoggingLevel;

@@ -6,6 +6,7 @@ import { publicState, type PublicServerState } from '../../machines/index.js';
 import type { ServerSnapshot } from '../../machines/server.machine.js';
 import type { SupervisorActor } from '../../machines/supervisor.machine.js';
 import type { Config, ServerConfig } from '../config/types.js';
+import { redact, redactArgs } from '../redact.js';
 import type { InstanceStatus, ServerStatus } from '../control/types.js';
 import type { SessionRegistry } from '../server-actor/session.js';
 
@@ -67,13 +68,10 @@ export function serverStatuses(
   });
 }
 
-/**
- * The command line a stdio server runs, as `status --detailed` shows it. The one place the
- * command reaches the output: the secret redaction of arguments belongs here.
- */
+/** The command line a stdio server runs, as `status --detailed` shows it: arguments redacted. */
 export function shownCommand(server: ServerConfig): Pick<ServerStatus, 'command' | 'args'> {
   if (server.command === undefined) return {};
-  return { command: server.command, args: [...server.args] };
+  return { command: redact(server.command), args: redactArgs(server.args) };
 }
 
 function details(root: SupervisorActor, server: string, sessions: SessionRegistry, now: number): Partial<ServerStatus> {

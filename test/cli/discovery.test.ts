@@ -90,9 +90,11 @@ function writeProject(): void {
 
 describe('discover: parsing', () => {
   it('exits 2 on unknown flags, a --path without a value and positional arguments', async () => {
-    const usage = 'usage: mcp-manager discover [--rescan] [--path PATH]... [--json] [--state-dir DIR]\n';
+    const usage = 'usage: mcp-manager discover [--config FILE] [--path PATH]... [--json] [--state-dir DIR]\n';
     for (const [argv, message] of [
       [['discover', '--bogus'], "unknown option '--bogus'"],
+      // discovery keeps no cache, so there is nothing to rescan
+      [['discover', '--rescan'], "unknown option '--rescan'"],
       [['discover', '--path'], "option '--path' needs a value"],
       [['discover', 'here'], "unexpected argument 'here'"],
       [['discover', '--json=yes'], "option '--json' does not take a value"],
@@ -257,14 +259,43 @@ describe('discover without a running manager', () => {
     expect(listing(json.ctx.stdout()).issues).toEqual([{ file: missing, path: '', message: 'file not found' }]);
   });
 
-  it('--rescan reads the files afresh (there is no cache)', async () => {
+  it('every run reads the files afresh (there is no cache)', async () => {
     writeProject();
     const before = await run(['discover', '--json']);
     write(join(project, '.mcp.json'), '{"mcpServers": {"fresh": {"command": "node"}}}');
-    const after = await run(['discover', '--rescan', '--json']);
+    const after = await run(['discover', '--json']);
     expect(after.code).toBe(0);
     expect(names(before.ctx.stdout())).toEqual(['echo', 'weather', 'notes']);
     expect(names(after.ctx.stdout())).toEqual(['fresh', 'echo', 'notes']);
+  });
+
+  it('scans the folders the config names in manager.discovery.paths', async () => {
+    const extra = tempDir('mm-extra-');
+    write(join(extra, 'tools', '.mcp.json'), '{"mcpServers": {"configured": {"command": "node"}}}');
+    const config = write(join(extra, 'mcp.yaml'), 'manager:\n  discovery:\n    paths: [./tools]\nservers: {}\n');
+    const without = await run(['discover', '--json']);
+    expect(names(without.ctx.stdout())).not.toContain('configured');
+    for (const argv of [['discover', '--json', '--config', config], ['discover', '--json', '-c', config]]) {
+      const { code, ctx } = await run(argv);
+      expect(code).toBe(0);
+      const doc = listing(ctx.stdout());
+      expect(doc.servers.find((s) => s.name === 'configured')?.source).toMatchObject({ file: join(extra, 'tools', '.mcp.json'), kind: 'claude-code-project' });
+      expect(doc.files).toContainEqual(expect.objectContaining({ file: join(extra, 'tools', '.mcp.json'), status: 'read' }));
+    }
+    // MCP_MANAGER_CONFIG names the config when --config does not
+    const ctx = testContext(stateDir, { cwd: project, env: { HOME: home, MCP_MANAGER_HOME: stateDir, MCP_MANAGER_CONFIG: config, PATH: process.env.PATH ?? '' } });
+    expect(await runCli(['discover', '--json'], ctx)).toBe(0);
+    expect(names(ctx.stdout())).toContain('configured');
+  });
+
+  it('reports a config that does not load as an issue and scans the rest', async () => {
+    writeProject();
+    const config = write(join(project, 'broken.yaml'), 'manager:\n  discovery:\n    paths: 7\n');
+    const { code, ctx } = await run(['discover', '--json', '--config', config]);
+    expect(code).toBe(0);
+    const doc = listing(ctx.stdout());
+    expect(doc.issues).toContainEqual(expect.objectContaining({ file: config, path: 'manager.discovery.paths' }));
+    expect(doc.servers.map((s) => s.name)).toEqual(['echo', 'weather', 'notes']);
   });
 });
 
@@ -350,11 +381,11 @@ describe('doctor', () => {
         '',
         'good',
         `  ✓ command       ${process.execPath} → ${process.execPath}`,
-        '  ✓ handshake     fixture-echo 1.0.0 initialized in N ms; 8 tool(s)',
+        '  ✓ handshake     fixture-echo 1.0.0 initialized in N ms; 9 tool(s)',
         `  ✓ protocol      protocol version ${LATEST_PROTOCOL_VERSION} (latest)`,
         '  ✓ stdout        only MCP messages on stdout',
-        '  ✓ tool_schemas  8 tool schema(s) valid',
-        '  ✓ names         8 public tool name(s), e.g. good__add',
+        '  ✓ tool_schemas  9 tool schema(s) valid',
+        '  ✓ names         9 public tool name(s), e.g. good__add',
         '',
         'broken',
         '  ✗ command  command not found: "definitely-not-here-xyz"',
@@ -448,13 +479,13 @@ describe('help and completion', () => {
       .filter((name) => name !== undefined);
     expect(names.slice(names.indexOf('validate'), names.indexOf('validate') + 3)).toEqual(['validate', 'discover', 'doctor']);
     const discoverHelp = await run(['help', 'discover']);
-    expect(discoverHelp.ctx.stdout()).toMatch(/^usage: mcp-manager discover \[--rescan\] \[--path PATH\]\.\.\. \[--json\]/);
-    expect(discoverHelp.ctx.stdout()).toContain('discovery keeps no cache');
+    expect(discoverHelp.ctx.stdout()).toMatch(/^usage: mcp-manager discover \[--config FILE\] \[--path PATH\]\.\.\. \[--json\]/);
+    expect(discoverHelp.ctx.stdout()).toContain('manager.discovery.paths');
     const doctorHelp = await run(['doctor', '--help']);
     expect(doctorHelp.code).toBe(0);
     expect(doctorHelp.ctx.stdout()).toContain('--no-handshake');
     const completion = await run(['completion', 'bash']);
-    expect(completion.ctx.stdout()).toContain('    discover) COMPREPLY=( $(compgen -W "--rescan --path --json --state-dir" -- "$cur") ) ;;');
+    expect(completion.ctx.stdout()).toContain('    discover) COMPREPLY=( $(compgen -W "--config --path --json --state-dir" -- "$cur") ) ;;');
     expect(completion.ctx.stdout()).toContain('    doctor) COMPREPLY=( $(compgen -W "--config --no-handshake --json" -- "$cur") ) ;;');
   });
 });

@@ -62,6 +62,7 @@ describe('the seed entry', () => {
         replicas: 1,
         maxConcurrentRequests: 10,
         queueTimeoutMs: 30_000,
+        maxQueuedRequests: 1024,
         loadBalancing: 'round_robin',
         sessionAffinity: false,
         retryTools: [],

@@ -18,6 +18,20 @@ function fixtureDir() {
   return dir;
 }
 
+const READ_TEXT = path.resolve(import.meta.dirname, '../../src/discovery/read-text.ts');
+
+/** `readTextFile(file)` in a child process running as nobody (uid/gid 65534). */
+function readAsNobody(file: string): unknown {
+  const code = 'const m = await import(process.argv[1]); process.stdout.write(JSON.stringify(await m.readTextFile(process.argv[2])))';
+  const out = execFileSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code, READ_TEXT, file], {
+    uid: 65534,
+    gid: 65534,
+    cwd: path.resolve(import.meta.dirname, '../..'),
+    encoding: 'utf8',
+  });
+  return JSON.parse(out) as unknown;
+}
+
 /** `file: message` for each issue, file relative to `dir`. */
 function issuesIn(dir: string, issues: readonly { file: string; message: string }[]): string[] {
   return issues.map((i) => `${path.relative(dir, i.file)}: ${i.message}`);
@@ -81,13 +95,13 @@ group('bad input: every problem is an issue naming its file, and the other files
     expect(result.servers.map((s) => s.name)).toEqual(['other']);
   });
 
-  it('chmod 000 is reported as permission denied (when not running as root, which may read anything)', async () => {
+  it('chmod 000 is reported as permission denied (as root, read by an unprivileged child: root may read anything)', async () => {
     const dir = fixtureDir();
+    chmodSync(dir, 0o755);
     const file = writeFile(path.join(dir, '.mcp.json'), GOOD);
     chmodSync(file, 0o000);
-    const read = await readTextFile(file);
-    if (process.getuid?.() === 0) expect(read.ok).toBe(true);
-    else expect(read).toMatchObject({ ok: false, issue: { file, message: 'permission denied: cannot read the file' } });
+    const read = process.getuid?.() === 0 ? readAsNobody(file) : await readTextFile(file);
+    expect(read).toMatchObject({ ok: false, issue: { file, message: 'permission denied: cannot read the file' } });
   });
 
   it('reads a file reached twice (directly and through a link) once', async () => {

@@ -61,10 +61,10 @@ group('runDoctor against real fixture servers', () => {
 
   it('a healthy server: command, handshake, protocol, stdout, schemas and public names', () => {
     expect(check('echo', 'command')).toEqual({ server: 'echo', check: 'command', ok: true, detail: `${node} → ${node}` });
-    expect(check('echo', 'handshake')).toMatchObject({ ok: true, detail: expect.stringMatching(/^fixture-echo 1\.0\.0 initialized in \d+ ms; 8 tool\(s\)$/) as unknown });
+    expect(check('echo', 'handshake')).toMatchObject({ ok: true, detail: expect.stringMatching(/^fixture-echo 1\.0\.0 initialized in \d+ ms; 9 tool\(s\)$/) as unknown });
     expect(check('echo', 'protocol')).toEqual({ server: 'echo', check: 'protocol', ok: true, detail: `protocol version ${LATEST_PROTOCOL_VERSION} (latest)` });
     expect(check('echo', 'stdout')).toMatchObject({ ok: true });
-    expect(check('echo', 'tool_schemas')).toMatchObject({ ok: true, detail: '8 tool schema(s) valid' });
+    expect(check('echo', 'tool_schemas')).toMatchObject({ ok: true, detail: '9 tool schema(s) valid' });
     expect(check('echo', 'names')).toMatchObject({ ok: true, detail: expect.stringContaining('e.g. echo__') as unknown });
     expect(check('echo', 'names').fix).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-import { cpSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe as group, expect, it } from 'vitest';
 import { discover, scan } from '../../src/discovery/scan.js';
@@ -53,20 +53,43 @@ group('scan a project directory', () => {
     ]);
   });
 
-  it('follows the documented precedence order', () => {
-    expect(SOURCE_PRECEDENCE).toEqual([
-      'mcp-manager',
-      'claude-code-project',
-      'vscode-workspace',
-      'cursor-project',
-      'package-json',
-      'pyproject',
-      'claude-code-local',
-      'claude-code-user',
-      'claude-desktop',
-      'vscode-user',
-      'cursor-user',
-    ]);
+  it('picks the winner of a name declared in every source in the documented precedence order', async () => {
+    const { dir, cleanup } = tempDir();
+    cleanups.push(cleanup);
+    const project = path.join(dir, 'project');
+    const home = path.join(dir, 'home');
+    const entry = '{"dup": {"command": "node"}}';
+    const claudeJson = (local: boolean, user: boolean) =>
+      JSON.stringify({ ...(local ? { projects: { [project]: { mcpServers: JSON.parse(entry) as unknown } } } : {}), ...(user ? { mcpServers: JSON.parse(entry) as unknown } : {}) });
+    // one declaration of "dup" per source kind; removing the winner's lets the next one win
+    const sources: [kind: string, file: string, text: string, remove?: () => void][] = [
+      ['mcp-manager', path.join(project, 'mcp-manager.yaml'), 'servers:\n  dup:\n    command: node\n'],
+      ['claude-code-project', path.join(project, '.mcp.json'), `{"mcpServers": ${entry}}`],
+      ['vscode-workspace', path.join(project, '.vscode', 'mcp.json'), `{"servers": ${entry}}`],
+      ['cursor-project', path.join(project, '.cursor', 'mcp.json'), `{"mcpServers": ${entry}}`],
+      ['package-json', path.join(project, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', mcp: { name: 'dup', command: 'node' } })],
+      ['pyproject', path.join(project, 'pyproject.toml'), '[project]\nname = "p"\nversion = "1"\ndependencies = ["mcp>=1"]\n\n[project.scripts]\ndup = "p.main:main"\n'],
+      ['claude-code-local', path.join(home, '.claude.json'), claudeJson(true, true), () => writeFile(path.join(home, '.claude.json'), claudeJson(false, true))],
+      ['claude-code-user', path.join(home, '.claude.json'), claudeJson(false, true)],
+      ['claude-desktop', path.join(home, '.config', 'Claude', 'claude_desktop_config.json'), `{"mcpServers": ${entry}}`],
+      ['vscode-user', path.join(home, '.config', 'Code', 'User', 'mcp.json'), `{"servers": ${entry}}`],
+      ['cursor-user', path.join(home, '.cursor', 'mcp.json'), `{"mcpServers": ${entry}}`],
+    ];
+    for (const [kind, file, text] of sources) if (kind !== 'claude-code-user') writeFile(file, text);
+    const winners: string[] = [];
+    for (const [, file, , remove] of sources) {
+      const result = await discover({ env: { HOME: home, PATH: '/nonexistent-bin' }, cwd: project, platform: 'linux' });
+      const dup = result.servers.filter((s) => s.name === 'dup');
+      expect(dup).toHaveLength(1);
+      winners.push(dup[0]!.source.kind);
+      // every other declaration is reported as shadowed by the winner
+      expect(result.shadowed.filter((x) => x.server.name === 'dup').every((x) => x.by.kind === dup[0]!.source.kind)).toBe(true);
+      if (remove) remove();
+      else rmSync(file);
+    }
+    // the order README and sources.ts document
+    expect(winners).toEqual(sources.map(([kind]) => kind));
+    expect(SOURCE_PRECEDENCE).toEqual(winners);
   });
 });
 

@@ -18,14 +18,15 @@ import { resolveConfigFile } from '../package-info.js';
 const MANAGED_TIMEOUT_MS = 3_000;
 
 export interface DiscoverArgs {
-  rescan: boolean;
+  /** Its `manager.discovery.paths` are scanned too. */
+  configFile?: string;
   paths: string[];
   json: boolean;
   stateDir?: string;
 }
 
 const DISCOVER_OPTIONS = {
-  rescan: { type: 'boolean' },
+  config: { type: 'string', short: 'c' },
   path: { type: 'string', short: 'p', multiple: true },
   json: { type: 'boolean' },
   ...STATE_DIR_OPTION,
@@ -33,7 +34,8 @@ const DISCOVER_OPTIONS = {
 
 export function parseDiscoverArgs(argv: readonly string[]): DiscoverArgs {
   const { values } = parseCommandArgs(argv, DISCOVER_OPTIONS);
-  const args: DiscoverArgs = { rescan: values.rescan ?? false, paths: values.path ?? [], json: values.json ?? false };
+  const args: DiscoverArgs = { paths: values.path ?? [], json: values.json ?? false };
+  if (values.config !== undefined) args.configFile = values.config;
   if (values['state-dir'] !== undefined) args.stateDir = values['state-dir'];
   return args;
 }
@@ -135,10 +137,10 @@ async function lookupManaged(stateDirFlag: string | undefined, ctx: CliContext):
 
 export const discoverCommand = defineCommand({
   name: 'discover',
-  usage: 'discover [--rescan] [--path PATH]... [--json] [--state-dir DIR]',
+  usage: 'discover [--config FILE] [--path PATH]... [--json] [--state-dir DIR]',
   summary: 'find MCP servers in this project and in the configs of Claude, VS Code and Cursor',
   help: [
-    ['--rescan', 'scan afresh (always the case: discovery keeps no cache)'],
+    ['-c, --config FILE', 'also scan the folders its manager.discovery.paths names (default: $MCP_MANAGER_CONFIG, else the bundled config/default.yaml)'],
     ['-p, --path PATH', 'also scan this file or directory (repeatable); the default places are always scanned'],
     ['--json', 'print one JSON document: {servers, shadowed, issues, warnings, files}'],
     STATE_DIR_HELP,
@@ -146,13 +148,16 @@ export const discoverCommand = defineCommand({
   options: DISCOVER_OPTIONS,
   parse: parseDiscoverArgs,
   run: async (args, ctx) => {
-    // `--rescan` changes nothing: every run reads the files afresh.
+    // every run reads the files afresh: discovery keeps no cache
     const { discover } = await import('../../discovery/scan.js');
     const { homeOf } = await import('../../discovery/sources.js');
+    const { configuredDiscoveryPaths } = await import('../../discovery/configured-paths.js');
+    const configured = await configuredDiscoveryPaths(resolveConfigFile(args.configFile, ctx.env, ctx.cwd), ctx.env);
     const [result, manager] = await Promise.all([
-      discover({ env: ctx.env, cwd: ctx.cwd, paths: args.paths }),
+      discover({ env: ctx.env, cwd: ctx.cwd, paths: [...args.paths, ...configured.paths] }),
       lookupManaged(args.stateDir, ctx),
     ]);
+    result.issues.unshift(...configured.issues);
     const listing = discoveryListing(result, manager.names);
     if (args.json) ctx.print.json(listing);
     else ctx.print.discovery(listing, { home: homeOf(ctx.env), manager });

@@ -98,6 +98,8 @@ export class HttpSessionTransport implements Transport {
   onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
   onerror?: (error: Error) => void;
   onclose?: () => void;
+  /** The standalone GET stream opened: messages outside a request can reach the client now. */
+  onstreamopen?: () => void;
 
   private readonly log: Logger;
   private readonly onClosed: ((transport: HttpSessionTransport) => void) | undefined;
@@ -189,6 +191,7 @@ export class HttpSessionTransport implements Transport {
       if (this.standalone === res) this.standalone = undefined;
       this.lastActivityMs = Date.now();
     });
+    this.onstreamopen?.();
   }
 
   /** Ends the session; later requests with its id get 404 from the listener. */
