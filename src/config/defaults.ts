@@ -6,6 +6,8 @@ export const DEFAULTS = {
   manager: {
     logLevel: 'info',
     shutdownTimeoutMs: 15_000,
+    logMaxSizeBytes: 10 * 1000 * 1000,
+    logKeep: 5,
     httpHost: '127.0.0.1',
   },
   server: {

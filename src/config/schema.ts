@@ -132,6 +132,8 @@ export const ManagerSchema = z.strictObject(
     http: HttpSchema.optional(),
     shutdown_timeout: duration({ positive: true }).optional(),
     discovery: z.strictObject({ paths: stringList }).optional(),
+    log_max_size: size.optional(),
+    log_keep: integer({ min: 2 }).optional(),
   },
   typeError('expected a mapping of manager settings'),
 );

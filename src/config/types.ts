@@ -87,6 +87,10 @@ export interface ManagerConfig {
   logLevel: string;
   http?: { host: string; port: number };
   shutdownTimeoutMs: number;
+  /** Rotate a log file (manager's or a server's) once it reaches this size. */
+  logMaxSizeBytes: number;
+  /** Log files kept per log, the current one included. */
+  logKeep: number;
   /** Extra places to look for config files (absolute); used by discovery. */
   discovery?: { paths: string[] };
 }

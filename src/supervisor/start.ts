@@ -16,13 +16,14 @@ import { ManagerError, errorMessage, formatConfigIssue } from '../errors.js';
 import { Gateway, policyOf } from '../gateway/gateway.js';
 import type { GatewayHttp } from '../gateway/http/listener.js';
 import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, createManagerLogger, type Logger } from '../logger.js';
 import { createLaunch } from '../server-actor/launch.js';
 import { SessionRegistry } from '../server-actor/session.js';
 import { createStop } from '../server-actor/stop.js';
 import { createWatchExit } from '../server-actor/watch-exit.js';
 import { acquireLock } from '../state/lock.js';
-import { ensureStateDir, logFileOf, resolveStateDir, socketPathOf } from '../state/paths.js';
+import { ensureStateDir, logFileOf, managerLogOf, resolveStateDir, socketPathOf } from '../state/paths.js';
+import { openPersistence, type Persistence } from './persistence.js';
 import { killGroupSync } from '../transports/process-group.js';
 import { createInspection } from './inspection.js';
 import { watchConfig } from '../discovery/watch.js';
@@ -45,15 +46,26 @@ export async function startManager(options: StartOptions = {}): Promise<RunningM
     env,
     onWarning: (w) => bootLogger.warn({ file: w.file }, formatConfigIssue(w)),
   });
-  const logger = options.logger ?? createLogger({ level: config.manager.logLevel });
-
   const stateDir = options.stateDir ?? config.manager.stateDir ?? resolveStateDir({ env });
   ensureStateDir(stateDir);
-  const lock = acquireLock(stateDir);
+  const lock = await acquireLock(stateDir);
+  // the manager's own log: logs/manager.log (rotated) and stderr, unless the host brought a logger
+  const managerLog = options.logger
+    ? undefined
+    : createManagerLogger({
+        level: config.manager.logLevel,
+        file: managerLogOf(stateDir),
+        rotation: { maxSizeBytes: config.manager.logMaxSizeBytes, keep: config.manager.logKeep },
+        stderr: options.logToStderr ?? true,
+      });
+  const logger = options.logger ?? managerLog!.logger;
+  const release = () => lock.release();
   try {
-    return await run(config, stateDir, logger, () => lock.release(), { ...options, env });
+    const persistence = await openPersistence({ stateDir, config, logger, takenOver: lock.takenOver });
+    return await run(config, stateDir, logger, release, { ...options, env }, persistence, () => managerLog?.close() ?? Promise.resolve());
   } catch (error) {
     lock.release();
+    await managerLog?.close();
     throw error;
   }
 }
@@ -64,6 +76,8 @@ async function run(
   logger: Logger,
   releaseLock: () => void,
   options: StartOptions & { env: NodeJS.ProcessEnv },
+  persistence: Persistence,
+  closeLog: () => Promise<void>,
 ): Promise<RunningManager> {
   const startedAt = Date.now();
   const sessions = new SessionRegistry();
@@ -89,6 +103,7 @@ async function run(
     overridesOf: (name) => configs.get(name)?.health,
     logger: logger.child({ component: 'health' }),
   });
+  inspection.onChange((snapshot) => persistence.observe(snapshot));
   inspection.onChange((snapshot) => {
     const { instance } = snapshot.context;
     const server = serverOfInstance(instance);
@@ -124,7 +139,9 @@ async function run(
           launch: createLaunch({
             sessions,
             configOf: (name) => configs.get(name),
-            logFileOf: (instance) => logFileOf(stateDir, instance),
+            logFileOf: (instance) => logFileOf(stateDir, serverOfInstance(instance)),
+            stderrSinkOf: (instance) => persistence.serverLogs.sinkFor(serverOfInstance(instance), instance),
+            children: persistence.children,
             logger,
             clientInfo: { name: 'mcp-manager', version: packageVersion() },
             hooks: gateway.hooks,
@@ -137,7 +154,7 @@ async function run(
     },
   });
   const root = createActor(machine, {
-    input: { servers: config.servers.map(specOf) },
+    input: { servers: config.servers.map(specOf), overrides: persistence.overrides() },
     inspect: (event) => inspection.inspect(event),
   });
   // the root's error observer: a bug in any actor is logged, never fatal to the process
@@ -146,6 +163,7 @@ async function run(
   // whatever happens to this process, no server outlives it
   const killAll = () => {
     for (const session of sessions.all()) if (session.transport.pid) killGroupSync(session.transport.pid);
+    persistence.exitSync();
   };
   const onUncaught = (error: unknown) => logger.error({ err: errorMessage(error) }, 'uncaught error (kept running)');
   process.on('exit', killAll);
@@ -187,12 +205,14 @@ async function run(
       root.stop();
       await Promise.allSettled([control.close(), http?.close(), gateway.close(), watcher.close(), monitor.close()]);
       router.stop();
+      await persistence.close();
       process.off('exit', killAll);
       process.off('SIGHUP', onHangup);
       process.off('uncaughtException', onUncaught);
       process.off('unhandledRejection', onUncaught);
       releaseLock();
       logger.info('stopped');
+      await closeLog();
       resolveClosed();
     })());
 
@@ -203,6 +223,7 @@ async function run(
       current: () => current,
       apply: (next, diff) => {
         current = next;
+        persistence.retain(next);
         configs.clear();
         for (const server of next.servers) configs.set(server.name, server);
         for (const name of [...diff.added, ...diff.changed]) router.send({ type: 'route.policy', server: name, policy: policyOf(configs.get(name)!) });
@@ -226,6 +247,17 @@ async function run(
   const watcher = watchConfig([config.file], () => void reload(), {
     onError: (error) => logger.warn({ err: error.message, file: config.file }, 'config watcher problem'),
   });
+
+  /** An operator's command: to the supervisor, and its decision into the state file. */
+  const command = (event: { type: 'server.start' | 'server.stop' | 'server.restart'; name: string }) => {
+    root.send(event);
+    persistence.syncOverride(event.name, root.getSnapshot().context.overrides[event.name]);
+  };
+  const desiredOf = (name: string) => {
+    const override = persistence.store.overrideOf(name);
+    if (override) return { state: override.state, source: 'operator' as const, at: override.at, via: override.via };
+    return { state: configs.get(name)?.enabled === false ? ('stopped' as const) : ('running' as const), source: 'config' as const };
+  };
 
   const handlers: ControlHandlers = {
     reload: () => reload(),
@@ -254,22 +286,25 @@ async function run(
         stateDir,
         startedAt: new Date(startedAt).toISOString(),
         uptimeMs: Date.now() - startedAt,
+        ...(persistence.notices.length > 0 ? { notices: [...persistence.notices] } : {}),
       },
-      servers: serverStatuses(root, current, sessions, detailed),
+      servers: serverStatuses(root, current, sessions, detailed).map((status) =>
+        detailed ? { ...status, desired: desiredOf(status.name) } : status,
+      ),
     }),
     startServer: async (name) => {
       known(name);
-      root.send({ type: 'server.start', name });
+      command({ type: 'server.start', name });
       await settle(name);
     },
     stopServer: async (name) => {
       known(name);
-      root.send({ type: 'server.stop', name });
+      command({ type: 'server.stop', name });
       await settle(name);
     },
     restartServer: async (name) => {
       known(name);
-      root.send({ type: 'server.restart', name });
+      command({ type: 'server.restart', name });
       await settle(name);
     },
     shutdown: () => {

@@ -11,6 +11,8 @@ export interface StartOptions {
   http?: { host: string; port: number };
   /** Serve the gateway on this process's stdin/stdout (one client). */
   stdio?: boolean;
+  /** The manager's log goes to `<state-dir>/logs/manager.log` and, unless false, to stderr. */
+  logToStderr?: boolean;
 }
 
 export interface RunningManager {

@@ -15,7 +15,7 @@ import { ManagerError, describeExit, errorMessage, type ExitInfo } from '../erro
 import { buildChildEnv } from './env.js';
 import { JsonLineReader } from './json-lines.js';
 import { killGroupSync, stopProcessGroup, type StopResult } from './process-group.js';
-import { StderrCapture } from './stderr-capture.js';
+import { StderrCapture, type StderrCaptureOptions } from './stderr-capture.js';
 
 export interface StdioProcessOptions {
   /** Names the server in every message. */
@@ -30,6 +30,12 @@ export interface StdioProcessOptions {
   cwd?: string;
   /** stderr lines are appended here with a timestamp; directories are created. */
   stderrLogFile?: string;
+  /** Instead of `stderrLogFile`: the server's shared, rotated log (see state/log-files). */
+  stderrSink?: StderrCaptureOptions['sink'];
+  /** Called once the process has spawned, with its pid (= its process group). */
+  onSpawn?: (pid: number) => void;
+  /** Called once close() has seen the whole process group gone. */
+  onGroupGone?: (pid: number) => void;
   /** Lines of stderr kept for exit reports. */
   stderrTailLines?: number;
   /** close(): after ending stdin, wait this long before SIGTERM to the group. */
@@ -200,6 +206,7 @@ export class StdioProcessTransport implements Transport {
         if (stdin?.writable) stdin.end();
       },
     });
+    if (this.lastStop.groupEmpty) this.safely(() => this.options.onGroupGone?.(pid));
     if (this.lastStop.leaderExited) {
       await this.exited;
     } else {
@@ -230,6 +237,7 @@ export class StdioProcessTransport implements Transport {
     this.stderr = await StderrCapture.open({
       tailLines: this.options.stderrTailLines ?? STDIO_DEFAULTS.stderrTailLines,
       logFile: this.options.stderrLogFile,
+      ...(this.options.stderrSink ? { sink: this.options.stderrSink } : {}),
       onError: (error) => this.onerror?.(error),
     });
 
@@ -258,7 +266,14 @@ export class StdioProcessTransport implements Transport {
     child.on('exit', (exitCode, signal) => this.handleExit(exitCode, signal));
     child.stdout.on('data', (chunk: Buffer) => this.handleStdout(chunk));
     child.stdout.on('error', (error) => this.onerror?.(error));
-    child.stderr.on('data', (chunk: Buffer) => this.stderr?.write(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const capture = this.stderr;
+      // a log that falls behind holds the child's stderr back instead of growing in memory
+      if (capture && !capture.write(chunk)) {
+        child.stderr.pause();
+        void capture.drained().then(() => child.stderr.resume());
+      }
+    });
     child.stderr.on('error', (error) => this.onerror?.(error));
     child.stdin.on('error', (error) => {
       // EPIPE: the child is gone or stopped reading; its exit is reported separately.
@@ -278,6 +293,7 @@ export class StdioProcessTransport implements Transport {
       return fail(message, error);
     }
     if (this.phase === 'starting') this.phase = 'running';
+    if (child.pid !== undefined) this.safely(() => this.options.onSpawn?.(child.pid!));
     this.stderr.note(`started pid ${child.pid ?? '?'}: ${[command, ...args].join(' ')}`);
   }
 

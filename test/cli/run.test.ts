@@ -48,7 +48,7 @@ describe('runCli: help, version and usage errors', () => {
     for (const argv of [['help', 'logs'], ['logs', '--help'], ['logs', 'x', '-h']]) {
       const ctx = testContext('/nonexistent');
       expect(await runCli(argv, ctx)).toBe(0);
-      expect(ctx.stdout()).toMatch(/^usage: mcp-manager logs NAME \[--follow\] \[--lines N\]/);
+      expect(ctx.stdout()).toMatch(/^usage: mcp-manager logs \[NAME\] \[--follow\] \[--lines N\]/);
       expect(ctx.stdout()).toContain('-n, --lines N');
     }
     const ctx = testContext('/nonexistent');

@@ -1,9 +1,10 @@
 import { createConnection } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, fstatSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createControlClient } from '../../control/client.js';
-import { isProcessAlive, managerRunningError, readLockPid } from '../../state/lock.js';
-import { resolveStateDir, socketPathOf } from '../../state/paths.js';
+import { isProcessAlive, liveHolder, managerRunningError, readLockRecord } from '../../state/lock.js';
+import { isSameProcess } from '../../state/start-time.js';
+import { managerLogOf, resolveStateDir, socketPathOf } from '../../state/paths.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, parseHostPort, usageError } from '../args.js';
 import { loadStartManager, type CliContext, type CliStartOptions } from '../context.js';
 import { spawnDaemon } from '../daemon.js';
@@ -69,6 +70,8 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
     // The composition root builds the logger (at the config's level) unless a test injects one.
     const options: CliStartOptions = { configFile, stateDir, env: ctx.env };
     if (ctx.createLogger) options.logger = ctx.createLogger();
+    // a daemon's stderr is manager.log already: log lines go there once
+    if (stderrIsFile(managerLogOf(stateDir))) options.logToStderr = false;
     if (args.http) options.http = args.http;
     if (args.stdio) options.stdio = true;
     const manager = await startManager(options);
@@ -100,14 +103,16 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
 }
 
 async function startInBackground(args: StartArgs, configFile: string, stateDir: string, ctx: CliContext): Promise<number> {
-  const holder = readLockPid(stateDir);
-  if (holder !== null && isProcessAlive(holder)) throw managerRunningError(holder, stateDir);
+  const holder = await liveHolder(stateDir);
+  if (holder !== null) throw managerRunningError(holder, stateDir);
 
   const childArgs = [...ctx.self.args, 'start', '--config', configFile, '--state-dir', stateDir];
   if (args.http) childArgs.push('--http', formatHostPort(args.http));
   const result = await spawnDaemon({ command: ctx.self.command, args: childArgs, cwd: ctx.cwd, env: ctx.env, stateDir });
   if (result.ok) {
     ctx.print.line(`mcp-manager started in the background (pid ${result.pid}); log: ${result.logFile}`);
+    if (!result.settled) ctx.print.notice('some servers are still starting; see "mcp-manager status"');
+    ctx.print.status(result.status, { detailed: false });
     return 0;
   }
   const what = result.reason === 'exited' ? `mcp-manager ${result.detail} during startup` : `mcp-manager (pid ${result.pid ?? '?'}) ${result.detail}; it may still be starting`;
@@ -117,6 +122,17 @@ async function startInBackground(args: StartArgs, configFile: string, stateDir: 
     ctx.print.notice(result.logTail.map((line) => `  ${line}`).join('\n'));
   }
   return 1;
+}
+
+/** Whether fd 2 is `file` (a daemon started by `start --daemon`). */
+function stderrIsFile(file: string): boolean {
+  try {
+    const err = fstatSync(2);
+    const log = statSync(file);
+    return err.ino === log.ino && err.dev === log.dev;
+  } catch {
+    return false;
+  }
 }
 
 function formatHostPort({ host, port }: { host: string; port: number }): string {
@@ -147,13 +163,16 @@ export const stopCommand = defineCommand({
   run: async (args, ctx) => {
     const stateDir = resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd });
     const socketPath = socketPathOf(stateDir);
-    const pid = readLockPid(stateDir);
+    const record = readLockRecord(stateDir);
+    const pid = record?.pid ?? null;
     await createControlClient(socketPath).shutdown();
     ctx.print.notice(`stopping mcp-manager${pid === null ? '' : ` (pid ${pid})`}`);
 
     // Gone means: its process has exited (when we know it), else its socket no longer answers.
-    const gone = async (): Promise<boolean> =>
-      pid !== null ? !isProcessAlive(pid) : !(await socketAnswers(socketPath));
+    const gone = async (): Promise<boolean> => {
+      if (record === null) return !(await socketAnswers(socketPath));
+      return record.startTime !== null ? !isSameProcess(record.pid, record.startTime) : !isProcessAlive(record.pid);
+    };
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (!(await gone())) {
       if (Date.now() >= deadline) {
