@@ -31,7 +31,7 @@ describe('runCli: help, version and usage errors', () => {
   });
 
   it('exits 2 when NAME is missing', async () => {
-    for (const command of ['start-server', 'stop-server', 'restart-server', 'logs']) {
+    for (const command of ['start-server', 'stop-server', 'restart-server']) {
       const ctx = testContext('/nonexistent');
       expect(await runCli([command], ctx)).toBe(2);
       expect(ctx.stderr()).toMatch(new RegExp(`^mcp-manager: ${command}: missing NAME\\nusage: mcp-manager ${command} NAME`));

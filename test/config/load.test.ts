@@ -42,7 +42,7 @@ describe('the seed entry', () => {
     const config = load(SEED);
     const d = DEFAULTS.server;
     expect(config.file).toBe(FILE);
-    expect(config.manager).toEqual({ logLevel: 'info', shutdownTimeoutMs: 15_000 });
+    expect(config.manager).toEqual({ logLevel: 'info', shutdownTimeoutMs: 15_000, logMaxSizeBytes: 10_000_000, logKeep: 5 });
     expect(config.servers).toEqual<ServerConfig[]>([
       {
         name: 'my-server',
@@ -202,14 +202,23 @@ describe('manager section', () => {
   http: {host: 0.0.0.0, port: 3000}
   shutdown_timeout: 5s
   discovery: {paths: [., /opt/mcp]}
+  log_max_size: 2MiB
+  log_keep: 3
 `);
     expect(config.manager).toEqual({
       stateDir: '/etc/mcp/state',
       logLevel: 'debug',
       http: { host: '0.0.0.0', port: 3000 },
       shutdownTimeoutMs: 5_000,
+      logMaxSizeBytes: 2 * 1024 * 1024,
+      logKeep: 3,
       discovery: { paths: ['/etc/mcp', '/opt/mcp'] },
     });
+  });
+
+  it('refuses a log_keep below 2 and a log_max_size that is not a size', () => {
+    expect(() => load('manager:\n  log_keep: 1\n')).toThrow(/manager\.log_keep/);
+    expect(() => load('manager:\n  log_max_size: lots\n')).toThrow(/manager\.log_max_size/);
   });
 
   it('accepts "host:port", ":port" and a bare port, and ~ in state_dir', () => {
