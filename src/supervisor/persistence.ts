@@ -57,7 +57,7 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     );
   }
   // children of a predecessor are recorded only until it stopped them; leftovers mean it did not
-  const longestStop = Math.max(5_000, ...config.servers.map((s) => s.stopTimeoutMs));
+  const longestStop = Math.max(1_000, ...config.servers.map((s) => s.stopTimeoutMs));
   const sweep = await sweepOrphans(stateDir, { timeoutMs: longestStop });
   const swept = describeSweep(sweep);
   if (swept) {
