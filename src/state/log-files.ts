@@ -25,7 +25,8 @@ export function rotatedNameOf(file: string, index: number): string {
 /** A size-rotated, append-only log file (a Writable; write whole lines). */
 export function openRotatingFile(file: string, rotation: RotationOptions): RotatingFileStream {
   const name = basename(file);
-  const stream = createStream((time: number | Date | null, index?: number) => (time === null || !index ? name : rotatedNameOf(name, index)), {
+  // classic rotation calls the generator with the rotated file's number, or null for the current file
+  const stream = createStream((count: number | Date | null) => (typeof count === 'number' && count > 0 ? rotatedNameOf(name, count) : name), {
     path: dirname(file),
     size: `${Math.max(1, Math.floor(rotation.maxSizeBytes))}B`,
     rotate: Math.max(1, rotation.keep - 1),

@@ -60,6 +60,13 @@ export interface FollowOptions {
   signal: AbortSignal;
   onLines(lines: string[]): void;
   pollMs?: number;
+  /**
+   * How rotation names older files (`NAME.log.1` is the newest): lets a follower that
+   * missed several rotations between two polls read the files in between too.
+   */
+  rotatedName?: (index: number) => string;
+  /** How many rotated files to look through for those. Default 20. */
+  maxRotated?: number;
 }
 
 /**
@@ -92,6 +99,25 @@ export async function followFile(file: string, options: FollowOptions): Promise<
     }
   };
 
+  const flushPartial = () => {
+    if (pending !== '' && !options.signal.aborted) options.onLines([pending]);
+    pending = '';
+    decoder = new TextDecoder('utf-8');
+  };
+  /** Rotated files newer than the one with inode `old`, oldest first (empty when unknown). */
+  const rotatedSince = async (old: number | null): Promise<string[]> => {
+    if (old === null || !options.rotatedName) return [];
+    const newer: string[] = [];
+    for (let index = 1; index <= (options.maxRotated ?? 20); index++) {
+      const name = options.rotatedName(index);
+      const info = await stat(name).catch(() => null);
+      if (info === null) return [];
+      if (info.ino === old) return newer.reverse();
+      newer.push(name);
+    }
+    return [];
+  };
+
   try {
     while (!options.signal.aborted) {
       if (handle === null) {
@@ -111,10 +137,19 @@ export async function followFile(file: string, options: FollowOptions): Promise<
           // rotated or removed: what the old file got last is read above; the new one starts at 0
           await handle.close();
           handle = null;
+          flushPartial();
+          for (const missed of await rotatedSince(inode)) {
+            const old = await open(missed, 'r').catch(() => null);
+            if (old === null) continue;
+            position = 0;
+            try {
+              await readToEnd(old);
+            } finally {
+              await old.close();
+            }
+            flushPartial();
+          }
           position = 0;
-          if (pending !== '' && !options.signal.aborted) options.onLines([pending]);
-          pending = '';
-          decoder = new TextDecoder('utf-8');
           if (now !== null) continue;
         }
       }

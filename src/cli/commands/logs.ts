@@ -1,5 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { ManagerError } from '../../errors.js';
+import { rotatedNameOf } from '../../state/log-files.js';
 import { followFile, readLastLines } from '../../state/log-tail.js';
 import { logDirOf, logOf, resolveStateDir } from '../../state/paths.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, parseCount } from '../args.js';
@@ -23,7 +24,7 @@ const LOGS_OPTIONS = {
 } as const;
 
 export function parseLogsArgs(argv: readonly string[]): LogsArgs {
-  const { values, positionals } = parseCommandArgs(argv, LOGS_OPTIONS, ['NAME']);
+  const { values, positionals } = parseCommandArgs(argv, LOGS_OPTIONS, ['NAME?']);
   const args: LogsArgs = {
     follow: values.follow ?? false,
     lines: values.lines === undefined ? DEFAULT_LOG_LINES : parseCount('--lines', values.lines),
@@ -71,7 +72,12 @@ async function runLogs(args: LogsArgs, ctx: CliContext): Promise<number> {
   const stop = new AbortController();
   const unsubscribe = ctx.onSignal(() => stop.abort());
   try {
-    await followFile(file, { from: last.end, signal: stop.signal, onLines: (lines) => ctx.print.lines(lines) });
+    await followFile(file, {
+      from: last.end,
+      signal: stop.signal,
+      onLines: (lines) => ctx.print.lines(lines),
+      rotatedName: (index) => rotatedNameOf(file, index),
+    });
   } finally {
     unsubscribe();
   }
