@@ -26,6 +26,8 @@ export interface CliContext {
   readConfig?: ReadConfig;
   startManager?: StartManager;
   createLogger?: () => Logger;
+  /** Whether systemd runs here (`service install` then enables the unit); default: /run/systemd/system exists. */
+  systemdRunning?: boolean;
 }
 
 export async function loadReadConfig(ctx: CliContext): Promise<ReadConfig> {

@@ -6,6 +6,7 @@ import { callCommand, capabilitiesCommand } from './gateway.js';
 import { healthCommand } from './health.js';
 import { startCommand, stopCommand } from './lifecycle.js';
 import { logsCommand } from './logs.js';
+import { serviceCommand } from './service.js';
 import {
   listServersCommand,
   restartServerCommand,
@@ -31,5 +32,6 @@ export const COMMANDS: readonly Command[] = [
   discoverCommand,
   doctorCommand,
   logsCommand,
+  serviceCommand,
   completionCommand(() => COMMANDS),
 ];
