@@ -38,6 +38,8 @@ import type { BenchModule, BenchOptions, BenchResult } from './lib/types.js';
 /** stdio: gateway throughput at 32 in flight ≥ 0.5× direct; p50 added latency ≤ 0.15 ms. */
 const AIM_STDIO_THROUGHPUT = 0.5;
 const AIM_STDIO_ADDED_P50_MS = 0.15;
+/** stdio, metrics on vs off (same run): throughput and p50 no more than 2 % worse. */
+const AIM_METRICS_COST = 0.02;
 /** HTTP, lean client: gateway (with its extra hop) ≥ 1.0× the SDK's own HTTP server. */
 const AIM_HTTP_LEAN_THROUGHPUT = 1.0;
 /** Router decision (acquire + release) < 50 µs. */
@@ -172,13 +174,15 @@ function managerNote(): string | undefined {
   return stale ? 'dist/ looks older than src/ — run `npm run build` for current figures' : undefined;
 }
 
-async function managerConfig(dir: string, server: ServerCommand): Promise<string> {
+/** `manager` lines beyond the log level (e.g. the metrics switch); `name` names the file. */
+async function managerConfig(dir: string, server: ServerCommand, manager: string[] = [], name = 'config.yaml'): Promise<string> {
   const q = (s: string) => JSON.stringify(s);
   // max_concurrent_requests ≥ the 32 in flight: the gateway forwards all of them, as the
   // direct baseline does (the default 10 would queue 22 in the dispatcher)
   const yaml = [
     'manager:',
     '  log_level: warn',
+    ...manager.map((line) => `  ${line}`),
     'servers:',
     `  ${BACKEND}:`,
     `    command: ${q(server.command)}`,
@@ -186,7 +190,7 @@ async function managerConfig(dir: string, server: ServerCommand): Promise<string
     '    startup_timeout: 60',
     `    max_concurrent_requests: ${CONCURRENCY * 2}`,
   ].join('\n');
-  const file = join(dir, 'config.yaml');
+  const file = join(dir, name);
   await writeFile(file, `${yaml}\n`);
   return file;
 }
@@ -390,29 +394,13 @@ async function runStdio(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measu
   const relayedPid = await sdkPid(relay.client, 'pid');
   if (relayedPid !== undefined) relayedPids.push(relayedPid);
 
-  // gateway: the SDK client to `mcp-manager start --stdio`, echo.mjs behind it
-  const config = await managerConfig(dir, echo);
-  const manager = ownSession({
-    command: process.execPath,
-    args: [...managerNodeArgs(), MAIN_JS, 'start', '--stdio', '--config', config, '--state-dir', join(dir, 'st')],
-  });
-  const gw = await stdioClient(manager, env);
-  const managerPid = gw.transport.pid ?? undefined;
-  const backendPids: number[] = [];
-  cleanup.add('stdio gateway', async () => {
-    const left = await closeStdio(gw, [managerPid, ...backendPids]);
-    if (left > 0) console.error(`  warning: ${left} LEFTOVER manager/server process(es) killed`);
-  });
-  const started = performance.now();
-  await waitForTool(
-    async () => (await gw.client.listTools()).tools,
-    TOOL,
-    'stdio gateway',
-    () => (managerPid !== undefined && !isRunning(gw.transport) ? withTail('the stdio gateway exited during startup', gw.stderrTail()) : undefined),
-  );
-  const backendPid = await sdkPid(gw.client, PID_TOOL);
-  if (backendPid !== undefined) backendPids.push(backendPid);
-  console.log(`  stdio gateway ready in ${formatMs(performance.now() - started)} (manager pid ${managerPid}, echo pid ${backendPid})`);
+  // gateway: the SDK client to `mcp-manager start --stdio`, echo.mjs behind it; twice, metrics
+  // on and off, each also listening on HTTP (where /metrics is served) so the switch is the only difference
+  const on = await startStdioGateway(dir, echo, env, cleanup, true);
+  const off = await startStdioGateway(dir, echo, env, cleanup, false);
+  const gw = on.end;
+  const managerPid = on.managerPid;
+  const backendPid = on.backendPid;
 
   const targets: Target[] = [
     {
@@ -424,12 +412,21 @@ async function runStdio(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measu
       ],
     },
     {
-      label: 'SDK client → gateway → echo.mjs',
+      label: 'SDK client → gateway (metrics on) → echo.mjs',
       call: sdkCall(gw.client, TOOL),
       watched: [
         { name: 'client', pid: undefined },
         { name: 'gateway', pid: managerPid },
         { name: 'echo', pid: backendPid },
+      ],
+    },
+    {
+      label: 'SDK client → gateway (metrics off) → echo.mjs',
+      call: sdkCall(off.end.client, TOOL),
+      watched: [
+        { name: 'client', pid: undefined },
+        { name: 'gateway', pid: off.managerPid },
+        { name: 'echo', pid: off.backendPid },
       ],
     },
     {
@@ -443,7 +440,8 @@ async function runStdio(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measu
     },
   ];
   const measured = await measureAll(targets, plan);
-  const [d, g, r] = measured as [Measured, Measured, Measured];
+  const [d, g, o, r] = measured as [Measured, Measured, Measured, Measured];
+  const metricsCost = await compareMetrics(g, o, on.metricsUrl, off.metricsUrl);
 
   const added = p50(g) - p50(d);
   const ratio = throughput(g) / throughput(d);
@@ -478,12 +476,94 @@ async function runStdio(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measu
     `  the byte relay (no parsing) adds +${formatMs(hop)} p50 and runs at ${formatRatio(throughput(r) / throughput(d))} direct: the cost of one more process and two more pipe hops here;` +
       ` the gateway's own work adds +${formatMs(p50(g) - p50(r))} p50 beyond that`,
   );
+  console.log(metricsCost.table);
   const lines = [
+    ...metricsCost.lines,
     `stdio p50 added latency +${formatMs(added)} (gateway ${formatMs(p50(g))} vs direct ${formatMs(p50(d))}) (${formatAim(`≤ +${AIM_STDIO_ADDED_P50_MS} ms`, latencyMet)})`,
     `stdio throughput @${CONCURRENCY}: ${formatRatio(ratio)} direct (${formatRate(throughput(g))} vs ${formatRate(throughput(d))}) (${formatAim(`≥ ${AIM_STDIO_THROUGHPUT}×`, throughputMet)})`,
     `stdio diagnostic: a byte relay adds +${formatMs(hop)} p50 (${formatRatio(throughput(r) / throughput(d))} throughput); the gateway +${formatMs(p50(g) - p50(r))} p50 beyond it`,
   ];
-  return { measured, lines, met: latencyMet && throughputMet };
+  return { measured, lines, met: latencyMet && throughputMet && metricsCost.met };
+}
+
+interface StdioGateway {
+  end: StdioEnd;
+  managerPid: number | undefined;
+  backendPid: number | undefined;
+  /** The manager's /metrics (served on its HTTP listener). */
+  metricsUrl: string;
+}
+
+async function startStdioGateway(dir: string, echo: ServerCommand, env: Record<string, string>, cleanup: Cleanup, metrics: boolean): Promise<StdioGateway> {
+  const which = metrics ? 'on' : 'off';
+  const port = await freePort();
+  const config = await managerConfig(dir, echo, [`metrics: ${metrics}`, `http: 127.0.0.1:${port}`], `config-metrics-${which}.yaml`);
+  const manager = ownSession({
+    command: process.execPath,
+    args: [...managerNodeArgs(), MAIN_JS, 'start', '--stdio', '--config', config, '--state-dir', join(dir, `st-metrics-${which}`)],
+  });
+  const end = await stdioClient(manager, env);
+  const managerPid = end.transport.pid ?? undefined;
+  const backendPids: number[] = [];
+  cleanup.add(`stdio gateway (metrics ${which})`, async () => {
+    const left = await closeStdio(end, [managerPid, ...backendPids]);
+    if (left > 0) console.error(`  warning: ${left} LEFTOVER manager/server process(es) killed`);
+  });
+  const started = performance.now();
+  await waitForTool(
+    async () => (await end.client.listTools()).tools,
+    TOOL,
+    `stdio gateway (metrics ${which})`,
+    () => (managerPid !== undefined && !isRunning(end.transport) ? withTail('the stdio gateway exited during startup', end.stderrTail()) : undefined),
+  );
+  const backendPid = await sdkPid(end.client, PID_TOOL);
+  if (backendPid !== undefined) backendPids.push(backendPid);
+  console.log(`  stdio gateway (metrics ${which}) ready in ${formatMs(performance.now() - started)} (manager pid ${managerPid}, echo pid ${backendPid})`);
+  return { end, managerPid, backendPid, metricsUrl: `http://127.0.0.1:${port}/metrics` };
+}
+
+/** The tool calls a manager's /metrics counted for the bench tool (undefined: no /metrics). */
+async function countedCalls(url: string): Promise<number | undefined> {
+  const res = await fetch(url);
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+  const pattern = new RegExp(`^mcp_manager_tool_calls_total\\{[^}]*tool="echo"[^}]*\\} (\\S+)$`, 'gm');
+  let sum = 0;
+  for (const match of (await res.text()).matchAll(pattern)) sum += Number(match[1]);
+  return sum;
+}
+
+/** Metrics on vs off in the same run: the cost of recording every call. */
+async function compareMetrics(
+  on: Measured,
+  off: Measured,
+  onUrl: string,
+  offUrl: string,
+): Promise<{ table: string; lines: string[]; met: boolean }> {
+  const ratio = throughput(on) / throughput(off);
+  const p50Ratio = p50(on) / p50(off);
+  const errors = on.load.errors + off.load.errors;
+  const throughputMet = ratio >= 1 - AIM_METRICS_COST && errors === 0;
+  const latencyMet = p50Ratio <= 1 + AIM_METRICS_COST && errors === 0;
+  // the instrumentation really ran on one and not on the other
+  const [countedOn, countedOff] = await Promise.all([countedCalls(onUrl), countedCalls(offUrl)]);
+  const pct = (r: number) => `${r >= 1 ? '+' : '−'}${(Math.abs(r - 1) * 100).toFixed(1)} %`;
+  const table = formatTable(
+    ['metrics on vs off (stdio)', 'on', 'off', 'on vs off', 'aim'],
+    [
+      ['p50 latency, sequential', formatMs(p50(on)), formatMs(p50(off)), pct(p50Ratio), formatAim(`≤ +${AIM_METRICS_COST * 100} %`, latencyMet)],
+      [`throughput @${CONCURRENCY}`, formatRate(throughput(on)), formatRate(throughput(off)), pct(ratio), formatAim(`≥ −${AIM_METRICS_COST * 100} %`, throughputMet)],
+    ],
+    ['left', 'right', 'right', 'right', 'left'],
+  );
+  const counted = `/metrics counted ${countedOn ?? 'nothing (no /metrics!)'} calls on the metrics-on manager; the metrics-off one ${countedOff === undefined ? 'serves no /metrics' : `counted ${countedOff} (it should not!)`}`;
+  return {
+    table: `${table}\n  ${counted}`,
+    lines: [
+      `stdio metrics cost: p50 ${pct(p50Ratio)} (${formatMs(p50(on))} on vs ${formatMs(p50(off))} off) (${formatAim(`≤ +${AIM_METRICS_COST * 100} %`, latencyMet)}), throughput ${pct(ratio)} (${formatRate(throughput(on))} vs ${formatRate(throughput(off))}) (${formatAim(`≥ −${AIM_METRICS_COST * 100} %`, throughputMet)})`,
+    ],
+    met: throughputMet && latencyMet && countedOn !== undefined && countedOn > 0 && countedOff === undefined,
+  };
 }
 
 function isRunning(transport: StdioClientTransport): boolean {
@@ -666,7 +746,7 @@ async function runHttp(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measur
   console.log(
     `HTTP (127.0.0.1): ${gL.seq.length} sequential calls per path (after warm-up, interleaved); ${CONCURRENCY} in flight for ${formatSecondsShort(gL.load.seconds)} (after ${plan.load.warmupMs} ms warm-up per round)`,
   );
-  console.log('  the gateway makes an extra hop (to echo.mjs over stdio); the SDK server answers in-process');
+  console.log('  the gateway makes an extra hop (to echo.mjs over stdio); the SDK server answers in-process; metrics on (the default)');
   console.log(measuredTable(measured));
   const row = (client: string, g: Measured, s: Measured, j: Measured, aim: string): string[] => [
     client,

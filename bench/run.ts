@@ -9,10 +9,11 @@ import { probes } from './probes.js';
 import { installInterruptCleanup } from './lib/proc.js';
 import { formatSeconds } from './lib/stats.js';
 import type { BenchModule, BenchOptions, BenchResult } from './lib/types.js';
+import { scale } from './scale.js';
 import { startup } from './startup.js';
 
 /** The registry: add a module here (gateway latency/throughput, probe rounds, …). */
-const MODULES: readonly BenchModule[] = [startup, gateway, probes];
+const MODULES: readonly BenchModule[] = [startup, gateway, probes, scale];
 
 const USAGE = `usage: node --import tsx bench/run.ts [--only NAME]… [--quick] [--sizes N,N,…] [--reps N]
 

@@ -10,6 +10,8 @@ export interface Failure {
   exitCode: number | null;
   signal: string | null;
   stderrTail: string[];
+  /** When the process ended (ms since epoch), when the launcher knows. */
+  at?: number;
 }
 
 /** What a successful launch reports. */
@@ -28,7 +30,8 @@ export type ServerEvent =
   | { type: 'server.remove' }
   /** Leave routing, let calls in flight finish (bounded), stop, end (replaced or removed). */
   | { type: 'server.retire' }
-  | { type: 'server.exited'; exitCode: number | null; signal: string | null; stderrTail: string[] }
+  /** `at`: when the process ended, ms since epoch (stamped by the exit watch). */
+  | { type: 'server.exited'; exitCode: number | null; signal: string | null; stderrTail: string[]; at?: number }
   /** The backend's catalog changed (list_changed); the launcher re-read it. */
   | { type: 'server.catalog'; tools: string[] }
   | { type: 'health.good' }
@@ -74,9 +77,10 @@ export interface ServerSpec {
   startupTimeoutMs: number;
   stopGraceMs: number;
   stopTimeoutMs: number;
-  health?: { downAfter: number; upAfter: number; criticalGraceMs: number };
+  /** Hysteresis: down after N bad results, up after M good ones; restart decision after the grace. */
+  health: { downAfter: number; upAfter: number; criticalGraceMs: number };
   /** How long a retiring instance may finish its calls in flight before it is stopped. */
-  drainTimeoutMs?: number;
+  drainTimeoutMs: number;
   /**
    * How the server is launched, opaque to the machines: compared on config changes so
    * that an edited command, env or URL restarts the server.

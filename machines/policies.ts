@@ -16,12 +16,40 @@ export interface BackoffPolicy {
 
 /**
  * Delay before restart number `attempt` (0-based): initial × multiplier^attempt, capped,
- * then spread by ±jitter. `random` returns a number in [0, 1).
+ * then spread by ±jitter. `random` is a number in [0, 1) (see `nextRandom`).
  */
-export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: () => number = Math.random): number {
+export function backoffDelayMs(attempt: number, policy: BackoffPolicy, random: number): number {
   const base = Math.min(policy.maxMs, policy.initialMs * Math.pow(policy.multiplier, Math.max(0, attempt)));
-  const spread = base * policy.jitter * (random() * 2 - 1);
+  const spread = base * policy.jitter * (random * 2 - 1);
   return Math.max(0, Math.round(base + spread));
+}
+
+/**
+ * Delay before restart number `attempt` (0-based) since the last stable period: the first
+ * restart happens at once (as OTP and PM2 do: one crash of a stable server is news, not a
+ * loop), the backoff applies from the second on.
+ */
+export function restartDelayMs(attempt: number, policy: BackoffPolicy, random: number): number {
+  return attempt <= 0 ? 0 : backoffDelayMs(attempt - 1, policy, random);
+}
+
+/**
+ * One step of a seeded generator (mulberry32): the chart keeps the state in its context,
+ * so jitter is pure and a given seed replays the same delays. The seed comes from outside
+ * (the composition root draws it; tests pick it).
+ */
+export function nextRandom(state: number): { value: number; state: number } {
+  const next = (state + 0x6d2b79f5) | 0;
+  let t = Math.imul(next ^ (next >>> 15), next | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return { value: ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296, state: next };
+}
+
+/** A seed for one instance from a parent seed and the instance id (FNV-1a over the id). */
+export function seedFor(seed: number, id: string): number {
+  let hash = 0x811c9dc5 ^ seed;
+  for (let i = 0; i < id.length; i++) hash = Math.imul(hash ^ id.charCodeAt(i), 0x01000193);
+  return hash | 0;
 }
 
 /** Was this an abnormal end? A clean exit code 0 without a signal is normal. */
@@ -56,8 +84,6 @@ export interface HysteresisPolicy {
   /** Consecutive good results before rising one tier. */
   upAfter: number;
 }
-
-export const DEFAULT_HYSTERESIS: HysteresisPolicy = { downAfter: 3, upAfter: 2 };
 
 export interface Streaks {
   good: number;

@@ -4,7 +4,7 @@
  * server's balancing policy. It changes only on lifecycle events; the gateway reads its
  * snapshot synchronously on every request (no actor work per request).
  */
-import { assign, setup } from 'xstate';
+import { assign, setup, type ActorRefFrom } from 'xstate';
 import type { PublicServerState } from './index.js';
 
 export type LoadBalancing = 'round_robin' | 'least_loaded';
@@ -91,3 +91,5 @@ export const routerMachine = setup({
     'route.server.removed': { actions: 'removeServer' },
   },
 });
+
+export type RouterActor = ActorRefFrom<typeof routerMachine>;

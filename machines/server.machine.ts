@@ -19,12 +19,13 @@
 import { and, assign, fromCallback, fromPromise, raise, sendTo, setup, type ActorRefFrom, type SnapshotFrom } from 'xstate';
 import type { Failure, LaunchResult, ServerEvent, ServerSpec } from './events.js';
 import {
-  DEFAULT_HYSTERESIS,
-  backoffDelayMs,
   intensityExceeded,
   isAbnormalExit,
+  nextRandom,
   nextStreaks,
   restartAllowed,
+  restartDelayMs,
+  seedFor,
   type Streaks,
 } from './policies.js';
 
@@ -34,6 +35,8 @@ export interface ServerInput {
   spec: ServerSpec;
   /** Start right away (an enabled server) or wait in `stopped`. */
   autoStart: boolean;
+  /** Seed of the backoff jitter; without one, derived from the instance id. */
+  seed?: number;
 }
 
 /** Where the stop ladder leads once the process group is gone. */
@@ -53,21 +56,28 @@ export interface ServerContext {
   /** Backoff exponent; reset after stable uptime. */
   restartAttempt: number;
   nextRestartDelayMs: number | null;
-  lastExit: { exitCode: number | null; signal: string | null } | null;
+  /** State of the seeded jitter generator (`nextRandom`). */
+  rng: number;
+  /** `at`: ms since epoch, null when the report carried no time. */
+  lastExit: { exitCode: number | null; signal: string | null; at: number | null } | null;
   lastError: Failure | null;
   afterStop: AfterStop;
   streaks: Streaks;
+  /** What brought the instance into its current state: the event and its reason, as data. */
+  cause: Cause;
+}
+
+/** The event behind a state change, for timelines and logs. */
+export interface Cause {
+  /** Event type; delayed transitions read `xstate.after.<delay name>`. */
+  event: string;
+  /** What the event itself says (exit code, probe verdict, limit), if anything. */
+  reason: string | null;
 }
 
 export interface InstanceRef {
   instance: string;
 }
-
-const hysteresisOf = (spec: ServerSpec) => ({
-  downAfter: spec.health?.downAfter ?? DEFAULT_HYSTERESIS.downAfter,
-  upAfter: spec.health?.upAfter ?? DEFAULT_HYSTERESIS.upAfter,
-  criticalGraceMs: spec.health?.criticalGraceMs ?? 30_000,
-});
 
 /** Read any thrown value or exit event as a plain Failure. */
 export function toFailure(error: unknown): Failure {
@@ -87,7 +97,43 @@ export function toFailure(error: unknown): Failure {
     exitCode: pick('exitCode', isCode, null),
     signal: pick('signal', (v): v is string | null => typeof v === 'string' || v === null, null),
     stderrTail: pick('stderrTail', isLines, []),
+    ...(typeof e.at === 'number' ? { at: e.at } : typeof data.at === 'number' ? { at: data.at } : {}),
   };
+}
+
+/**
+ * Read the cause of a state change off the event that made it. Pure. A drain or stop
+ * ladder finishing (or timing out) is no cause of its own: the state after it keeps the
+ * cause that started the way down (`null` here).
+ */
+export function causeOf(event: { type: string } & Record<string, unknown>): Cause | null {
+  const type = event.type;
+  if (/\.actor\.(stop|drain)$/.test(type) || /^xstate\.after\.(stopDeadline|drainTimeout)\./.test(type)) return null;
+  if (type.startsWith('xstate.after.')) return { event: `xstate.after.${type.split('.')[2] ?? ''}`, reason: null };
+  if (type.startsWith('xstate.error.actor.')) {
+    const failure = toFailure(event.error);
+    return { event: type, reason: `${failure.code}: ${failure.message}` };
+  }
+  switch (type) {
+    case 'server.exited': {
+      const signal = typeof event.signal === 'string' ? event.signal : null;
+      const code = typeof event.exitCode === 'number' ? event.exitCode : null;
+      return { event: type, reason: signal ? `killed by ${signal}` : code !== null ? `exited with code ${code}` : 'connection ended' };
+    }
+    case 'health.bad':
+      return { event: type, reason: typeof event.reason === 'string' ? event.reason : null };
+    case 'health.restart':
+      return { event: type, reason: `${String(event.code)}: ${String(event.reason)}` };
+    case 'server.retire':
+    case 'server.remove':
+      return { event: type, reason: 'config changed' };
+    case 'server.start':
+    case 'server.stop':
+    case 'server.restart':
+      return { event: type, reason: 'operator' };
+    default:
+      return { event: type, reason: null };
+  }
 }
 
 /** Failures that no restart can mend (the command is not there, not executable). */
@@ -115,8 +161,8 @@ export const serverMachine = setup({
     restartBackoff: ({ context }) => context.nextRestartDelayMs ?? 0,
     stableUptime: ({ context }) => context.spec.backoff.resetAfterMs,
     restartWindow: ({ context }) => context.spec.restartWindowMs,
-    criticalGrace: ({ context }) => hysteresisOf(context.spec).criticalGraceMs,
-    drainTimeout: ({ context }) => context.spec.drainTimeoutMs ?? 30_000,
+    criticalGrace: ({ context }) => context.spec.health.criticalGraceMs,
+    drainTimeout: ({ context }) => context.spec.drainTimeoutMs,
     /** Safety net over the stop ladder: stdin grace + SIGTERM wait + SIGKILL settle. */
     stopDeadline: ({ context }) => context.spec.stopGraceMs + context.spec.stopTimeoutMs + 5_000,
   },
@@ -127,9 +173,9 @@ export const serverMachine = setup({
     isCleanExit: ({ context }) => isCleanEnd(context),
     isIntensityExceeded: ({ context }) => intensityExceeded(context.recentRestarts, context.spec.maxRestarts),
     /** This bad result completes the streak that drops one tier. */
-    isDropDueAfterThis: ({ context }) => context.streaks.bad + 1 >= hysteresisOf(context.spec).downAfter,
+    isDropDueAfterThis: ({ context }) => context.streaks.bad + 1 >= context.spec.health.downAfter,
     /** This good result completes the streak that lifts one tier. */
-    isRiseDueAfterThis: ({ context }) => context.streaks.good + 1 >= hysteresisOf(context.spec).upAfter,
+    isRiseDueAfterThis: ({ context }) => context.streaks.good + 1 >= context.spec.health.upAfter,
     isAfterStopRestarting: ({ context }) => context.afterStop === 'restarting',
     isAfterStopStarting: ({ context }) => context.afterStop === 'starting',
     isAfterStopFailed: ({ context }) => context.afterStop === 'failed',
@@ -145,10 +191,13 @@ export const serverMachine = setup({
     })),
     recordFailure: assign((_, failure: Failure) => ({
       lastError: failure,
-      lastExit: failure.exitCode === null && failure.signal === null ? null : { exitCode: failure.exitCode, signal: failure.signal },
+      lastExit:
+        failure.exitCode === null && failure.signal === null
+          ? null
+          : { exitCode: failure.exitCode, signal: failure.signal, at: failure.at ?? null },
     })),
-    recordExit: assign((_, exit: { exitCode: number | null; signal: string | null; stderrTail: string[] }) => ({
-      lastExit: { exitCode: exit.exitCode, signal: exit.signal },
+    recordExit: assign((_, exit: { exitCode: number | null; signal: string | null; stderrTail: string[]; at?: number }) => ({
+      lastExit: { exitCode: exit.exitCode, signal: exit.signal, at: exit.at ?? null },
       lastError: isAbnormalExit(exit)
         ? {
             code: 'SERVER_EXITED',
@@ -166,16 +215,23 @@ export const serverMachine = setup({
     })),
     recordCatalog: assign((_, tools: string[]) => ({ tools })),
     clearProcess: assign({ pid: null }),
+    noteCause: assign(({ context, event }) => ({
+      cause: causeOf(event as unknown as { type: string } & Record<string, unknown>) ?? context.cause,
+    })),
     stopThen: assign((_, afterStop: AfterStop) => ({ afterStop })),
     /** Manual start/restart: a fresh budget. */
     resetBudget: assign({ recentRestarts: 0, restartAttempt: 0, lastError: null, nextRestartDelayMs: null }),
     resetBackoff: assign({ restartAttempt: 0 }),
-    planRestart: assign(({ context }) => ({
-      restarts: context.restarts + 1,
-      recentRestarts: context.recentRestarts + 1,
-      restartAttempt: context.restartAttempt + 1,
-      nextRestartDelayMs: backoffDelayMs(context.restartAttempt, context.spec.backoff),
-    })),
+    planRestart: assign(({ context }) => {
+      const random = nextRandom(context.rng);
+      return {
+        restarts: context.restarts + 1,
+        recentRestarts: context.recentRestarts + 1,
+        restartAttempt: context.restartAttempt + 1,
+        nextRestartDelayMs: restartDelayMs(context.restartAttempt, context.spec.backoff, random.value),
+        rng: random.state,
+      };
+    }),
     /** The restart just planned leaves the window after `restartWindow`. */
     scheduleDecay: raise({ type: 'intensity.decay' }, { delay: 'restartWindow' }),
     decay: assign(({ context }) => ({ recentRestarts: Math.max(0, context.recentRestarts - 1) })),
@@ -206,10 +262,12 @@ export const serverMachine = setup({
     recentRestarts: 0,
     restartAttempt: 0,
     nextRestartDelayMs: null,
+    rng: input.seed ?? seedFor(0, input.instance),
     lastExit: null,
     lastError: null,
     afterStop: 'stopped',
     streaks: { good: 0, bad: 0 },
+    cause: { event: 'xstate.init', reason: null },
   }),
   initial: 'init',
   on: {
@@ -223,12 +281,14 @@ export const serverMachine = setup({
     },
     stopped: {
       tags: ['down'],
+      entry: 'noteCause',
       on: {
         'server.start': { target: 'starting', actions: 'resetBudget' },
         'server.restart': { target: 'starting', actions: 'resetBudget' },
       },
     },
     starting: {
+      entry: 'noteCause',
       invoke: {
         id: 'launch',
         src: 'launch',
@@ -275,7 +335,7 @@ export const serverMachine = setup({
     },
     running: {
       tags: ['running'],
-      entry: 'reportReady',
+      entry: ['noteCause', 'reportReady'],
       initial: 'healthy',
       invoke: { id: 'watchExit', src: 'watchExit', input: ({ context }) => ({ instance: context.instance }) },
       after: { stableUptime: { actions: 'resetBackoff' } },
@@ -296,6 +356,7 @@ export const serverMachine = setup({
       states: {
         healthy: {
           tags: ['routable', 'preferred'],
+          entry: 'noteCause',
           on: {
             'health.good': { actions: 'countGood' },
             'health.bad': [
@@ -306,6 +367,7 @@ export const serverMachine = setup({
         },
         degraded: {
           tags: ['routable'],
+          entry: 'noteCause',
           on: {
             'health.good': [{ guard: 'isRiseDueAfterThis', target: 'healthy', actions: 'resetStreaks' }, { actions: 'countGood' }],
             'health.bad': [{ guard: 'isDropDueAfterThis', target: 'unhealthy', actions: 'resetStreaks' }, { actions: 'countBad' }],
@@ -313,28 +375,28 @@ export const serverMachine = setup({
         },
         unhealthy: {
           tags: ['routable'],
+          entry: 'noteCause',
           on: {
             'health.good': [{ guard: 'isRiseDueAfterThis', target: 'degraded', actions: 'resetStreaks' }, { actions: 'countGood' }],
             'health.bad': [{ guard: 'isDropDueAfterThis', target: 'critical', actions: 'resetStreaks' }, { actions: 'countBad' }],
           },
         },
         critical: {
+          entry: 'noteCause',
           after: {
+            // the same decision as any failure: restart type and intensity apply
             criticalGrace: {
-              target: '#server.stopping',
-              actions: [
-                {
-                  type: 'recordFailure',
-                  params: {
-                    code: 'HEALTH_CRITICAL',
-                    message: 'health critical past the grace period',
-                    exitCode: null,
-                    signal: null,
-                    stderrTail: [],
-                  },
+              target: '#server.deciding',
+              actions: {
+                type: 'recordFailure',
+                params: {
+                  code: 'HEALTH_CRITICAL',
+                  message: 'health critical past the grace period',
+                  exitCode: null,
+                  signal: null,
+                  stderrTail: [],
                 },
-                { type: 'stopThen', params: 'restarting' },
-              ],
+              },
             },
           },
           on: {
@@ -347,6 +409,7 @@ export const serverMachine = setup({
     /** Out of routing; calls in flight may finish (bounded), then the stop ladder. */
     draining: {
       tags: ['busy'],
+      entry: 'noteCause',
       invoke: {
         id: 'drain',
         src: 'drain',
@@ -361,6 +424,7 @@ export const serverMachine = setup({
     },
     stopping: {
       tags: ['busy'],
+      entry: 'noteCause',
       invoke: {
         id: 'stop',
         src: 'stop',
@@ -389,7 +453,7 @@ export const serverMachine = setup({
     },
     restarting: {
       tags: ['busy'],
-      entry: ['planRestart', 'scheduleDecay'],
+      entry: ['noteCause', 'planRestart', 'scheduleDecay'],
       after: { restartBackoff: { target: 'starting' } },
       on: {
         'server.stop': { target: 'stopped' },
@@ -399,7 +463,7 @@ export const serverMachine = setup({
     },
     failed: {
       tags: ['down'],
-      entry: 'reportFailed',
+      entry: ['noteCause', 'reportFailed'],
       on: {
         'server.start': { target: 'starting', actions: 'resetBudget' },
         'server.restart': { target: 'starting', actions: 'resetBudget' },
@@ -408,6 +472,7 @@ export const serverMachine = setup({
     removed: {
       type: 'final',
       tags: ['down'],
+      entry: 'noteCause',
     },
   },
 });

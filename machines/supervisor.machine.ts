@@ -15,6 +15,7 @@
  */
 import { enqueueActions, fromPromise, setup, waitFor, type ActorRefFrom } from 'xstate';
 import type { InstanceReport, ServerSpec, SupervisorEvent } from './events.js';
+import { seedFor } from './policies.js';
 import { serverMachine } from './server.machine.js';
 
 /** What reaches the supervisor from its children. */
@@ -30,6 +31,8 @@ export interface SupervisorInput {
   servers: ServerSpec[];
   /** By server name, e.g. restored from the state file. */
   overrides?: Record<string, Override>;
+  /** Seed of every instance's backoff jitter (each instance derives its own from it). */
+  seed?: number;
 }
 
 export interface SupervisorContext {
@@ -49,6 +52,8 @@ export interface SupervisorContext {
   crashes: Record<string, number>;
   /** Operators' decisions by server name (see `Override`). */
   overrides: Record<string, Override>;
+  /** Jitter seed handed down to the instances. */
+  seed: number;
 }
 
 /** Whether a server should be running: the operator's decision, else the config's. */
@@ -141,7 +146,7 @@ export const supervisorMachine = setup({
       for (const name of context.order) {
         const spec = context.specs[name]!;
         for (const id of context.instances[name] ?? []) {
-          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: context.overrides[name] !== 'stopped' } });
+          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: context.overrides[name] !== 'stopped', seed: seedFor(context.seed, id) } });
           // a disabled server an operator started
           if (context.overrides[name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
         }
@@ -183,7 +188,7 @@ export const supervisorMachine = setup({
       const overrides = { ...context.overrides };
       const spawn = (ids: string[], spec: ServerSpec) => {
         for (const id of ids) {
-          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: overrides[spec.name] !== 'stopped' } });
+          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: overrides[spec.name] !== 'stopped', seed: seedFor(context.seed, id) } });
           if (overrides[spec.name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
         }
       };
@@ -260,7 +265,10 @@ export const supervisorMachine = setup({
       const crashes = (context.crashes[id] ?? 0) + 1;
       enqueue.assign({ crashes: { ...context.crashes, [id]: crashes } });
       if (!spec || !context.instances[name]?.includes(id) || crashes > MAX_ACTOR_CRASHES) return;
-      enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: context.overrides[name] !== 'stopped' } });
+      enqueue.spawnChild('server', {
+        id,
+        input: { instance: id, spec, autoStart: context.overrides[name] !== 'stopped', seed: seedFor(context.seed + crashes, id) },
+      });
       if (context.overrides[name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
     }),
   },
@@ -277,6 +285,7 @@ export const supervisorMachine = setup({
     overrides: Object.fromEntries(
       Object.entries(input.overrides ?? {}).filter(([name]) => input.servers.some((s) => s.name === name)),
     ),
+    seed: input.seed ?? 0,
   }),
   initial: 'running',
   states: {

@@ -95,7 +95,8 @@ export class ServerExitError extends ManagerError implements ExitInfo {
   constructor(server: string, exit: ExitInfo) {
     const tail = exit.stderrTail.length ? `\n  stderr (last lines):\n${exit.stderrTail.map((l) => `    ${l}`).join('\n')}` : '';
     super('SERVER_EXITED', `server "${server}" ${describeExit(exit)}${tail}`, {
-      data: { server, exitCode: exit.exitCode, signal: exit.signal, stderrTail: exit.stderrTail },
+      // `at`: when the exit was reported (ms since epoch), shown as the last exit's time
+      data: { server, exitCode: exit.exitCode, signal: exit.signal, stderrTail: exit.stderrTail, at: Date.now() },
     });
     this.name = 'ServerExitError';
     this.exitCode = exit.exitCode;

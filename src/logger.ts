@@ -1,4 +1,5 @@
 import pino, { type Logger, type DestinationStream } from 'pino';
+import { redact } from './redact.js';
 import { openRotatingFile } from './state/log-files.js';
 
 export type { Logger } from 'pino';
@@ -27,14 +28,38 @@ export interface LoggerOptions {
   destination?: DestinationStream;
 }
 
+/**
+ * Bytes of log lines waiting for fd 2 at most: past this, lines are dropped and counted
+ * (`droppedLogLines()`), never buffered without bound when the reader is slower than we write.
+ */
+export const LOG_BUFFER_MAX_BYTES = 8 * 1024 * 1024;
+
+let dropped = 0;
+
+/** Log lines dropped so far because the log buffer was full. */
+export function droppedLogLines(): number {
+  return dropped;
+}
+
+/** The default destination: fd 2, asynchronous, with a bounded buffer. */
+export function boundedDestination(fd = 2, maxBytes = LOG_BUFFER_MAX_BYTES): DestinationStream {
+  const stream = pino.destination({ fd, sync: false, maxLength: maxBytes });
+  stream.on('drop', () => {
+    dropped++;
+  });
+  return stream;
+}
+
 export function createLogger(options: LoggerOptions = {}): Logger {
   return pino(
     {
       level: options.level ?? process.env.MCP_MANAGER_LOG_LEVEL ?? 'info',
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // every line, whatever field carries it, passes the one redaction function
+      hooks: { streamWrite: redact },
       base: { pid: process.pid },
     },
-    options.destination ?? pino.destination({ fd: 2, sync: false }),
+    options.destination ?? boundedDestination(),
   );
 }
 
@@ -59,11 +84,13 @@ export interface ManagerLogOptions {
 export function createManagerLogger(options: ManagerLogOptions): { logger: Logger; close(): Promise<void> } {
   const file = openRotatingFile(options.file, options.rotation);
   const streams: pino.StreamEntry[] = [{ stream: file, level: 'trace' }];
-  if (options.stderr !== false) streams.push({ stream: pino.destination({ fd: 2, sync: false }), level: 'trace' });
+  if (options.stderr !== false) streams.push({ stream: boundedDestination(), level: 'trace' });
   const logger = pino(
     {
       level: options.level,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // every line, whatever field carries it, passes the one redaction function
+      hooks: { streamWrite: redact },
       base: { pid: process.pid },
     },
     pino.multistream(streams),

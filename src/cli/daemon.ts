@@ -1,11 +1,12 @@
 import { spawn } from 'node:child_process';
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { controlRequest } from '../control/client.js';
 import type { StatusSnapshot } from '../control/types.js';
 import { errorMessage } from '../errors.js';
 import { readLastLines } from '../state/log-tail.js';
 import { ensureStateDir, managerLogOf, socketPathOf } from '../state/paths.js';
+import { openLogFile } from '../state/safe-files.js';
 
 export interface DaemonOptions {
   /** Executable and arguments of the manager to run in the background. */
@@ -52,7 +53,7 @@ export async function spawnDaemon(options: DaemonOptions): Promise<DaemonResult>
   const socketPath = socketPathOf(options.stateDir);
   const logFile = managerLogOf(options.stateDir);
 
-  const fd = openSync(logFile, 'a', 0o600);
+  const fd = openLogFile(logFile);
   let offset: number;
   let child;
   try {

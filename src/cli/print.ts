@@ -3,6 +3,7 @@
  * progress notices go to stderr. No colour, no spinners: calm, aligned, greppable.
  */
 import { ManagerError, formatConfigIssue, type ConfigIssue } from '../errors.js';
+import { redact } from '../redact.js';
 import type {
   CapabilitiesSnapshot,
   HealthEntry,
@@ -56,8 +57,9 @@ export interface Printer {
 export function createPrinter(
   streams: { stdout: TextSink; stderr: TextSink } = { stdout: process.stdout, stderr: process.stderr },
 ): Printer {
-  const out = (text: string): void => void streams.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
-  const err = (text: string): void => void streams.stderr.write(text.endsWith('\n') ? text : `${text}\n`);
+  // everything printed passes the one redaction function
+  const out = (text: string): void => void streams.stdout.write(redact(text.endsWith('\n') ? text : `${text}\n`));
+  const err = (text: string): void => void streams.stderr.write(redact(text.endsWith('\n') ? text : `${text}\n`));
 
   return {
     json: (value) => out(JSON.stringify(value, null, 2)),
@@ -319,11 +321,9 @@ function latencyCell(latency: unknown): string {
   if (plain !== undefined) return formatMs(plain);
   if (!isRecord(latency)) return dash;
   const parts: string[] = [];
-  const p50 = num(latency.p50);
   const ewma = num(latency.ewma);
   const last = num(latency.last);
-  if (p50 !== undefined) parts.push(`p50 ${formatMs(p50)}`);
-  else if (ewma !== undefined) parts.push(`ewma ${formatMs(ewma)}`);
+  if (ewma !== undefined) parts.push(`ewma ${formatMs(ewma)}`);
   else if (last !== undefined) parts.push(`last ${formatMs(last)}`);
   const p95 = num(latency.p95);
   if (p95 !== undefined) parts.push(`p95 ${formatMs(p95)}`);
@@ -371,10 +371,10 @@ function healthNotes(entry: Record<string, unknown>): string[] {
   return notes;
 }
 
-/** NAME STATE TIER LATENCY CPU MEMORY RESTARTS TREND, then a line per server that needs attention. */
+/** NAME STATE LATENCY CPU MEMORY RESTARTS TREND, then a line per server that needs attention. */
 export function formatHealth(snapshot: HealthSnapshot): string {
   if (snapshot.servers.length === 0) return 'no servers configured';
-  const rows = [['NAME', 'STATE', 'TIER', 'LATENCY', 'CPU', 'MEMORY', 'RESTARTS', 'TREND']];
+  const rows = [['NAME', 'STATE', 'LATENCY', 'CPU', 'MEMORY', 'RESTARTS', 'TREND']];
   const notes: string[] = [];
   for (const server of snapshot.servers) {
     // The monitor fills what it knows; anything may be missing.
@@ -385,7 +385,6 @@ export function formatHealth(snapshot: HealthSnapshot): string {
     rows.push([
       server.name,
       str(entry.state) ?? dash,
-      str(entry.tier) ?? dash,
       latencyCell(entry.latencyMs),
       cpu === undefined ? dash : `${Number(cpu.toFixed(1))}%`,
       memory === undefined ? dash : formatBytes(memory),

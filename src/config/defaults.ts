@@ -9,6 +9,10 @@ export const DEFAULTS = {
     logMaxSizeBytes: 10 * 1000 * 1000,
     logKeep: 5,
     httpHost: '127.0.0.1',
+    /** Legacy-era HTTP sessions held at once; at the cap the least recently used idle one is evicted. */
+    httpSessions: 1000,
+    sessionIdleTimeoutMs: 30 * 60_000,
+    metrics: true,
   },
   server: {
     inheritEnv: true,
@@ -25,6 +29,14 @@ export const DEFAULTS = {
     stopTimeoutMs: 5_000,
     maxRestarts: 5,
     restartWindowMs: 60_000,
+    /** Consecutive bad health results before a server drops one tier. */
+    healthDownAfter: 3,
+    /** Consecutive good health results before it rises one tier. */
+    healthUpAfter: 2,
+    /** How long a server may stay critical before it is restarted. */
+    criticalGraceMs: 30_000,
+    /** How long a retiring instance (reload, removal) may finish its calls in flight. */
+    drainTimeoutMs: 30_000,
     backoff: {
       initialMs: 1_000,
       multiplier: 2,

@@ -6,6 +6,7 @@ import { connectionTypeOf } from './check-server.js';
 import type { ManagerEntry, ServerEntry } from './schema.js';
 import { detectServerType } from './server-type.js';
 import type { BackoffConfig, Config, ManagerConfig, ServerConfig } from './types.js';
+import { registerSecrets } from '../redact.js';
 
 export interface ParsedFile {
   manager?: ManagerEntry;
@@ -38,7 +39,10 @@ function normalizeManager(entry: ManagerEntry, dir: string): ManagerConfig {
     shutdownTimeoutMs: entry.shutdown_timeout ?? d.shutdownTimeoutMs,
     logMaxSizeBytes: entry.log_max_size ?? d.logMaxSizeBytes,
     logKeep: entry.log_keep ?? d.logKeep,
+    httpSessions: entry.http_sessions ?? d.httpSessions,
+    sessionIdleTimeoutMs: entry.session_idle_timeout ?? d.sessionIdleTimeoutMs,
     ...(entry.discovery === undefined ? {} : { discovery: { paths: entry.discovery.paths.map((p) => resolvePath(dir, p)) } }),
+    metrics: entry.metrics ?? d.metrics,
   };
 }
 
@@ -76,6 +80,9 @@ function normalizeServer(name: string, e: ServerEntry, dir: string, unset: strin
     ...(healthOf(e) === undefined ? {} : { health: healthOf(e) }),
     ...(unset === undefined ? {} : { unsetVariables: unset }),
   };
+  // every printer and log line of this process hides these values from now on
+  registerSecrets(e.env);
+  registerSecrets(e.headers);
   return {
     name,
     ...optional,
@@ -100,6 +107,10 @@ function normalizeServer(name: string, e: ServerEntry, dir: string, unset: strin
     stopTimeoutMs: e.stop_timeout ?? d.stopTimeoutMs,
     maxRestarts: e.max_restarts ?? d.maxRestarts,
     restartWindowMs: e.restart_window ?? d.restartWindowMs,
+    healthDownAfter: e.health_down_after ?? d.healthDownAfter,
+    healthUpAfter: e.health_up_after ?? d.healthUpAfter,
+    criticalGraceMs: e.critical_grace ?? d.criticalGraceMs,
+    drainTimeoutMs: e.drain_timeout ?? d.drainTimeoutMs,
     backoff: normalizeBackoff(e.backoff ?? {}),
   };
 }

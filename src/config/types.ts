@@ -45,6 +45,14 @@ export interface ServerConfig {
   stopTimeoutMs: number;
   maxRestarts: number;
   restartWindowMs: number;
+  /** Consecutive bad health results before one tier down. */
+  healthDownAfter: number;
+  /** Consecutive good health results before one tier up. */
+  healthUpAfter: number;
+  /** Time in `critical` before the restart decision. */
+  criticalGraceMs: number;
+  /** How long a retiring instance may finish its calls in flight before it is stopped. */
+  drainTimeoutMs: number;
   backoff: BackoffConfig;
   maxMemoryBytes?: number;
   /** Health settings beyond the ping interval (defaults in src/health/defaults.ts). */
@@ -91,8 +99,14 @@ export interface ManagerConfig {
   logMaxSizeBytes: number;
   /** Log files kept per log, the current one included. */
   logKeep: number;
+  /** Legacy-era HTTP sessions at once; at the cap the least recently used idle one is evicted. */
+  httpSessions: number;
+  /** An HTTP session without requests for this long is closed. */
+  sessionIdleTimeoutMs: number;
   /** Extra places to look for config files (absolute); used by discovery. */
   discovery?: { paths: string[] };
+  /** Prometheus metrics at /metrics on the gateway's HTTP listener (recorded only when it listens). */
+  metrics: boolean;
 }
 
 export interface Config {

@@ -3,6 +3,7 @@ import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { ManagerError, errorMessage, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { ControlHandlers } from './types.js';
+import { redact } from '../redact.js';
 
 export interface ControlServerOptions {
   socketPath: string;
@@ -317,7 +318,8 @@ function toWireError(error: unknown): WireError {
 function send(res: ServerResponse, status: number, reply: Reply): void {
   let text: string;
   try {
-    text = `${JSON.stringify(reply.body)}\n`;
+    // status, health, errors: nothing the manager knows as secret leaves through this socket
+    text = redact(`${JSON.stringify(reply.body)}\n`);
   } catch (error) {
     status = 500;
     text = `${JSON.stringify({ error: { code: 'INTERNAL', message: `cannot serialize reply: ${errorMessage(error)}` } })}\n`;

@@ -68,6 +68,10 @@ export interface StatusSnapshot {
     uptimeMs: number;
     /** Warnings about this run: an unusable state file set aside, orphans of a crashed predecessor stopped. */
     notices?: string[];
+    /** The Streamable HTTP gateway, when it listens: legacy-era sessions held and idle ones evicted at the cap. */
+    http?: { url: string; sessions: number; maxSessions: number; evictions: number };
+    /** Log lines dropped because the log buffer was full. */
+    droppedLogLines?: number;
   };
   servers: ServerStatus[];
 }
@@ -105,8 +109,8 @@ export type ToolCallResult = Record<string, unknown>;
 /** Per-server health (`health`); filled by the health monitor. */
 export interface HealthEntry {
   name: string;
+  /** The health tiers are states (healthy, degraded, unhealthy, critical). */
   state: ServerState;
-  tier: ServerState;
   restarts: number;
   /** Anything the monitor reports: last probe results, latency, cpu, memory, trend. */
   [key: string]: unknown;

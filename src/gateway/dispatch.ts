@@ -115,6 +115,16 @@ export class Dispatcher {
     return new Promise((resolve) => this.idleWaiters.set(instance, [...(this.idleWaiters.get(instance) ?? []), resolve]));
   }
 
+  /** Requests in flight on an instance (metrics). */
+  inflight(instance: string): number {
+    return this.load.get(instance) ?? 0;
+  }
+
+  /** Requests waiting for a slot on an instance of a server (metrics). */
+  queued(server: string): number {
+    return this.queues.get(server)?.length ?? 0;
+  }
+
   /** Forget a client session's pins (its session ended). */
   forgetAffinity(key: string): void {
     this.pins.delete(key);

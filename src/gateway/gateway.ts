@@ -22,6 +22,7 @@ import type { z } from 'zod';
 import type { RoutePolicy, routerMachine } from '../../machines/router.machine.js';
 import type { ServerConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
+import type { CallMetrics } from '../metrics/calls.js';
 import type { BackendHooks, Session, SessionRegistry } from '../server-actor/session.js';
 import { ResultCache } from './cache.js';
 import { Catalog } from './catalog.js';
@@ -70,6 +71,8 @@ export class Gateway {
   /** Calls in flight per backend instance: where its server→client requests go. */
   readonly activeCalls = new Map<string, Set<CallContext>>();
   private readonly caches = new Map<string, ResultCache>();
+  /** Tool-call metrics, when the manager records them (set by the composition root). */
+  callMetrics: CallMetrics | undefined;
 
   constructor(readonly options: GatewayOptions) {
     this.catalog = new Catalog({ logger: options.logger });

@@ -62,7 +62,17 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       const args = request.params.arguments ?? {};
       const run = () => callWithFailover(gw, client, routed.server, routed.name, isSafeToRepeat(gw, routed), args, request.params._meta?.progressToken, extra);
       const cache = gw.cacheFor(routed.server, routed.name);
-      return cache ? cache.get(ResultCache.key(routed.name, args), run) : run();
+      const series = gw.callMetrics?.series(routed.server, routed.name);
+      if (series === undefined) return cache ? cache.get(ResultCache.key(routed.name, args), run) : run();
+      const started = performance.now();
+      try {
+        const result = await (cache ? cache.get(ResultCache.key(routed.name, args), run) : run());
+        series.record(result.isError === true ? 'tool_error' : 'ok', started);
+        return result;
+      } catch (error) {
+        series.record('error', started);
+        throw error;
+      }
     }),
   );
 

@@ -16,6 +16,7 @@ import { createProbePool } from '../probes/pool.js';
 import type { ProbeResult } from '../probes/types.js';
 import type { Session, SessionRegistry } from '../server-actor/session.js';
 import { judgeCheck, type PingOutcome, type Streaks } from './checks.js';
+import { stdoutNoise, type LineCounts } from './stdout-noise.js';
 import { systemClock } from './clock.js';
 import { HEALTH_DEFAULTS } from './defaults.js';
 import { createProcessSampler } from './process-stats.js';
@@ -48,6 +49,8 @@ export interface HealthMonitorDeps {
   /** Process statistics; absent → pidusage over /proc process groups. */
   sampler?: ProcessSampler;
   clock?: HealthClock;
+  /** Told of every successful ping (metrics). */
+  onPing?(server: string, latencyMs: number): void;
 }
 
 export interface HealthMonitor {
@@ -84,6 +87,8 @@ interface History {
   checkedAt: number | null;
   restartRequested: string | null;
   limits: InstanceHealth['limits'];
+  /** stdout line counts at the last check. */
+  lines: LineCounts | null;
 }
 
 interface Watched {
@@ -158,6 +163,7 @@ export function startHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       checkedAt: null,
       restartRequested: null,
       limits: { maxMemoryBytes: null, maxCpuPercent: null },
+      lines: null,
     };
   }
 
@@ -228,11 +234,16 @@ export function startHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     const now = clock.now();
     const verdict = judgeCheck({ ping: pinged, probes, usage, pid, settings, streaks: history.streaks });
     history.streaks = verdict.streaks;
+    const lines = history.session.transport.stdoutLines;
+    const noise = stdoutNoise(history.lines, lines);
+    if (noise !== null) verdict.reasons.push(noise);
+    if (lines) history.lines = { ...lines };
 
     if (pinged.ok) {
       history.lastLatency = pinged.latencyMs;
       history.latencyEwma = ewma(history.latencyEwma, pinged.latencyMs, HEALTH_DEFAULTS.latencyEwmaAlpha);
       history.latencies.push(pinged.latencyMs);
+      deps.onPing?.(history.session.server, pinged.latencyMs);
     }
     if (usage) {
       history.usage = usage;

@@ -28,7 +28,7 @@ export interface ProbeSummary {
 
 /**
  * What the monitor knows of one instance. The lead merges it into a `HealthEntry`
- * (control/types.ts) with `state`, `tier` and `restarts` from the supervisor.
+ * (control/types.ts) with `state` and `restarts` from the supervisor.
  */
 export interface InstanceHealth {
   /** Server name. */

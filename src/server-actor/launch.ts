@@ -28,6 +28,7 @@ import type { ServerConfig } from '../config/types.js';
 import { diagnoseFailure, type FailureCause } from '../discovery/diagnose.js';
 import { ManagerError, ServerExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { limitReports } from '../transports/report-limit.js';
 import type { StderrCaptureOptions } from '../transports/stderr-capture.js';
 import { StdioProcessTransport } from '../transports/stdio.js';
 import {
@@ -115,8 +116,14 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
     capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } },
   });
   const log = deps.logger.child({ server: instance });
-  // bad lines on stdout, oversized messages: reported, never fatal
-  client.onerror = (error) => log.warn({ err: errorMessage(error) }, 'server sent something we could not read');
+  // bad lines on stdout, oversized messages: reported (a few per interval, then a count), never fatal
+  const unreadable = limitReports({
+    report: (error) => log.warn({ err: errorMessage(error) }, 'server sent something we could not read'),
+    summary: (count, last, intervalMs) =>
+      log.warn({ suppressed: count, intervalMs, last: errorMessage(last) }, `server sent ${count} more things we could not read`),
+  });
+  client.onerror = unreadable;
+  void transport.exited.then(() => unreadable.flush());
   let closing: Promise<void> | undefined;
   const session: Session = {
     instance,

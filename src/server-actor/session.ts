@@ -25,6 +25,8 @@ export interface ProcessTransport extends Transport {
   readonly running: boolean;
   readonly exited: Promise<ExitInfo>;
   stderrTail(): string[];
+  /** Lines read from the server so far: MCP messages and lines that were not (stdio only). */
+  readonly stdoutLines?: { readonly messages: number; readonly bad: number };
 }
 
 export interface Session {

@@ -11,7 +11,7 @@ export function createWatchExit(sessions: SessionRegistry) {
   return fromCallback<ServerEvent, InstanceRef>(({ input, sendBack }) => {
     const session = sessions.get(input.instance);
     if (!session) {
-      sendBack({ type: 'server.exited', exitCode: null, signal: null, stderrTail: [] });
+      sendBack({ type: 'server.exited', exitCode: null, signal: null, stderrTail: [], at: Date.now() });
       return undefined;
     }
     let active = true;
@@ -19,7 +19,7 @@ export function createWatchExit(sessions: SessionRegistry) {
       if (active) sendBack({ type: 'server.catalog', tools: catalog.tools.map((t) => t.name) });
     };
     void session.exited.then((exit) => {
-      if (active) sendBack({ type: 'server.exited', exitCode: exit.exitCode, signal: exit.signal, stderrTail: exit.stderrTail });
+      if (active) sendBack({ type: 'server.exited', exitCode: exit.exitCode, signal: exit.signal, stderrTail: exit.stderrTail, at: Date.now() });
     });
     return () => {
       active = false;

@@ -5,8 +5,10 @@
  * server (replicas, replacements) writes into its server's file, each line tagged
  * with the instance. Files are created 0600.
  */
+import { closeSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { createStream, type RotatingFileStream } from 'rotating-file-stream';
+import { openLogFile } from './safe-files.js';
 
 export interface RotationOptions {
   /** Rotate once the file reaches this many bytes (the file may exceed it by one line). */
@@ -24,6 +26,8 @@ export function rotatedNameOf(file: string, index: number): string {
 
 /** A size-rotated, append-only log file (a Writable; write whole lines). */
 export function openRotatingFile(file: string, rotation: RotationOptions): RotatingFileStream {
+  // created 0600 and checked (a regular file of ours, not a symlink) before the library opens it
+  closeSync(openLogFile(file));
   const name = basename(file);
   // classic rotation calls the generator with the rotated file's number, or null for the current file
   const stream = createStream((count: number | Date | null) => (typeof count === 'number' && count > 0 ? rotatedNameOf(name, count) : name), {

@@ -1,7 +1,8 @@
-import { chmodSync, mkdirSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { ManagerError, errorMessage } from '../errors.js';
+import { checkStateDirectory } from './safe-files.js';
 
 export interface ResolveStateDirOptions {
   /** `--state-dir`, resolved against `cwd` when relative. */
@@ -30,9 +31,14 @@ export function resolveStateDir(options: ResolveStateDirOptions): string {
   return join(home, '.local', 'state', 'mcp-manager');
 }
 
-/** Create the state dir (mode 0700) and its `logs/` directory. */
+/**
+ * Create the state dir (mode 0700) and its `logs/` directory; an existing one must be
+ * owned by this user and writable by nobody else, and `logs/` must not be a symlink.
+ */
 export function ensureStateDir(dir: string): void {
   for (const path of [dir, logDirOf(dir)]) {
+    // a planted `logs` link is refused before anything is created through it
+    if (path !== dir && existsAsLink(path)) checkStateDirectory(path, 'inner');
     try {
       const created = mkdirSync(path, { recursive: true, mode: 0o700 });
       // mkdir's mode passes through the umask; make the result exact.
@@ -43,6 +49,15 @@ export function ensureStateDir(dir: string): void {
         cause: error,
       });
     }
+    checkStateDirectory(path, path === dir ? 'root' : 'inner');
+  }
+}
+
+function existsAsLink(path: string): boolean {
+  try {
+    return lstatSync(path).isSymbolicLink();
+  } catch {
+    return false;
   }
 }
 

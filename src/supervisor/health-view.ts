@@ -7,7 +7,6 @@ export function healthEntry(status: ServerStatus, instances: InstanceHealth[]): 
   const entry: HealthEntry = {
     name: status.name,
     state: status.state,
-    tier: status.state,
     restarts: status.restarts,
     pid: status.pid,
     latencyMs: first?.latencyMs ?? null,

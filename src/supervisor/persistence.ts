@@ -5,9 +5,6 @@
  * children (children.json) and the per-server log files.
  */
 import type { Override } from '../../machines/supervisor.machine.js';
-import { serverOfInstance } from '../../machines/supervisor.machine.js';
-import type { ServerSnapshot } from '../../machines/server.machine.js';
-import { publicState } from '../../machines/index.js';
 import type { Config } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import { createChildrenRegistry, describeSweep, sweepOrphans, type ChildrenRegistry } from '../state/children.js';
@@ -15,6 +12,7 @@ import { openDesiredState, type DesiredStateStore } from '../state/desired-state
 import { createServerLogs, type ServerLogs } from '../state/log-files.js';
 import type { StaleHolder } from '../state/lock.js';
 import { logFileOf } from '../state/paths.js';
+import type { Transition } from './feed.js';
 
 export interface Persistence {
   readonly store: DesiredStateStore;
@@ -26,8 +24,8 @@ export interface Persistence {
   overrides(): Record<string, Override>;
   /** Keep the file in step with the supervisor's override for `server` after a command. */
   syncOverride(server: string, override: Override | undefined, via?: string): void;
-  /** Watch an instance's snapshots for restarts and exits (history). */
-  observe(snapshot: ServerSnapshot): void;
+  /** Follow the transition feed: restarts and exits go into the history. */
+  observe(transition: Transition): void;
   /** The config changed: drop servers no longer in it. */
   retain(config: Config): void;
   close(): Promise<void>;
@@ -76,8 +74,8 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     onError: (server, error) => logger.warn({ server, err: error.message }, 'server log file problem'),
   });
 
-  // per instance: the last exit and restart count seen, so each is recorded once
-  const seen = new Map<string, { exit: unknown; restarts: number }>();
+  // restart counts seen per instance, so each restart is recorded once
+  const restartsSeen = new Map<string, number>();
   return {
     store,
     children,
@@ -85,19 +83,15 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
     notices,
     overrides: () => store.overrides(),
     syncOverride: (server, override, via) => store.setOverride(server, override ?? null, via),
-    observe(snapshot) {
-      const { instance, lastExit, lastError, restarts } = snapshot.context;
-      const server = serverOfInstance(instance);
-      const before = seen.get(instance) ?? { exit: null, restarts: 0 };
-      const reason = lastError ? `${lastError.code}: ${lastError.message}` : null;
-      if (lastExit !== null && lastExit !== before.exit) {
-        store.record(server, { kind: 'exit', instance, exitCode: lastExit.exitCode, signal: lastExit.signal, reason });
+    observe(t) {
+      if (t.event === 'server.exited') {
+        store.record(t.server, { kind: 'exit', instance: t.instance, exitCode: t.exitCode, signal: t.signal, reason: t.reason });
       }
-      if (restarts > before.restarts && publicState(snapshot) === 'restarting') {
-        store.record(server, { kind: 'restart', instance, exitCode: lastExit?.exitCode ?? null, signal: lastExit?.signal ?? null, reason });
+      if (t.restarts > (restartsSeen.get(t.instance) ?? 0)) {
+        store.record(t.server, { kind: 'restart', instance: t.instance, exitCode: t.exitCode, signal: t.signal, reason: t.reason });
       }
-      if (snapshot.value === 'removed') seen.delete(instance);
-      else seen.set(instance, { exit: lastExit, restarts: Math.max(before.restarts, restarts) });
+      if (t.to === 'removed') restartsSeen.delete(t.instance);
+      else restartsSeen.set(t.instance, Math.max(restartsSeen.get(t.instance) ?? 0, t.restarts));
     },
     retain: (next) => store.retain(next.servers.map((s) => s.name)),
     async close() {

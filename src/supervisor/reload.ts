@@ -25,10 +25,22 @@ export function diffConfigs(before: Config, after: Config): { added: string[]; r
   };
 }
 
-export function createReloader(file: string, env: NodeJS.ProcessEnv, target: ReloadTarget, logger: Logger) {
+export function createReloader(
+  file: string,
+  env: NodeJS.ProcessEnv,
+  target: ReloadTarget,
+  logger: Logger,
+  /** Told of every reload's report (metrics). */
+  onReport?: (report: ReloadReport) => void,
+) {
   let running: Promise<ReloadReport> | undefined;
   let again = false;
   const once = async (): Promise<ReloadReport> => {
+    const report = await attempt();
+    onReport?.(report);
+    return report;
+  };
+  const attempt = async (): Promise<ReloadReport> => {
     const result = await readConfig(file, { env });
     if (!result.ok) {
       for (const issue of result.issues) logger.error({ file: issue.file }, `config reload rejected: ${formatConfigIssue(issue)}`);

@@ -14,6 +14,8 @@ export function specOf(config: ServerConfig): ServerSpec {
     startupTimeoutMs: config.startupTimeoutMs,
     stopGraceMs: config.stopGraceMs,
     stopTimeoutMs: config.stopTimeoutMs,
+    health: { downAfter: config.healthDownAfter, upAfter: config.healthUpAfter, criticalGraceMs: config.criticalGraceMs },
+    drainTimeoutMs: config.drainTimeoutMs,
     // launch-relevant fields: a change to any of them must restart the server
     launch: {
       command: config.command ?? null,

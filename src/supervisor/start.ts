@@ -1,21 +1,25 @@
 /**
- * The composition root: the one place that builds the logger, the session registry,
- * the machines (via `.provide`) and the root actor, then hands each part what it needs.
+ * The composition root: the one place that builds every part of a running manager and
+ * hands each what it needs. Read top to bottom, `compose` is the picture of DESIGN §1:
+ *
+ *   config → logger → state dir → router → gateway → health monitor → supervisor
+ *          → transition feed (routing, health, catalog follow it) → reload → control API
+ *          → listeners (HTTP, stdio)
  */
-import { createActor, fromPromise, waitFor, type AnyActorRef } from 'xstate';
-import { publicState } from '../../machines/index.js';
-import { routerMachine } from '../../machines/router.machine.js';
-import { serverMachine, type InstanceRef, type ServerSnapshot } from '../../machines/server.machine.js';
-import { supervisorMachine } from '../../machines/supervisor.machine.js';
+import { randomInt } from 'node:crypto';
+import { createActor, fromPromise, waitFor } from 'xstate';
+import { routerMachine, type RouterActor } from '../../machines/router.machine.js';
+import { serverMachine, type InstanceRef } from '../../machines/server.machine.js';
+import { supervisorMachine, type SupervisorActor } from '../../machines/supervisor.machine.js';
 import { packageRoot, packageVersion } from '../cli/package-info.js';
 import { loadConfig } from '../config/load.js';
-import type { Config } from '../config/types.js';
+import type { Config, ServerConfig } from '../config/types.js';
 import { startControlServer } from '../control/server.js';
-import type { ControlHandlers, StatusSnapshot } from '../control/types.js';
-import { ManagerError, errorMessage, formatConfigIssue } from '../errors.js';
+import { errorMessage, formatConfigIssue } from '../errors.js';
 import { Gateway, policyOf } from '../gateway/gateway.js';
 import type { GatewayHttp } from '../gateway/http/listener.js';
-import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
+import { watchConfig } from '../discovery/watch.js';
+import { startHealthMonitor, type HealthMonitor } from '../health/monitor.js';
 import { createLogger, createManagerLogger, type Logger } from '../logger.js';
 import { createLaunch } from '../server-actor/launch.js';
 import { SessionRegistry } from '../server-actor/session.js';
@@ -23,29 +27,26 @@ import { createStop } from '../server-actor/stop.js';
 import { createWatchExit } from '../server-actor/watch-exit.js';
 import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, logFileOf, managerLogOf, resolveStateDir, socketPathOf } from '../state/paths.js';
+import { serverOfInstance } from '../../machines/supervisor.machine.js';
 import { openPersistence, type Persistence } from './persistence.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { metricsRoute } from '../metrics/route.js';
+import { buildMetrics } from '../metrics/wire.js';
 import { killGroupSync } from '../transports/process-group.js';
-import { createInspection } from './inspection.js';
-import { watchConfig } from '../discovery/watch.js';
-import { startHealthMonitor } from '../health/monitor.js';
-import { healthEntry } from './health-view.js';
+import { createControlHandlers } from './control-handlers.js';
+import { createFeed } from './feed.js';
+import { followTransitions } from './follow.js';
+import { listenHttp, listenStdio } from './listeners.js';
 import { createReloader } from './reload.js';
 import { specOf } from './spec.js';
-import { instanceSnapshots, serverStatuses } from './status.js';
-import { serverOfInstance } from '../../machines/supervisor.machine.js';
+import { instanceSnapshots } from './status.js';
 import type { RunningManager, StartOptions } from './types.js';
 
-/** States a command waits for: the server has come up, or is definitely down. */
-const SETTLED = new Set(['healthy', 'degraded', 'unhealthy', 'critical', 'stopped', 'failed']);
+type Options = StartOptions & { env: NodeJS.ProcessEnv };
 
 export async function startManager(options: StartOptions = {}): Promise<RunningManager> {
   const env = options.env ?? process.env;
-  const configFile = options.configFile ?? env.MCP_MANAGER_CONFIG ?? `${packageRoot()}/config/default.yaml`;
-  const bootLogger = options.logger ?? createLogger();
-  const config = await loadConfig(configFile, {
-    env,
-    onWarning: (w) => bootLogger.warn({ file: w.file }, formatConfigIssue(w)),
-  });
+  const { config } = await readStartConfig(options, env);
   const stateDir = options.stateDir ?? config.manager.stateDir ?? resolveStateDir({ env });
   ensureStateDir(stateDir);
   const lock = await acquireLock(stateDir);
@@ -59,106 +60,75 @@ export async function startManager(options: StartOptions = {}): Promise<RunningM
         stderr: options.logToStderr ?? true,
       });
   const logger = options.logger ?? managerLog!.logger;
-  const release = () => lock.release();
+  const closeLog = () => managerLog?.close() ?? Promise.resolve();
   try {
+    // before anything is spawned: the sweep of a crashed predecessor's servers, the desired state
     const persistence = await openPersistence({ stateDir, config, logger, takenOver: lock.takenOver });
-    return await run(config, stateDir, logger, release, { ...options, env }, persistence, () => managerLog?.close() ?? Promise.resolve());
+    return await compose(config, stateDir, logger, () => lock.release(), { ...options, env }, persistence, closeLog);
   } catch (error) {
     lock.release();
-    await managerLog?.close();
+    await closeLog();
     throw error;
   }
 }
 
-async function run(
+/** Step 1: the config file (its warnings on stderr: the manager's log opens once the state dir is ours). */
+async function readStartConfig(options: StartOptions, env: NodeJS.ProcessEnv): Promise<{ config: Config }> {
+  const configFile = options.configFile ?? env.MCP_MANAGER_CONFIG ?? `${packageRoot()}/config/default.yaml`;
+  const bootLogger = options.logger ?? createLogger();
+  const config = await loadConfig(configFile, {
+    env,
+    onWarning: (w) => bootLogger.warn({ file: w.file }, formatConfigIssue(w)),
+  });
+  return { config };
+}
+
+/** The config running now; reload swaps it. */
+interface LiveConfig {
+  current: () => Config;
+  configOf: (name: string) => ServerConfig | undefined;
+  replace: (next: Config) => void;
+}
+
+function liveConfig(initial: Config): LiveConfig {
+  let current = initial;
+  const byName = new Map(initial.servers.map((s) => [s.name, s]));
+  return {
+    current: () => current,
+    configOf: (name) => byName.get(name),
+    replace: (next) => {
+      current = next;
+      byName.clear();
+      for (const server of next.servers) byName.set(server.name, server);
+    },
+  };
+}
+
+async function compose(
   config: Config,
   stateDir: string,
   logger: Logger,
   releaseLock: () => void,
-  options: StartOptions & { env: NodeJS.ProcessEnv },
+  options: Options,
   persistence: Persistence,
   closeLog: () => Promise<void>,
 ): Promise<RunningManager> {
-  const startedAt = Date.now();
+  const startedAtMs = Date.now();
+  const live = liveConfig(config);
   const sessions = new SessionRegistry();
-  let current = config;
-  const configs = new Map(config.servers.map((s) => [s.name, s]));
-  const inspection = createInspection(logger);
-
-  // the routing table and the gateway follow every instance's state
-  const router = createActor(routerMachine).start();
-  for (const server of config.servers) router.send({ type: 'route.policy', server: server.name, policy: policyOf(server) });
-  const gateway = new Gateway({
-    router,
-    sessions,
-    configOf: (name) => configs.get(name),
-    logger: logger.child({ component: 'gateway' }),
-    serverInfo: { name: 'mcp-manager', version: packageVersion() },
-  });
-  // health checks run while an instance runs; results go back to it as events
-  const monitor = startHealthMonitor({
-    sessions,
-    configOf: (name) => configs.get(name),
-    send: (event) => root.send(event),
-    overridesOf: (name) => configs.get(name)?.health,
-    logger: logger.child({ component: 'health' }),
-  });
-  inspection.onChange((snapshot) => persistence.observe(snapshot));
-  inspection.onChange((snapshot) => {
-    const { instance } = snapshot.context;
-    const server = serverOfInstance(instance);
-    const state = publicState(snapshot);
-    if (snapshot.hasTag('running')) monitor.watch(instance);
-    else monitor.unwatch(instance);
-    if (snapshot.value === 'removed') {
-      router.send({ type: 'route.forget', instance });
-      return;
-    }
-    router.send({
-      type: 'route.instance',
-      instance,
-      server,
-      state,
-      routable: snapshot.hasTag('routable'),
-      preferred: snapshot.hasTag('preferred'),
-    });
-    if (snapshot.hasTag('running')) {
-      const session = sessions.get(instance);
-      if (session) gateway.refreshServer(server, session);
-    } else if (state === 'failed' || state === 'stopped') {
-      // listed while any instance is up or on its way back; dropped when all are down
-      const down = instanceSnapshots(root, server).every(({ snapshot: s }) => s.hasTag('down') || s.status !== 'active');
-      if (down) gateway.refreshServer(server, undefined);
-    }
-  });
-
-  const machine = supervisorMachine.provide({
-    actors: {
-      server: serverMachine.provide({
-        actors: {
-          launch: createLaunch({
-            sessions,
-            configOf: (name) => configs.get(name),
-            logFileOf: (instance) => logFileOf(stateDir, serverOfInstance(instance)),
-            stderrSinkOf: (instance) => persistence.serverLogs.sinkFor(serverOfInstance(instance), instance),
-            children: persistence.children,
-            logger,
-            clientInfo: { name: 'mcp-manager', version: packageVersion() },
-            hooks: gateway.hooks,
-          }),
-          watchExit: createWatchExit(sessions),
-          stop: createStop(sessions),
-          drain: fromPromise<void, InstanceRef>(({ input }) => gateway.dispatcher.whenIdle(input.instance)),
-        },
-      }),
-    },
-  });
-  const root = createActor(machine, {
-    input: { servers: config.servers.map(specOf), overrides: persistence.overrides() },
-    inspect: (event) => inspection.inspect(event),
-  });
-  // the root's error observer: a bug in any actor is logged, never fatal to the process
-  root.subscribe({ error: (error) => logger.error({ err: errorMessage(error) }, 'supervisor error') });
+  const router = startRouter(config);
+  const gateway = buildGateway(live, router, sessions, logger);
+  // the monitor reports to the supervisor, which is built next (and started last)
+  const monitor = buildMonitor(live, sessions, (event) => root.send(event), logger, (server, ms) => metrics?.observePing(server, ms / 1000));
+  const root = buildSupervisor(config, live, sessions, gateway, stateDir, logger, persistence);
+  const feed = createFeed(root);
+  // restarts and exits go into the state file's history
+  const unrecord = feed.on((transition) => persistence.observe(transition));
+  const unfollow = followTransitions({ feed, root, router, monitor, gateway, sessions, logger });
+  // Prometheus metrics, when the HTTP listener can serve them and the config has not turned them off
+  const listen = options.http ?? config.manager.http;
+  const metrics: Metrics | undefined =
+    listen && config.manager.metrics ? buildMetrics({ feed, gateway, monitor, servers: () => live.current().servers.map((s) => s.name) }) : undefined;
 
   // whatever happens to this process, no server outlives it
   const killAll = () => {
@@ -170,31 +140,14 @@ async function run(
   process.on('uncaughtException', onUncaught);
   process.on('unhandledRejection', onUncaught);
 
-  const known = (name: string) => {
-    if (!configs.has(name)) {
-      throw new ManagerError('SERVER_NOT_FOUND', `no server named "${name}" (configured: ${[...configs.keys()].join(', ') || 'none'})`, {
-        data: { server: name },
-      });
-    }
-  };
-  /** Wait (bounded) until every instance of a server has come up or is down. */
-  const settle = async (name: string) => {
-    const server = configs.get(name)!;
-    const timeout = server.startupTimeoutMs + server.stopGraceMs + server.stopTimeoutMs + 10_000;
-    const children = root.getSnapshot().children as Record<string, AnyActorRef | undefined>;
-    await Promise.all(
-      instanceSnapshots(root, name).map(({ id }) =>
-        waitFor(children[id]!, (s) => SETTLED.has(publicState(s as ServerSnapshot)), { timeout }).catch(() => undefined),
-      ),
-    );
-  };
-
   let stopping: Promise<void> | undefined;
   let resolveClosed!: () => void;
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
-  const stop = () =>
+  let http: GatewayHttp | undefined;
+  const stop = (reason = 'stop requested') =>
     (stopping ??= (async () => {
-      logger.info('stopping all servers (reverse start order)');
+      // every exit of the manager says why in its log
+      logger.info({ reason }, `stopping (${reason}): all servers, in reverse start order`);
       root.send({ type: 'manager.shutdown' });
       try {
         await waitFor(root, (s) => s.status === 'done', { timeout: config.manager.shutdownTimeoutMs });
@@ -202,6 +155,10 @@ async function run(
         logger.error({ timeoutMs: config.manager.shutdownTimeoutMs }, 'shutdown timed out; killing what is left');
       }
       killAll();
+      unfollow();
+      unrecord();
+      metrics?.close();
+      feed.close();
       root.stop();
       await Promise.allSettled([control.close(), http?.close(), gateway.close(), watcher.close(), monitor.close()]);
       router.stop();
@@ -216,31 +173,7 @@ async function run(
       resolveClosed();
     })());
 
-  const reload = createReloader(
-    config.file,
-    options.env,
-    {
-      current: () => current,
-      apply: (next, diff) => {
-        current = next;
-        persistence.retain(next);
-        configs.clear();
-        for (const server of next.servers) configs.set(server.name, server);
-        for (const name of [...diff.added, ...diff.changed]) router.send({ type: 'route.policy', server: name, policy: policyOf(configs.get(name)!) });
-        for (const name of diff.removed) {
-          gateway.refreshServer(name, undefined);
-          router.send({ type: 'route.server.removed', server: name });
-        }
-        // prefix or cache changes show at once; new instances refresh the catalog when ready
-        for (const name of diff.changed) {
-          const live = instanceSnapshots(root, name).map(({ id }) => sessions.get(id)).find((s) => s !== undefined);
-          if (live) gateway.refreshServer(name, live);
-        }
-        root.send({ type: 'config.changed', servers: next.servers.map(specOf) });
-      },
-    },
-    logger,
-  );
+  const reload = buildReloader(config, live, root, router, gateway, sessions, logger, options.env, metrics, persistence);
   const onHangup = () => void reload();
   process.on('SIGHUP', onHangup);
   // every edit of the config file is a reload (debounced, atomic saves included)
@@ -248,113 +181,156 @@ async function run(
     onError: (error) => logger.warn({ err: error.message, file: config.file }, 'config watcher problem'),
   });
 
-  /** An operator's command: to the supervisor, and its decision into the state file. */
-  const command = (event: { type: 'server.start' | 'server.stop' | 'server.restart'; name: string }) => {
-    root.send(event);
-    persistence.syncOverride(event.name, root.getSnapshot().context.overrides[event.name]);
-  };
-  const desiredOf = (name: string) => {
-    const override = persistence.store.overrideOf(name);
-    if (override) return { state: override.state, source: 'operator' as const, at: override.at, via: override.via };
-    return { state: configs.get(name)?.enabled === false ? ('stopped' as const) : ('running' as const), source: 'config' as const };
-  };
-
-  const handlers: ControlHandlers = {
-    reload: () => reload(),
-    capabilities: (server) => {
-      if (server !== undefined) known(server);
-      const names = server === undefined ? current.servers.map((s) => s.name) : [server];
-      return {
-        servers: names.map((name) => {
-          const status = serverStatuses(root, { ...current, servers: [configs.get(name)!] }, sessions, false)[0]!;
-          const live = instanceSnapshots(root, name).map(({ id }) => sessions.get(id)).find((s) => s !== undefined);
-          return capabilitiesOf(gateway, name, status.state, live);
-        }),
-      };
-    },
-    callTool: (server, tool, args) => callServerTool(gateway, server, tool, args),
-    health: (server) => {
-      if (server !== undefined) known(server);
-      const wanted = server === undefined ? current : { ...current, servers: [configs.get(server)!] };
-      return { servers: serverStatuses(root, wanted, sessions, false).map((status) => healthEntry(status, monitor.snapshot(status.name))) };
-    },
-    status: ({ detailed }): StatusSnapshot => ({
-      manager: {
-        pid: process.pid,
-        version: packageVersion(),
-        configFile: config.file,
-        stateDir,
-        startedAt: new Date(startedAt).toISOString(),
-        uptimeMs: Date.now() - startedAt,
-        ...(persistence.notices.length > 0 ? { notices: [...persistence.notices] } : {}),
-      },
-      servers: serverStatuses(root, current, sessions, detailed).map((status) =>
-        detailed ? { ...status, desired: desiredOf(status.name) } : status,
-      ),
-    }),
-    startServer: async (name) => {
-      known(name);
-      command({ type: 'server.start', name });
-      await settle(name);
-    },
-    stopServer: async (name) => {
-      known(name);
-      command({ type: 'server.stop', name });
-      await settle(name);
-    },
-    restartServer: async (name) => {
-      known(name);
-      command({ type: 'server.restart', name });
-      await settle(name);
-    },
-    shutdown: () => {
-      void stop();
-    },
-  };
-
   const socketPath = socketPathOf(stateDir);
+  const handlers = createControlHandlers({
+    root,
+    gateway,
+    monitor,
+    sessions,
+    current: live.current,
+    configOf: live.configOf,
+    reload,
+    shutdown: () => void stop('shutdown requested over the control socket'),
+    http: () => http,
+    persistence,
+    manager: {
+      pid: process.pid,
+      version: packageVersion(),
+      configFile: config.file,
+      stateDir,
+      startedAt: new Date(startedAtMs).toISOString(),
+      startedAtMs,
+    },
+  });
   const control = await startControlServer({ socketPath, handlers, logger });
-  let http: GatewayHttp | undefined;
   try {
     root.start();
-    const listen = options.http ?? config.manager.http;
-    if (listen) {
-      // loaded only when the gateway listens: start-up pays for what it uses
-      const { startGatewayHttp } = await import('../gateway/http/listener.js');
-      http = await startGatewayHttp({
-        host: listen.host,
-        port: listen.port,
-        connectSession: async (transport) => {
-          await gateway.connect(transport);
-        },
-        readiness: () => {
-          const { instances } = router.getSnapshot().context;
-          const routable = Object.entries(instances).filter(([, r]) => r.routable).map(([id]) => id);
-          return { ready: routable.length > 0, detail: { routable } };
-        },
-        ...(options.env.MCP_MANAGER_TOKEN ? { bearerToken: options.env.MCP_MANAGER_TOKEN } : {}),
-        logger: logger.child({ component: 'http' }),
-      });
-      logger.info({ url: http.url }, 'gateway listening');
-    }
-    if (options.stdio) {
-      // one client on our stdin/stdout; when it goes away, so does the manager
-      const { StdioServerTransport } = await import('@modelcontextprotocol/sdk/server/stdio.js');
-      const transport = new StdioServerTransport();
-      const client = await gateway.connect(transport);
-      const closeClient = client.server.onclose;
-      client.server.onclose = () => {
-        closeClient?.();
-        void stop();
-      };
-      process.stdin.once('end', () => void stop());
-    }
+    const parts = { gateway, router, logger, env: options.env, config, stop, ...(metrics ? { routes: metricsRoute(metrics) } : {}) };
+    if (listen) http = await listenHttp(listen, parts);
+    if (options.stdio) await listenStdio(parts);
   } catch (error) {
-    await stop();
+    await stop(`start-up failed: ${errorMessage(error)}`);
     throw error;
   }
   await watcher.ready;
   logger.info({ config: config.file, stateDir, servers: config.servers.length }, 'mcp-manager started');
 
-  return { stateDir, socketPath, gatewayUrl: http?.url, closed, stop };
+  return { stateDir, socketPath, gatewayUrl: http?.url, closed, stop, feed };
+}
+
+/** The routing table: which instance may take a call, by each server's policy. */
+function startRouter(config: Config): RouterActor {
+  const router = createActor(routerMachine).start();
+  for (const server of config.servers) router.send({ type: 'route.policy', server: server.name, policy: policyOf(server) });
+  return router;
+}
+
+function buildGateway(live: LiveConfig, router: RouterActor, sessions: SessionRegistry, logger: Logger): Gateway {
+  return new Gateway({
+    router,
+    sessions,
+    configOf: live.configOf,
+    logger: logger.child({ component: 'gateway' }),
+    serverInfo: { name: 'mcp-manager', version: packageVersion() },
+  });
+}
+
+/** Health checks run while an instance runs; results go back to it as events. */
+function buildMonitor(
+  live: LiveConfig,
+  sessions: SessionRegistry,
+  send: Parameters<typeof startHealthMonitor>[0]['send'],
+  logger: Logger,
+  onPing: (server: string, latencyMs: number) => void,
+): HealthMonitor {
+  return startHealthMonitor({
+    onPing,
+    sessions,
+    configOf: live.configOf,
+    send,
+    overridesOf: (name) => live.configOf(name)?.health,
+    logger: logger.child({ component: 'health' }),
+  });
+}
+
+/** The root supervisor with the real launch, exit watch, stop ladder and drain. */
+function buildSupervisor(
+  config: Config,
+  live: LiveConfig,
+  sessions: SessionRegistry,
+  gateway: Gateway,
+  stateDir: string,
+  logger: Logger,
+  persistence: Persistence,
+): SupervisorActor {
+  const machine = supervisorMachine.provide({
+    actors: {
+      server: serverMachine.provide({
+        actors: {
+          launch: createLaunch({
+            sessions,
+            configOf: live.configOf,
+            logFileOf: (instance) => logFileOf(stateDir, serverOfInstance(instance)),
+            // one rotated file per server, each line tagged with its instance
+            stderrSinkOf: (instance) => persistence.serverLogs.sinkFor(serverOfInstance(instance), instance),
+            children: persistence.children,
+            logger,
+            clientInfo: { name: 'mcp-manager', version: packageVersion() },
+            hooks: gateway.hooks,
+          }),
+          watchExit: createWatchExit(sessions),
+          stop: createStop(sessions),
+          drain: fromPromise<void, InstanceRef>(({ input }) => gateway.dispatcher.whenIdle(input.instance)),
+        },
+      }),
+    },
+  });
+  // the backoff jitter's randomness comes from here; the charts stay pure
+  const root = createActor(machine, {
+    input: { servers: config.servers.map(specOf), seed: randomInt(2 ** 31), overrides: persistence.overrides() },
+  });
+  // the root's error observer: a bug in any actor is logged, never fatal to the process
+  root.subscribe({ error: (error) => logger.error({ err: errorMessage(error) }, 'supervisor error') });
+  return root;
+}
+
+/** Reload: a valid new config replaces only what changed; an invalid one is refused. */
+function buildReloader(
+  config: Config,
+  live: LiveConfig,
+  root: SupervisorActor,
+  router: RouterActor,
+  gateway: Gateway,
+  sessions: SessionRegistry,
+  logger: Logger,
+  env: NodeJS.ProcessEnv,
+  metrics: Metrics | undefined,
+  persistence: Persistence,
+) {
+  return createReloader(
+    config.file,
+    env,
+    {
+      current: live.current,
+      apply: (next, diff) => {
+        live.replace(next);
+        persistence.retain(next);
+        for (const name of [...diff.added, ...diff.changed]) router.send({ type: 'route.policy', server: name, policy: policyOf(live.configOf(name)!) });
+        for (const name of diff.removed) {
+          gateway.refreshServer(name, undefined);
+          router.send({ type: 'route.server.removed', server: name });
+        }
+        // prefix or cache changes show at once; new instances refresh the catalog when ready
+        for (const name of diff.changed) {
+          const session = instanceSnapshots(root, name)
+            .map(({ id }) => sessions.get(id))
+            .find((s) => s !== undefined);
+          if (session) gateway.refreshServer(name, session);
+        }
+        root.send({ type: 'config.changed', servers: next.servers.map(specOf) });
+      },
+    },
+    logger,
+    (report) => metrics?.countReload(!report.ok ? 'rejected' : report.added.length + report.removed.length + report.changed.length > 0 ? 'applied' : 'unchanged'),
+  );
 }

@@ -5,7 +5,7 @@ import type { AnyActorRef } from 'xstate';
 import { publicState, type PublicServerState } from '../../machines/index.js';
 import type { ServerSnapshot } from '../../machines/server.machine.js';
 import type { SupervisorActor } from '../../machines/supervisor.machine.js';
-import type { Config } from '../config/types.js';
+import type { Config, ServerConfig } from '../config/types.js';
 import type { InstanceStatus, ServerStatus } from '../control/types.js';
 import type { SessionRegistry } from '../server-actor/session.js';
 
@@ -60,9 +60,20 @@ export function serverStatuses(
     if (server.replicas > 1) status.instances = instances;
     const replaceFailure = root.getSnapshot().context.replaceFailures[server.name];
     if (replaceFailure) status.error = `config change not applied (the previous instance keeps serving): ${replaceFailure}`;
-    if (detailed) Object.assign(status, details(root, server.name, sessions, now), replaceFailure ? { error: status.error } : {});
+    if (detailed) {
+      Object.assign(status, shownCommand(server), details(root, server.name, sessions, now), replaceFailure ? { error: status.error } : {});
+    }
     return status;
   });
+}
+
+/**
+ * The command line a stdio server runs, as `status --detailed` shows it. The one place the
+ * command reaches the output: the secret redaction of arguments belongs here.
+ */
+export function shownCommand(server: ServerConfig): Pick<ServerStatus, 'command' | 'args'> {
+  if (server.command === undefined) return {};
+  return { command: server.command, args: [...server.args] };
 }
 
 function details(root: SupervisorActor, server: string, sessions: SessionRegistry, now: number): Partial<ServerStatus> {
@@ -75,7 +86,13 @@ function details(root: SupervisorActor, server: string, sessions: SessionRegistr
   return {
     uptimeMs: running && ctx.startedAt !== null ? now - ctx.startedAt : null,
     tools: ctx.tools,
-    lastExit: ctx.lastExit ? { exitCode: ctx.lastExit.exitCode, signal: ctx.lastExit.signal, at: '' } : null,
+    lastExit: ctx.lastExit
+      ? {
+          exitCode: ctx.lastExit.exitCode,
+          signal: ctx.lastExit.signal,
+          ...(ctx.lastExit.at === null ? {} : { at: new Date(ctx.lastExit.at).toISOString() }),
+        }
+      : null,
     error: failure ? `${failure.code}: ${failure.message}` : null,
     stderrTail: failure?.stderrTail.length ? failure.stderrTail : (session?.transport.stderrTail().slice(-10) ?? []),
     nextRestartInMs: publicState(first.snapshot) === 'restarting' ? ctx.nextRestartDelayMs : null,

@@ -1,4 +1,5 @@
 import type { Logger } from '../logger.js';
+import type { Feed } from './feed.js';
 
 export interface StartOptions {
   /** Config file; defaults to MCP_MANAGER_CONFIG, else the bundled config/default.yaml. */
@@ -23,5 +24,7 @@ export interface RunningManager {
   /** Resolves when the manager has fully stopped (all servers stopped, socket closed). */
   readonly closed: Promise<void>;
   /** Stop every server in reverse start order, close the control socket, release the lock. */
-  stop(): Promise<void>;
+  stop(reason?: string): Promise<void>;
+  /** Every server instance's transitions, with their causes (views, metrics, history). */
+  readonly feed: Feed;
 }

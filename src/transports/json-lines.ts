@@ -6,11 +6,14 @@
 import { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 
+/** Why a line was not delivered. */
+export type LineErrorKind = 'oversized' | 'not-json' | 'not-jsonrpc';
+
 export interface LineReaderOptions {
   maxLineBytes: number;
   onMessage(message: JSONRPCMessage): void;
   /** A bad or oversized line; the reader carries on with the next. */
-  onError(error: Error): void;
+  onError(error: Error, kind?: LineErrorKind): void;
   /** Prefixes error messages (`server "x": tcp://host:port`). */
   where: string;
   /** What a line is called in messages; default `line` (stdio says `stdout line`). */
@@ -58,6 +61,7 @@ export class JsonLineReader {
         const shown = (this.pendingBytes === 0 ? segment : this.head) ?? Buffer.alloc(0);
         this.options.onError(
           new Error(`${this.options.where}: ${this.subject} longer than ${this.options.maxLineBytes} bytes discarded: ${preview(shown.toString('utf8'))}`),
+          'oversized',
         );
         this.pendingBytes = 0;
         this.head = undefined;
@@ -96,6 +100,7 @@ export class JsonLineReader {
       const what = error instanceof SyntaxError ? 'is not JSON' : 'is not a JSON-RPC message';
       this.options.onError(
         new Error(`${this.options.where}: ${this.subject} ${what}: ${preview((this.head ?? Buffer.alloc(0)).toString('utf8'))}`, { cause: error }),
+        error instanceof SyntaxError ? 'not-json' : 'not-jsonrpc',
       );
       return;
     } finally {

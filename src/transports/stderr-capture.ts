@@ -3,6 +3,8 @@
  * and the last N lines kept in memory for exit reports.
  */
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { redact } from '../redact.js';
+import { openLogFile } from '../state/safe-files.js';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -50,7 +52,8 @@ export class StderrCapture {
   }
 
   private openLog(path: string): void {
-    const log = createWriteStream(path, { flags: 'a' });
+    // 0600, appended, never through a symlink planted in the state dir
+    const log = createWriteStream(path, { fd: openLogFile(path) });
     log.on('error', (error) => {
       if (this.log === log) this.log = undefined;
       this.reportLogError(error);
@@ -95,8 +98,8 @@ export class StderrCapture {
 
   /** A line of our own in the log file only (e.g. "started pid 123"); not part of the tail. */
   note(text: string): void {
-    this.options.sink?.writeLine(`[mcp-manager] ${text}`);
-    this.log?.write(`${new Date().toISOString()} [mcp-manager] ${text}\n`);
+    this.options.sink?.writeLine(`[mcp-manager] ${redact(text)}`);
+    this.log?.write(`${new Date().toISOString()} [mcp-manager] ${redact(text)}\n`);
   }
 
   tail(): string[] {
@@ -116,7 +119,8 @@ export class StderrCapture {
   }
 
   private addLine(raw: string): void {
-    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    // a server that prints its own key: the key never reaches the tail, status or the log
+    const line = redact(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
     this.lines.push(line);
     if (this.lines.length > this.options.tailLines) this.lines.shift();
     if (this.options.sink && !this.options.sink.writeLine(line)) this.behind = true;

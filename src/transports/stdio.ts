@@ -75,6 +75,9 @@ export class StdioProcessTransport implements Transport {
   /** Resolves once the process has exited (or failed to spawn: exitCode and signal null). Never rejects. */
   readonly exited: Promise<ExitInfo>;
 
+  /** Lines read from stdout so far: MCP messages, and lines that were not (health counts them). */
+  readonly stdoutLines = { messages: 0, bad: 0 };
+
   private readonly options: StdioProcessOptions;
   private readonly lines: JsonLineReader;
   private phase: Phase = 'idle';
@@ -95,8 +98,14 @@ export class StdioProcessTransport implements Transport {
       maxLineBytes: options.maxLineBytes ?? STDIO_DEFAULTS.maxLineBytes,
       where: `server "${options.serverName}"`,
       subject: 'stdout line',
-      onMessage: (message) => this.safely(() => this.onmessage?.(message)),
-      onError: (error) => this.onerror?.(error),
+      onMessage: (message) => {
+        this.stdoutLines.messages++;
+        this.safely(() => this.onmessage?.(message));
+      },
+      onError: (error) => {
+        this.stdoutLines.bad++;
+        this.onerror?.(error);
+      },
     });
     this.exited = new Promise((resolve) => {
       this.resolveExited = resolve;

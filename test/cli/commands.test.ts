@@ -162,6 +162,14 @@ describe('start (foreground, with a stub startManager)', () => {
       socketPath: join(stateDir, 'control.sock'),
       gatewayUrl: undefined,
       closed,
+      feed: {
+        on: () => () => undefined,
+        history: () => [],
+        instances: () => [],
+        snapshotOf: () => undefined,
+        supervisorState: () => 'running',
+        close: () => undefined,
+      },
       stop: () => {
         stops++;
         resolveClosed();

@@ -204,10 +204,10 @@ describe('health', () => {
     expect(code).toBe(0);
     expect(ctx.stdout()).toBe(
       [
-        'NAME    STATE     TIER      LATENCY              CPU    MEMORY    RESTARTS  TREND',
-        'echo    healthy   healthy   ewma 12ms p95 40ms   1.2%   50.0 MiB  0         ok',
-        'leaky   degraded  degraded  ewma 850ms p95 2.5s  97.5%  1.5 GiB   2         memory,failures',
-        'broken  failed    failed    -                    -      -         5         -',
+        'NAME    STATE     LATENCY              CPU    MEMORY    RESTARTS  TREND',
+        'echo    healthy   ewma 12ms p95 40ms   1.2%   50.0 MiB  0         ok',
+        'leaky   degraded  ewma 850ms p95 2.5s  97.5%  1.5 GiB   2         memory,failures',
+        'broken  failed    -                    -      -         5         -',
         '',
         'leaky: tools_list probe failed: timed out after 5s (at 2025-01-01T00:01:00.000Z); p95 latency above 2s; ' +
           'trend flagged: memory, failures (memory +5.0 MiB/min, failure rate 25%)',

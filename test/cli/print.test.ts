@@ -15,6 +15,8 @@ import {
 } from '../../src/cli/print.js';
 import { ConfigError, ManagerError } from '../../src/errors.js';
 import { SERVERS, snapshot } from '../control/helpers.js';
+import type { InstanceHealth } from '../../src/health/types.js';
+import { healthEntry } from '../../src/supervisor/health-view.js';
 
 describe('formatTable', () => {
   it('pads every column but the last, two spaces apart, without trailing blanks', () => {
@@ -191,17 +193,17 @@ describe('formatHealth', () => {
   it('prints dashes for what the monitor does not report and notes only what needs attention', () => {
     const text = formatHealth({
       servers: [
-        { name: 'bare', state: 'starting', tier: 'starting', restarts: 0 },
-        { name: 'plain', state: 'healthy', tier: 'degraded', restarts: 1, latencyMs: 3.21, lastProbe: { kind: 'ping', ok: false, at: 0 } },
-        { name: 'odd', state: 'healthy', tier: 'healthy', restarts: 0, latencyMs: { last: 1500 }, reasons: ['slow', 7], trend: { flagged: [] } },
+        { name: 'bare', state: 'starting', restarts: 0 },
+        { name: 'plain', state: 'degraded', restarts: 1, latencyMs: 3.21, lastProbe: { kind: 'ping', ok: false, at: 0 } },
+        { name: 'odd', state: 'healthy', restarts: 0, latencyMs: { last: 1500 }, reasons: ['slow', 7], trend: { flagged: [] } },
       ],
     });
     expect(text).toBe(
       [
-        'NAME   STATE     TIER      LATENCY    CPU  MEMORY  RESTARTS  TREND',
-        'bare   starting  starting  -          -    -       0         -',
-        'plain  healthy   degraded  3.2ms      -    -       1         -',
-        'odd    healthy   healthy   last 1.5s  -    -       0         ok',
+        'NAME   STATE     LATENCY    CPU  MEMORY  RESTARTS  TREND',
+        'bare   starting  -          -    -       0         -',
+        'plain  degraded  3.2ms      -    -       1         -',
+        'odd    healthy   last 1.5s  -    -       0         ok',
         '',
         'plain: ping probe failed (at 1970-01-01T00:00:00.000Z)',
         'odd: slow',
@@ -210,11 +212,30 @@ describe('formatHealth', () => {
     expect(formatHealth({ servers: [] })).toBe('no servers configured');
   });
 
-  it('prefers p50 over ewma for the latency cell', () => {
-    const row = formatHealth({
-      servers: [{ name: 'a', state: 'healthy', tier: 'healthy', restarts: 0, latencyMs: { p50: 5, ewma: 7, p95: 20 } }],
-    }).split('\n')[1];
-    expect(row).toBe('a     healthy  healthy  p50 5ms p95 20ms  -    -       0         -');
+  it('shows the latency the monitor measures (ewma, else last; p95) in a health entry as the manager builds it', () => {
+    const measured: InstanceHealth = {
+      name: 'a',
+      instance: 'a',
+      pid: 7,
+      latencyMs: { last: 9, ewma: 7, p95: 20 },
+      cpuPercent: 2.5,
+      memoryBytes: 4 * 1024 * 1024,
+      processes: 1,
+      limits: { maxMemoryBytes: null, maxCpuPercent: null },
+      trend: { memoryGrowthBytesPerMin: null, failureRate: 0, samples: 3, flagged: [] },
+      lastProbe: null,
+      probes: [],
+      reasons: [],
+      checkedAt: 0,
+      restartRequested: null,
+    };
+    const status = { name: 'a', state: 'healthy', pid: 7, restarts: 0, transport: 'stdio', tags: [], enabled: true } as const;
+    const cells = (latencyMs: InstanceHealth['latencyMs']) =>
+      formatHealth({ servers: [healthEntry({ ...status, tags: [] }, [{ ...measured, latencyMs }])] })
+        .split('\n')[1]!
+        .split(/ {2,}/);
+    expect(cells(measured.latencyMs)).toEqual(['a', 'healthy', 'ewma 7ms p95 20ms', '2.5%', '4.0 MiB', '0', 'ok']);
+    expect(cells({ last: 9, ewma: null, p95: null })).toEqual(['a', 'healthy', 'last 9ms', '2.5%', '4.0 MiB', '0', 'ok']);
   });
 });
 

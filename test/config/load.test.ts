@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { loadConfig, parseConfigText, readConfig } from '../../src/config/load.js';
 import type { ServerConfig } from '../../src/config/types.js';
+import { specOf } from '../../src/supervisor/spec.js';
 import { ConfigError, ManagerError, formatConfigIssue } from '../../src/errors.js';
 
 const FILE = '/etc/mcp/config.yaml';
@@ -42,7 +43,15 @@ describe('the seed entry', () => {
     const config = load(SEED);
     const d = DEFAULTS.server;
     expect(config.file).toBe(FILE);
-    expect(config.manager).toEqual({ logLevel: 'info', shutdownTimeoutMs: 15_000, logMaxSizeBytes: 10_000_000, logKeep: 5 });
+    expect(config.manager).toEqual({
+      logLevel: 'info',
+      shutdownTimeoutMs: 15_000,
+      httpSessions: 1000,
+      sessionIdleTimeoutMs: 1_800_000,
+      metrics: true,
+      logMaxSizeBytes: 10_000_000,
+      logKeep: 5,
+    });
     expect(config.servers).toEqual<ServerConfig[]>([
       {
         name: 'my-server',
@@ -70,6 +79,10 @@ describe('the seed entry', () => {
         stopTimeoutMs: d.stopTimeoutMs,
         maxRestarts: 5,
         restartWindowMs: 60_000,
+        healthDownAfter: 3,
+        healthUpAfter: 2,
+        criticalGraceMs: 30_000,
+        drainTimeoutMs: 30_000,
         backoff: { initialMs: 1_000, multiplier: 2, maxMs: 30_000, jitter: 0.2, resetAfterMs: 60_000 },
       },
     ]);
@@ -95,6 +108,28 @@ describe('server entries', () => {
       command: { command: '/usr/bin/check', args: ['--quick'], timeoutMs: 3_000 },
     });
     expect(plain!.health).toBeUndefined();
+  });
+
+  it('reads the hysteresis counts, the critical grace and the drain timeout into the chart spec', () => {
+    const [tuned, plain] = load(`servers:
+  tuned:
+    command: x
+    health_down_after: 1
+    health_up_after: 4
+    critical_grace: "2s"
+    drain_timeout: 0.5
+  plain:
+    command: x
+`).servers;
+    expect(specOf(tuned!)).toMatchObject({ health: { downAfter: 1, upAfter: 4, criticalGraceMs: 2_000 }, drainTimeoutMs: 500 });
+    const d = DEFAULTS.server;
+    expect(specOf(plain!)).toMatchObject({
+      health: { downAfter: d.healthDownAfter, upAfter: d.healthUpAfter, criticalGraceMs: d.criticalGraceMs },
+      drainTimeoutMs: d.drainTimeoutMs,
+    });
+    expect(problems('servers:\n  s:\n    command: x\n    health_down_after: 0\n')).toEqual([
+      '4:24 servers.s.health_down_after: expected an integer >= 1, got 0',
+    ]);
   });
 
   it('converts every duration and size form', () => {
@@ -204,6 +239,7 @@ describe('manager section', () => {
   discovery: {paths: [., /opt/mcp]}
   log_max_size: 2MiB
   log_keep: 3
+  metrics: false
 `);
     expect(config.manager).toEqual({
       stateDir: '/etc/mcp/state',
@@ -213,6 +249,9 @@ describe('manager section', () => {
       logMaxSizeBytes: 2 * 1024 * 1024,
       logKeep: 3,
       discovery: { paths: ['/etc/mcp', '/opt/mcp'] },
+      httpSessions: 1000,
+      sessionIdleTimeoutMs: 1_800_000,
+      metrics: false,
     });
   });
 

@@ -161,7 +161,6 @@ export const HEALTH: HealthSnapshot = {
     {
       name: 'echo',
       state: 'healthy',
-      tier: 'healthy',
       restarts: 0,
       latencyMs: { ewma: 12.4, p95: 40, last: 9 },
       cpuPercent: 1.234,
@@ -172,7 +171,6 @@ export const HEALTH: HealthSnapshot = {
     {
       name: 'leaky',
       state: 'degraded',
-      tier: 'degraded',
       restarts: 2,
       latencyMs: { ewma: 850, p95: 2500 },
       cpuPercent: 97.5,
@@ -181,7 +179,7 @@ export const HEALTH: HealthSnapshot = {
       lastProbe: { kind: 'tools_list', ok: false, at: '2025-01-01T00:01:00.000Z', detail: 'timed out after 5s' },
       reasons: ['p95 latency above 2s'],
     },
-    { name: 'broken', state: 'failed', tier: 'failed', restarts: 5 },
+    { name: 'broken', state: 'failed', restarts: 5 },
   ],
 };
 

@@ -19,6 +19,7 @@ export function spec(overrides: Partial<ServerSpec> = {}): ServerSpec {
     stopGraceMs: 100,
     stopTimeoutMs: 1_000,
     health: { downAfter: 3, upAfter: 2, criticalGraceMs: 5_000 },
+    drainTimeoutMs: 30_000,
     ...overrides,
   };
 }

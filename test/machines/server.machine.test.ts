@@ -100,21 +100,28 @@ describe('server chart: start and stop', () => {
 });
 
 describe('server chart: failures, backoff, intensity', () => {
-  it('a crash goes through stopping to restarting, then starting after the backoff', async () => {
+  it('the first crash of a stable server restarts at once (counted), the second after the backoff', async () => {
     const t = boot();
     await t.world.ready();
     await t.world.exit('alpha', 1);
     expect(t.state()).toBe('restarting');
     expect(t.world.stops).toEqual(['alpha']);
     expect(t.ctx().lastError?.code).toBe('SERVER_EXITED');
+    expect(t.ctx().nextRestartDelayMs).toBe(0);
+    expect(t.ctx().restarts).toBe(1);
+    await advance(t.clock, 0);
+    expect(t.state()).toBe('starting');
+    await t.world.ready();
+    expect(t.state()).toBe('healthy');
+    await t.world.exit('alpha', 1);
+    expect(t.state()).toBe('restarting');
     expect(t.ctx().nextRestartDelayMs).toBe(1_000);
     await advance(t.clock, 999);
     expect(t.state()).toBe('restarting');
     await advance(t.clock, 1);
     expect(t.state()).toBe('starting');
     await t.world.ready();
-    expect(t.state()).toBe('healthy');
-    expect(t.ctx().restarts).toBe(1);
+    expect(t.ctx().restarts).toBe(2);
   });
 
   it('backoff grows ×2 up to the cap', async () => {
@@ -127,7 +134,7 @@ describe('server chart: failures, backoff, intensity', () => {
       await advance(t.clock, t.ctx().nextRestartDelayMs!);
       expect(t.state()).toBe('starting');
     }
-    expect(seen).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000]);
+    expect(seen).toEqual([0, 1_000, 2_000, 4_000, 8_000, 8_000]);
   });
 
   it('backoff resets after stable uptime', async () => {
@@ -142,8 +149,9 @@ describe('server chart: failures, backoff, intensity', () => {
     expect(t.ctx().restartAttempt).toBe(3);
     await advance(t.clock, 1);
     expect(t.ctx().restartAttempt).toBe(0);
+    // stable again: the next crash is a first one, restarted at once
     await t.world.exit('alpha', 1);
-    expect(t.ctx().nextRestartDelayMs).toBe(1_000);
+    expect(t.ctx().nextRestartDelayMs).toBe(0);
   });
 
   it('more than max_restarts inside the window → failed, with the reason kept', async () => {
@@ -222,6 +230,34 @@ describe('server chart: failures, backoff, intensity', () => {
     expect(t.ctx().restarts).toBe(0);
   });
 
+  it('jitter comes from the seed it is given: the same seed replays the same delays', async () => {
+    const jittered = { maxRestarts: 100, backoff: { initialMs: 1_000, multiplier: 2, maxMs: 30_000, jitter: 0.2, resetAfterMs: 600_000 } };
+    const delaysOf = async (seed: number) => {
+      const world = new FakeWorld();
+      const clock = newClock();
+      const a = createActor(serverMachine.provide({ actors: world.actors }), { clock, input: { instance: 'alpha', spec: spec(jittered), autoStart: true, seed } });
+      a.start();
+      const seen: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await world.failLaunch(crash);
+        seen.push(a.getSnapshot().context.nextRestartDelayMs!);
+        clock.increment(a.getSnapshot().context.nextRestartDelayMs!);
+        await flush();
+      }
+      a.stop();
+      return seen;
+    };
+    const first = await delaysOf(1234);
+    expect(await delaysOf(1234)).toEqual(first);
+    expect(await delaysOf(999)).not.toEqual(first);
+    expect(first[0]).toBe(0);
+    first.slice(1).forEach((d, i) => {
+      const base = 1_000 * 2 ** i;
+      expect(d).toBeGreaterThanOrEqual(base * 0.8);
+      expect(d).toBeLessThanOrEqual(base * 1.2);
+    });
+  });
+
   it('stop during the backoff stays down', async () => {
     const t = boot();
     await t.world.failLaunch(crash);
@@ -280,6 +316,39 @@ describe('server chart: health tiers with hysteresis', () => {
     expect(t.state()).toBe('restarting');
     expect(t.ctx().lastError?.code).toBe('HEALTH_CRITICAL');
     expect(t.world.stops).toEqual(['alpha']);
+  });
+
+  it('critical past the grace period: a temporary server does not restart', async () => {
+    const t = boot({ restart: 'temporary', health: { downAfter: 3, upAfter: 2, criticalGraceMs: 5_000 } });
+    await t.world.ready();
+    for (let i = 0; i < 9; i++) t.actor.send(bad);
+    expect(t.state()).toBe('critical');
+    await advance(t.clock, 5_000);
+    expect(t.state()).toBe('failed');
+    expect(t.ctx().lastError?.code).toBe('HEALTH_CRITICAL');
+    expect(t.ctx().restarts).toBe(0);
+    await advance(t.clock, 600_000);
+    expect(t.world.launches).toHaveLength(1);
+  });
+
+  it('critical again and again: more than max_restarts inside the window → failed', async () => {
+    const t = boot({ maxRestarts: 2, restartWindowMs: 600_000, health: { downAfter: 3, upAfter: 2, criticalGraceMs: 5_000 } });
+    await t.world.ready();
+    const ends: string[] = [];
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 9; i++) t.actor.send(bad);
+      expect(t.state()).toBe('critical');
+      await advance(t.clock, 5_000);
+      ends.push(t.state());
+      if (t.state() !== 'restarting') break;
+      await advance(t.clock, t.ctx().nextRestartDelayMs!);
+      await t.world.ready();
+      expect(t.state()).toBe('healthy');
+    }
+    expect(ends).toEqual(['restarting', 'restarting', 'failed']);
+    expect(t.ctx().restarts).toBe(2);
+    expect(t.ctx().lastError?.code).toBe('HEALTH_CRITICAL');
+    expect(t.world.launches).toHaveLength(3);
   });
 
   it('recovering inside the grace period cancels the restart', async () => {

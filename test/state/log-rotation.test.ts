@@ -30,7 +30,7 @@ describe('server log rotation', () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
     const config = join(tmp.dir, 'config.yaml');
-    writeFileSync(config, `manager:\n  log_max_size: ${MAX}\n  log_keep: ${KEEP}\nservers:\n${echoServer('flood')}`);
+    writeFileSync(config, `manager:\n  log_max_size: ${MAX}\n  log_keep: ${KEEP}\nservers:\n${echoServer('flood', { FIXTURE_STDERR_FLOOD: '1' })}`);
     const stateDir = join(tmp.dir, 'state');
     const m = await runManager(config, stateDir);
     cleanups.push(() => m.manager.stop());

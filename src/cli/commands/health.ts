@@ -27,7 +27,7 @@ export const healthCommand = defineCommand({
   summary: 'show health per server: latency, cpu, memory, trends, failing probes',
   help: [
     ['-s, --server NAME', 'only this server'],
-    ['--json', 'print one JSON document: {servers: [{name, state, tier, restarts, ...}]}'],
+    ['--json', 'print one JSON document: {servers: [{name, state, restarts, ...}]}'],
     STATE_DIR_HELP,
   ],
   options: HEALTH_OPTIONS,

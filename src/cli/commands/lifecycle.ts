@@ -83,7 +83,7 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
         return;
       }
       ctx.print.notice(`received ${signal}, stopping`);
-      stopping = manager.stop().then(
+      stopping = manager.stop(`received ${signal}`).then(
         () => true,
         (error: unknown) => {
           ctx.print.error(error);

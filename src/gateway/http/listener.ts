@@ -5,10 +5,12 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { ManagerError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../logger.js';
+import { INVALID_PARAMS, excessiveNesting, nestingMessage } from '../depth.js';
 import { readBody } from './body.js';
 import { allowedHostHeaders, bearerCheck, isLoopbackHost, originPolicy, urlHost } from './guard.js';
 import { toMessages } from './jsonrpc.js';
 import { RpcCode, sendEmpty, sendJson, sendRpcError, sendSessionNotFound } from './reply.js';
+import { leastRecentlyUsedIdle } from './session-evict.js';
 import { HttpSessionTransport } from './transport.js';
 
 export interface GatewayHttpOptions {
@@ -27,7 +29,7 @@ export interface GatewayHttpOptions {
   allowedHosts?: string[];
   /** Larger POST bodies get 413. Default 4 MiB. */
   maxBodyBytes?: number;
-  /** More sessions than this get 503 on initialize. Default 1000. */
+  /** Sessions held at once; at the cap the least recently used idle one is closed. Default 1000. */
   maxSessions?: number;
   /** Sessions without any request (and nothing open) for this long are closed. Default 30 min. */
   sessionIdleTimeoutMs?: number;
@@ -41,6 +43,8 @@ export interface GatewayHttp {
   readonly url: string;
   readonly port: number;
   sessionCount(): number;
+  /** Idle sessions closed so far to make room for a new one at the cap. */
+  evictions(): number;
   /** Closes all sessions and the listener. */
   close(): Promise<void>;
 }
@@ -87,6 +91,7 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
   /** Set once the port is known; only checked on a loopback listener. */
   let hostsAllowed: Set<string> | undefined;
   const sessions = new Map<string, HttpSessionTransport>();
+  let evictions = 0;
   let closing: Promise<void> | undefined;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -220,6 +225,17 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
       return;
     }
 
+    // bounded nesting, checked before anything recursive sees the message
+    for (const message of parsed.messages) {
+      const where = excessiveNesting(message);
+      if (where === null) continue;
+      const id = 'id' in message && message.id !== undefined ? message.id : null;
+      const method = 'method' in message ? ` (${message.method})` : '';
+      log.warn({ where }, 'rejected a message nested too deeply');
+      sendJson(res, 400, { jsonrpc: '2.0', id, error: { code: INVALID_PARAMS, message: `${nestingMessage(where)}${method}` } });
+      return;
+    }
+
     if (transport === undefined) {
       if (!parsed.hasInitialize) {
         sendRpcError(res, 400, RpcCode.SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
@@ -250,9 +266,16 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
       return undefined;
     }
     if (sessions.size >= maxSessions) {
-      log.warn({ maxSessions }, 'session limit reached; refusing a new session');
-      sendRpcError(res, 503, RpcCode.SERVER_ERROR, `Service Unavailable: too many sessions (limit ${maxSessions})`);
-      return undefined;
+      const victim = leastRecentlyUsedIdle(sessions.values(), Date.now());
+      if (victim === undefined) {
+        log.warn({ maxSessions }, 'session limit reached and every session is busy; refusing a new session');
+        sendRpcError(res, 503, RpcCode.SERVER_ERROR, `Service Unavailable: too many busy sessions (limit ${maxSessions})`);
+        return undefined;
+      }
+      evictions++;
+      log.info({ session: victim.sessionId, maxSessions, evictions }, 'session limit reached; closed the least recently used idle session');
+      await victim.close();
+      sessions.delete(victim.sessionId);
     }
     const transport = new HttpSessionTransport({
       sessionId: randomUUID(),
@@ -349,6 +372,7 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
     url,
     port,
     sessionCount: () => sessions.size,
+    evictions: () => evictions,
     close() {
       closing ??= (async () => {
         clearInterval(sweep);

@@ -22,10 +22,11 @@ export async function createProject(ctx: RunnerContext, input: CreateProjectInpu
   await ctx.state.update(layout.stateFile, () => undefined);
   const parsed = list === undefined ? undefined : await writeTasks(ctx, layout, list);
   return ok({
+    project: input.project_name,
     project_dir: layout.dir,
     created: !existed,
     next: `pass base_dir: ${JSON.stringify(layout.dir)} to the other tools`,
-    ...(parsed ?? {}),
+    ...(parsed ?? { message: 'Project structure created. Use a task list to add tasks.' }),
   });
 }
 
@@ -60,7 +61,7 @@ async function writeTasks(
   ctx: RunnerContext,
   layout: ProjectLayout,
   list: TaskList,
-): Promise<{ task_list: string; task_count: number; tasks: { number: number; title: string; file: string }[] }> {
+): Promise<{ task_list: string; task_files: string[]; count: number; tasks: { number: number; title: string; file: string }[] }> {
   if (ctx.runs.get(layout.dir)) {
     throw new TaskRunnerError('PROJECT_BUSY', `a run is active in ${layout.dir}; parse the list again when it has finished`, {
       data: { base_dir: layout.dir },
@@ -72,9 +73,11 @@ async function writeTasks(
     for (const task of list.tasks) state.tasks[task.fileName] = pendingEntry();
   });
   ctx.logger.info({ project: layout.dir, tasks: list.tasks.length }, 'task list parsed');
+  // `task_files` (absolute paths) and `count` are the original task runner's fields
   return {
     task_list: list.file,
-    task_count: list.tasks.length,
+    task_files: list.tasks.map((t) => path.join(layout.tasksDir, t.fileName)),
+    count: list.tasks.length,
     tasks: list.tasks.map((t) => ({ number: t.number, title: t.title, file: `tasks/${t.fileName}` })),
   };
 }

@@ -1,3 +1,4 @@
+import { request, type IncomingMessage } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManagerError } from '../../../src/errors.js';
@@ -104,12 +105,45 @@ describe('startGatewayHttp: sessions', () => {
     expect(res.status).toBe(404);
   });
 
-  it('refuses new sessions beyond maxSessions with 503', async () => {
+  it('at maxSessions closes the least recently used idle session instead of refusing a new client', async () => {
+    const h = await start({ maxSessions: 2 });
+    const port = h.gateway.port;
+    const tick = async () => {
+      const t = Date.now();
+      await waitFor(() => Date.now() > t, 'the clock to move');
+    };
+    const first = await rawSession(port);
+    await tick();
+    const second = await rawSession(port);
+    await tick();
+    // `first` was used last: `second` is the least recently used
+    expect((await raw(port, { body: callTool(1, 'echo'), headers: { 'mcp-session-id': first } })).status).toBe(200);
+    await tick();
+
+    const res = await raw(port, { body: INIT });
+    expect(res.status).toBe(200);
+    expect(h.gateway.evictions()).toBe(1);
+    expect(h.gateway.sessionCount()).toBe(2);
+    expect((await raw(port, { body: callTool(2, 'echo'), headers: { 'mcp-session-id': second } })).status).toBe(404);
+    expect((await raw(port, { body: callTool(3, 'echo'), headers: { 'mcp-session-id': first } })).status).toBe(200);
+  });
+
+  it('refuses a new session with 503 only when every session at the cap is busy', async () => {
     const h = await start({ maxSessions: 1 });
-    await rawSession(h.gateway.port);
-    const res = await raw(h.gateway.port, { body: INIT });
+    const port = h.gateway.port;
+    const session = await rawSession(port);
+    // an open GET stream keeps the session busy
+    const stream = request({ host: '127.0.0.1', port, path: '/mcp', method: 'GET', headers: { 'mcp-session-id': session, accept: 'text/event-stream' } });
+    const opened = new Promise<IncomingMessage>((resolve) => stream.once('response', resolve));
+    stream.end();
+    const response = await opened;
+    expect(response.statusCode).toBe(200);
+
+    const res = await raw(port, { body: INIT });
     expect(res.status).toBe(503);
-    expect(h.gateway.sessionCount()).toBe(1);
+    expect(res.text).toContain('busy');
+    expect(h.gateway.evictions()).toBe(0);
+    stream.destroy();
   });
 
   it('answers 500 and keeps no session when connectSession fails', async () => {

@@ -38,7 +38,9 @@ describe('task-runner server: tools without running tasks', () => {
     await writeTaskList(path.join(root, 'plan.md'), ['Set up', 'Build it', 'Ship!']);
     const { isError, body } = await server.call('create_project', { project_name: 'alpha', task_list_path: 'plan.md' });
     expect(isError).toBe(false);
-    expect(body).toMatchObject({ success: true, project_dir: path.join(root, 'alpha'), created: true, task_count: 3 });
+    // the original task runner's fields: project, project_dir, task_files (paths), count
+    expect(body).toMatchObject({ success: true, project: 'alpha', project_dir: path.join(root, 'alpha'), created: true, count: 3 });
+    expect(body.task_files).toEqual(['001_set_up.md', '002_build_it.md', '003_ship.md'].map((f) => path.join(root, 'alpha', 'tasks', f)));
     expect((await readdir(path.join(root, 'alpha'))).sort()).toEqual(['results', 'task_state.json', 'tasks']);
     expect(await readdir(path.join(root, 'alpha', 'tasks'))).toEqual(['001_set_up.md', '002_build_it.md', '003_ship.md']);
     expect(await readFile(path.join(root, 'alpha', 'tasks', '002_build_it.md'), 'utf8')).toBe('## Task 2: Build it\n\nDo build it.\n');
@@ -46,7 +48,9 @@ describe('task-runner server: tools without running tasks', () => {
 
   it('create_project on an existing project reports created: false', async () => {
     const { body } = await server.call('create_project', { project_name: 'alpha' });
-    expect(body).toMatchObject({ success: true, created: false });
+    expect(body).toMatchObject({ success: true, project: 'alpha', project_dir: path.join(root, 'alpha'), created: false });
+    expect(body.message).toEqual(expect.any(String));
+    expect(body).not.toHaveProperty('task_files');
   });
 
   it('parse_task_list writes pending tasks into an explicit base_dir', async () => {
@@ -56,6 +60,7 @@ describe('task-runner server: tools without running tasks', () => {
       const { isError, body } = await server.call('parse_task_list', { task_list_path: 'list.md', base_dir: dir });
       expect(isError).toBe(false);
       expect(body.tasks!.map((t) => t.file)).toEqual(['tasks/001_one.md', 'tasks/002_two.md']);
+      expect(body).toMatchObject({ count: 2, task_files: [path.join(dir, 'tasks', '001_one.md'), path.join(dir, 'tasks', '002_two.md')] });
       const status = await server.call('get_task_status', { base_dir: dir });
       expect(status.body.tasks!.map((t) => [t.task, t.status])).toEqual([
         ['001_one.md', 'pending'],

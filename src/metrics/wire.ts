@@ -1,0 +1,32 @@
+/**
+ * The manager's metrics wired to their owners: the transition feed, the health monitor
+ * (memory, CPU), the gateway's dispatcher (in flight, queued), its client sessions and
+ * catalog. Once built, the gateway counts its tool calls on it.
+ */
+import type { Gateway } from '../gateway/gateway.js';
+import type { HealthMonitor } from '../health/monitor.js';
+import type { Feed } from '../supervisor/feed.js';
+import { createMetrics, type Metrics } from './metrics.js';
+
+export interface MetricsParts {
+  feed: Feed;
+  gateway: Gateway;
+  monitor: HealthMonitor;
+  /** Configured server names (they change on reload). */
+  servers: () => string[];
+}
+
+export function buildMetrics({ feed, gateway, monitor, servers }: MetricsParts): Metrics {
+  const metrics = createMetrics({
+    feed,
+    servers,
+    usage: (instance) => monitor.instanceHealth(instance),
+    inflight: (instance) => gateway.dispatcher.inflight(instance),
+    queued: (server) => gateway.dispatcher.queued(server),
+    // every connected client session speaks the 2025-11-25 era (initialize, sessions)
+    sessions: () => ({ legacy: gateway.clients.size }),
+    catalogTools: () => gateway.catalog.tools().length,
+  });
+  gateway.callMetrics = metrics.calls;
+  return metrics;
+}

@@ -1,0 +1,172 @@
+/**
+ * The transition feed: one place that follows the supervisor and every server instance
+ * through actor subscriptions (not xstate's `inspect`, which stays free for inspection
+ * tooling). Routing, health, the gateway's catalog, logs and every view (status, `/ui`,
+ * `inspect`, metrics, the control event stream) listen here.
+ */
+import type { AnyActorRef, Subscription } from 'xstate';
+import { publicState } from '../../machines/index.js';
+import type { ServerSnapshot } from '../../machines/server.machine.js';
+import { serverOfInstance, type SupervisorActor } from '../../machines/supervisor.machine.js';
+
+/** One change of an instance's state, with what caused it. Plain data. */
+export interface Transition {
+  /** Increasing across the manager's life. */
+  seq: number;
+  /** Milliseconds since the epoch. */
+  at: number;
+  instance: string;
+  server: string;
+  /** Public state before; null for a new instance. */
+  from: string | null;
+  /** Public state after, or `removed` once the actor has ended. */
+  to: string;
+  /** The machine's full state value (nested states as objects). */
+  value: unknown;
+  /** The event behind the change (`server.exited`, `health.bad`, `xstate.after.restartBackoff`…). */
+  event: string;
+  /** A human reason: exit code or signal, probe verdict, limit exceeded, config change. */
+  reason: string | null;
+  pid: number | null;
+  restarts: number;
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface Feed {
+  /** Every transition of every instance, in order. Returns the unsubscribe function. */
+  on(listener: (transition: Transition) => void): () => void;
+  /** The last transitions of one instance (bounded), kept after its actor has ended. */
+  history(instance: string): readonly Transition[];
+  /** Instances that currently have an actor. */
+  instances(): string[];
+  /** The current snapshot of a live instance. */
+  snapshotOf(instance: string): ServerSnapshot | undefined;
+  /** The supervisor's own state value. */
+  supervisorState(): unknown;
+  /** Stop following (the manager is stopping). */
+  close(): void;
+}
+
+export interface FeedOptions {
+  /** Transitions kept per instance. */
+  historyLimit?: number;
+  /** Ended instances whose history is kept (oldest forgotten first). */
+  endedLimit?: number;
+  now?: () => number;
+}
+
+interface Followed {
+  ref: AnyActorRef;
+  subscription: Subscription;
+  /** Public state and tags last seen: a change in either is worth telling. */
+  state: string;
+  signature: string;
+}
+
+/** Follow `root` and each server instance it spawns. Call before `root.start()`. */
+export function createFeed(root: SupervisorActor, options: FeedOptions = {}): Feed {
+  const historyLimit = options.historyLimit ?? 50;
+  const endedLimit = options.endedLimit ?? 200;
+  const now = options.now ?? Date.now;
+  const listeners = new Set<(transition: Transition) => void>();
+  const histories = new Map<string, Transition[]>();
+  const ended: string[] = [];
+  const followed = new Map<string, Followed>();
+  let seq = 0;
+
+  const record = (transition: Transition) => {
+    let list = histories.get(transition.instance);
+    if (!list) histories.set(transition.instance, (list = []));
+    list.push(transition);
+    if (list.length > historyLimit) list.splice(0, list.length - historyLimit);
+    for (const listener of listeners) listener(transition);
+  };
+
+  const observe = (instance: string, snapshot: ServerSnapshot) => {
+    const entry = followed.get(instance);
+    if (!entry) return;
+    const state = snapshot.value === 'removed' ? 'removed' : publicState(snapshot);
+    const signature = `${state}|${[...snapshot.tags].sort().join(',')}|${snapshot.context.tools.length}`;
+    if (signature === entry.signature) return;
+    const from = entry.state === '' ? null : entry.state;
+    entry.signature = signature;
+    entry.state = state;
+    const ctx = snapshot.context;
+    const down = state === 'restarting' || state === 'failed' || state === 'stopping';
+    const failure = down && ctx.lastError ? `${ctx.lastError.code}: ${ctx.lastError.message}` : null;
+    record({
+      seq: ++seq,
+      at: now(),
+      instance,
+      server: serverOfInstance(instance),
+      from,
+      to: state,
+      value: snapshot.value,
+      event: ctx.cause.event,
+      reason: failure ?? ctx.cause.reason,
+      pid: ctx.pid,
+      restarts: ctx.restarts,
+      exitCode: ctx.lastExit?.exitCode ?? null,
+      signal: ctx.lastExit?.signal ?? null,
+    });
+  };
+
+  const forget = (instance: string) => {
+    const entry = followed.get(instance);
+    if (!entry) return;
+    const last = entry.ref.getSnapshot() as ServerSnapshot;
+    if (entry.state !== 'removed') {
+      // ended without passing `removed` (stopped by its parent): say so once
+      entry.signature = '';
+      observe(instance, { ...last, value: 'removed', tags: new Set() } as unknown as ServerSnapshot);
+    }
+    entry.subscription.unsubscribe();
+    followed.delete(instance);
+    ended.push(instance);
+    while (ended.length > endedLimit) {
+      const old = ended.shift()!;
+      if (!followed.has(old)) histories.delete(old);
+    }
+  };
+
+  const follow = (instance: string, ref: AnyActorRef) => {
+    const entry: Followed = { ref, subscription: { unsubscribe: () => undefined }, state: '', signature: '' };
+    followed.set(instance, entry);
+    entry.subscription = ref.subscribe({
+      next: (snapshot) => observe(instance, snapshot as ServerSnapshot),
+      error: () => forget(instance),
+      complete: () => forget(instance),
+    });
+    observe(instance, ref.getSnapshot() as ServerSnapshot);
+  };
+
+  const sync = () => {
+    const children = root.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+    for (const [id, ref] of Object.entries(children)) {
+      if (!ref || followed.has(id)) continue;
+      if ((ref.getSnapshot() as Partial<ServerSnapshot>).machine?.id !== 'server') continue;
+      follow(id, ref);
+    }
+    for (const id of [...followed.keys()]) if (!children[id]) forget(id);
+  };
+
+  const rootSubscription = root.subscribe({ next: sync, error: () => undefined, complete: sync });
+
+  return {
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    history: (instance) => histories.get(instance) ?? [],
+    instances: () => [...followed.keys()],
+    snapshotOf: (instance) => followed.get(instance)?.ref.getSnapshot() as ServerSnapshot | undefined,
+    supervisorState: () => root.getSnapshot().value,
+    close() {
+      rootSubscription.unsubscribe();
+      for (const entry of followed.values()) entry.subscription.unsubscribe();
+      followed.clear();
+      listeners.clear();
+    },
+  };
+}
