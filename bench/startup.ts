@@ -433,6 +433,22 @@ function report(results: readonly SizeResult[]): BenchResult {
     ),
   );
 
+  // shutdown: the orchestrator told to stop until it and every server have exited
+  const stopRows = results.map(({ n, baseline, manager }) => {
+    const b = median(baseline.map((r) => r.stopMs));
+    const m = median(manager.map((r) => r.stopMs));
+    const ratio = m / b;
+    const met = ratio <= AIM_RATIO;
+    aimsMet &&= met;
+    summary.push(`stop ${n} servers: manager ${formatSeconds(m)} vs baseline ${formatSeconds(b)} = ${formatRatio(ratio)} (${formatAim(`≤${AIM_RATIO}×`, met)})`);
+    return [String(n), formatSpread(baseline.map((r) => r.stopMs)), formatSpread(manager.map((r) => r.stopMs)), formatRatio(ratio), formatAim(`≤${AIM_RATIO}×`, met)];
+  });
+  console.log('');
+  console.log('stop (SIGTERM to the manager / stdin EOF to the baseline, until the orchestrator has exited); median (min–max):');
+  console.log(
+    formatTable(['N servers', 'baseline (SDK direct)', 'mcp-manager', 'ratio', 'aim'], stopRows, ['right', 'right', 'right', 'right', 'left']),
+  );
+
   // where the time goes: medians per phase
   const phase = (runs: readonly SideRun[], from: (r: SideRun) => number | undefined, to: (r: SideRun) => number | undefined) =>
     medianOf(runs, (r) => {
