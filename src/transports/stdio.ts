@@ -314,7 +314,8 @@ export class StdioProcessTransport implements Transport {
     const drained = child
       ? Promise.all([child.stdout, child.stderr].map((stream: Readable) => finished(stream).catch(() => undefined)))
       : Promise.resolve();
-    const timer = sleep(DRAIN_MS);
+    // unref: a pending drain timer must not hold the process open after the last server exited
+    const timer = sleep(DRAIN_MS, undefined, { ref: false });
     Promise.race([drained, timer])
       .then(() => this.finish({ exitCode, signal }, true))
       .catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));
