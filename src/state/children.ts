@@ -103,7 +103,8 @@ export async function sweepOrphans(dir: string, options: SweepOptions): Promise<
   const stops: Promise<void>[] = [];
   for (const child of read.value.children) {
     if (child.startTime === null) {
-      report.leftAlone.push({ instance: child.instance, pid: child.pid, reason: 'start time unknown: cannot tell it from a recycled pid' });
+      const reason = processStartTime(child.pid) === null ? 'already gone' : 'start time unknown: cannot tell it from a recycled pid';
+      report.leftAlone.push({ instance: child.instance, pid: child.pid, reason });
     } else if (!isSameProcess(child.pid, child.startTime)) {
       const reason = processStartTime(child.pid) === null ? 'already gone' : 'pid now belongs to another process';
       report.leftAlone.push({ instance: child.instance, pid: child.pid, reason });
