@@ -105,7 +105,7 @@ export function diffSpecs(
 const MAX_ACTOR_CRASHES = 5;
 
 /** How many servers stop at once during shutdown. */
-export const STOP_CONCURRENCY = 64;
+export const STOP_CONCURRENCY = 128;
 
 export interface StopAllInput {
   /** Levels in the order to stop them (reverse start order); each level stops in parallel. */
