@@ -28,6 +28,8 @@ export interface CliContext {
   createLogger?: () => Logger;
   /** Whether systemd runs here (`service install` then enables the unit); default: /run/systemd/system exists. */
   systemdRunning?: boolean;
+  /** Ask the user for a value (`add --from-catalog`); default: a prompt on the terminal, none without one. */
+  prompt?: (question: string) => Promise<string>;
 }
 
 export async function loadReadConfig(ctx: CliContext): Promise<ReadConfig> {

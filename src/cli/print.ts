@@ -1,6 +1,7 @@
 /**
  * The only writer of human text and JSON. Results go to stdout; errors, warnings and
- * progress notices go to stderr. No colour, no spinners: calm, aligned, greppable.
+ * progress notices go to stderr. Colour only on a terminal (`colors.ts`), never in JSON;
+ * calm, aligned, greppable.
  */
 import { ManagerError, formatConfigIssue, type ConfigIssue } from '../errors.js';
 import { redact } from '../redact.js';
@@ -17,10 +18,21 @@ import type {
 } from '../control/types.js';
 import type { DoctorCheck, DoctorReport } from '../discovery/doctor.js';
 import type { DiscoveryListing, DiscoverySourceJson, ManagerLookup } from './commands/discovery.js';
+import type { CatalogEntry } from '../config/server-catalog.js';
+import type { EditReport } from './commands/add-remove.js';
+import { colorEnabled, colors, stateColor, visibleLength, type Colors } from './colors.js';
+import { createLogUpdate } from 'log-update';
+import type { WatchModel } from './watch-model.js';
 
 export interface TextSink {
   write(text: string): unknown;
+  /** A terminal: human output may be coloured. */
+  isTTY?: boolean;
 }
+
+/** How a state name is shown (coloured on a terminal). */
+export type StatePaint = (state: string) => string;
+const plainState: StatePaint = (state) => state;
 
 export interface Printer {
   /** One JSON document on stdout. */
@@ -52,14 +64,65 @@ export interface Printer {
   /** A usage error on stderr: the one-line problem and the command's usage. */
   usageError(message: string, usage: string): void;
   configIssues(issues: readonly ConfigIssue[]): void;
+  /** `add`/`remove`/`import`: what changed in which file, and what the running manager did. */
+  configEdit(report: EditReport): void;
+  /** `catalog`: one block per entry with what it needs. */
+  catalog(entries: readonly CatalogEntry[], query: string | undefined): void;
+  /**
+   * A region of stdout redrawn in place on a terminal (log-update); elsewhere each frame's
+   * `append` lines are printed once, in order. `done` leaves the last frame on screen.
+   */
+  live(stream?: 'out' | 'err'): LiveRegion;
+  /** A progress frame: `3/5 ready` and a line per server with its state and time. */
+  progressFrame(title: string, rows: readonly ProgressRow[], elapsedMs: number): string;
+  /** After `start`: where the gateway listens and how to connect a client (stderr). */
+  startSummary(summary: StartSummary): void;
+  /** `status --watch`: the frame for a model. */
+  watchFrame(model: WatchModel, now: number): string;
+  /** stderr is a terminal: long work shows progress there. */
+  readonly interactive: boolean;
+  /** Colours for stdout and stderr (off unless a terminal; NO_COLOR / FORCE_COLOR). */
+  readonly colors: { out: Colors; err: Colors };
+}
+
+/** One server's line in a progress view. */
+export interface ProgressRow {
+  name: string;
+  state: string;
+  /** Time from the start of the work to its final state; null while it is still moving. */
+  settledMs: number | null;
+  reason: string | null;
+  fix: string | null;
+  /** Has changed state since the work began. */
+  moved: boolean;
+}
+
+export interface StartSummary {
+  pid: number;
+  stateDir: string;
+  configFile: string;
+  gatewayUrl: string | undefined;
+  logFile: string;
+}
+
+export interface LiveRegion {
+  /** True when frames redraw in place. */
+  readonly redraws: boolean;
+  /** Show `frame` (terminal) and print `append` lines (elsewhere). */
+  update(frame: string, append?: readonly string[]): void;
+  /** Keep the last frame, restore the cursor. */
+  done(): void;
 }
 
 export function createPrinter(
   streams: { stdout: TextSink; stderr: TextSink } = { stdout: process.stdout, stderr: process.stderr },
+  env: NodeJS.ProcessEnv = process.env,
 ): Printer {
   // everything printed passes the one redaction function
   const out = (text: string): void => void streams.stdout.write(redact(text.endsWith('\n') ? text : `${text}\n`));
   const err = (text: string): void => void streams.stderr.write(redact(text.endsWith('\n') ? text : `${text}\n`));
+  const c = { out: colors(colorEnabled(streams.stdout, env)), err: colors(colorEnabled(streams.stderr, env)) };
+  const paint = stateColor(c.out);
 
   return {
     json: (value) => out(JSON.stringify(value, null, 2)),
@@ -68,10 +131,29 @@ export function createPrinter(
       if (lines.length > 0) out(lines.join('\n'));
     },
     table: (rows) => out(formatTable(rows)),
-    status: (snapshot, options) => out(formatStatus(snapshot, options)),
-    servers: (servers) => out(formatServerList(servers)),
+    colors: c,
+    interactive: streams.stderr.isTTY === true,
+    live: (which = 'out') => {
+      const sink = which === 'out' ? streams.stdout : streams.stderr;
+      const stream = sink as TextSink & NodeJS.WritableStream;
+      const write = which === 'out' ? out : err;
+      if (sink.isTTY !== true) {
+        return { redraws: false, update: (_frame, append = []) => append.forEach((l) => write(l)), done: () => undefined };
+      }
+      const update = createLogUpdate(stream, { showCursor: false });
+      return {
+        redraws: true,
+        update: (frame) => update(frame),
+        done: () => update.done(),
+      };
+    },
+    watchFrame: (model, now) => formatWatch(model, now, c.out),
+    progressFrame: (title, rows, elapsedMs) => formatProgress(title, rows, elapsedMs, c.err),
+    startSummary: (s) => err(formatStartSummary(s, c.err)),
+    status: (snapshot, options) => out(formatStatus(snapshot, { ...options, paint })),
+    servers: (servers) => out(formatServerList(servers, paint)),
     capabilities: (snapshot) => out(formatCapabilities(snapshot)),
-    health: (snapshot) => out(formatHealth(snapshot)),
+    health: (snapshot) => out(formatHealth(snapshot, paint)),
     toolResult: (result, { server, tool }) => {
       const lines = formatToolResult(result);
       if (result.isError === true) {
@@ -100,11 +182,20 @@ export function createPrinter(
     },
     doctor: (report, options) => out(formatDoctor(report, options)),
     notice: (text) => err(text),
-    warning: (text) => err(`warning: ${text}`),
-    error: (error) => err(formatError(error)),
+    warning: (text) => err(`${c.err.yellow('warning:')} ${text}`),
+    error: (error) => err(c.err.red(formatError(error))),
     usageError: (message, usage) => err(`mcp-manager: ${message}\nusage: mcp-manager ${usage}`),
     configIssues: (issues) => {
       for (const issue of issues) err(formatConfigIssue(issue));
+    },
+    configEdit: (report) => {
+      out(formatConfigEdit(report, c.out));
+      const note = reloadNote(report);
+      if (note) err(note);
+    },
+    catalog: (entries, query) => {
+      if (entries.length === 0) err(query === undefined ? 'the catalog is empty' : `no catalog entry matches "${query}"`);
+      else out(formatCatalog(entries, c.out));
     },
   };
 }
@@ -120,13 +211,13 @@ export function formatTable(rows: readonly (readonly string[])[]): string {
   const widths: number[] = [];
   for (const row of rows) {
     row.forEach((cell, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+      widths[i] = Math.max(widths[i] ?? 0, visibleLength(cell));
     });
   }
   return rows
     .map((row) =>
       row
-        .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+        .map((cell, i) => (i === row.length - 1 ? cell : cell + ' '.repeat(Math.max(0, (widths[i] ?? 0) - visibleLength(cell)))))
         .join('  ')
         .trimEnd(),
     )
@@ -146,10 +237,10 @@ export function formatDuration(ms: number): string {
 
 const dash = '-';
 
-function instanceCells(entry: InstanceStatus & { uptimeMs?: number | null; tools?: string[] }, name: string): string[] {
+function instanceCells(entry: InstanceStatus & { uptimeMs?: number | null; tools?: string[] }, name: string, paint: StatePaint): string[] {
   return [
     name,
-    entry.state,
+    paint(entry.state),
     entry.pid === null ? dash : String(entry.pid),
     String(entry.restarts),
     entry.transport,
@@ -159,8 +250,9 @@ function instanceCells(entry: InstanceStatus & { uptimeMs?: number | null; tools
 }
 
 /** Header, then NAME STATE PID RESTARTS TRANSPORT UPTIME TOOLS; `detailed` adds a block per server. */
-export function formatStatus(snapshot: StatusSnapshot, options: { detailed: boolean }): string {
+export function formatStatus(snapshot: StatusSnapshot, options: { detailed: boolean; paint?: StatePaint }): string {
   const { manager, servers } = snapshot;
+  const paint = options.paint ?? plainState;
   const lines = [
     `mcp-manager ${manager.version} (pid ${manager.pid}), up ${formatDuration(manager.uptimeMs)}`,
     `  config  ${manager.configFile}`,
@@ -177,10 +269,10 @@ export function formatStatus(snapshot: StatusSnapshot, options: { detailed: bool
   // Error lines sit beneath their row, outside the column layout.
   const notes = new Map<number, string>();
   for (const server of servers) {
-    rows.push(instanceCells(server, server.name));
+    rows.push(instanceCells(server, server.name, paint));
     if (server.error) notes.set(rows.length - 1, `  error: ${firstLine(server.error)}`);
     if (server.instances && server.instances.length > 1) {
-      for (const instance of server.instances) rows.push(instanceCells(instance, `  ${instance.name}`));
+      for (const instance of server.instances) rows.push(instanceCells(instance, `  ${instance.name}`, paint));
     }
   }
   const table = formatTable(rows).split('\n');
@@ -233,13 +325,13 @@ function formatServerDetails(server: ServerStatus): string[] {
 }
 
 /** NAME STATE TRANSPORT ENABLED TAGS DESCRIPTION */
-export function formatServerList(servers: readonly ServerStatus[]): string {
+export function formatServerList(servers: readonly ServerStatus[], paint: StatePaint = plainState): string {
   if (servers.length === 0) return 'no servers configured';
   const rows = [['NAME', 'STATE', 'TRANSPORT', 'ENABLED', 'TAGS', 'DESCRIPTION']];
   for (const s of servers) {
     rows.push([
       s.name,
-      s.state,
+      paint(s.state),
       s.transport,
       s.enabled ? 'yes' : 'no',
       s.tags.length > 0 ? s.tags.join(',') : dash,
@@ -372,7 +464,7 @@ function healthNotes(entry: Record<string, unknown>): string[] {
 }
 
 /** NAME STATE LATENCY CPU MEMORY RESTARTS TREND, then a line per server that needs attention. */
-export function formatHealth(snapshot: HealthSnapshot): string {
+export function formatHealth(snapshot: HealthSnapshot, paint: StatePaint = plainState): string {
   if (snapshot.servers.length === 0) return 'no servers configured';
   const rows = [['NAME', 'STATE', 'LATENCY', 'CPU', 'MEMORY', 'RESTARTS', 'TREND']];
   const notes: string[] = [];
@@ -384,7 +476,7 @@ export function formatHealth(snapshot: HealthSnapshot): string {
     const restarts = num(entry.restarts);
     rows.push([
       server.name,
-      str(entry.state) ?? dash,
+      paint(str(entry.state) ?? dash),
       latencyCell(entry.latencyMs),
       cpu === undefined ? dash : `${Number(cpu.toFixed(1))}%`,
       memory === undefined ? dash : formatBytes(memory),
@@ -569,4 +661,112 @@ export function formatDoctor(report: DoctorReport, options: { handshake: boolean
   if (!options.handshake) summary += ' (servers not started: --no-handshake)';
   blocks.push(summary);
   return blocks.join('\n\n');
+}
+
+/** `added server "x" to FILE`, the env file, and whether the running manager applied it. */
+export function formatConfigEdit(report: EditReport, c: Colors): string {
+  const verb = report.action === 'added' ? `added server "${report.server}" to` : `removed server "${report.server}" from`;
+  const lines = [`${c.green('✓')} ${verb} ${report.file}`];
+  if (report.envFile && report.secrets.length > 0) {
+    lines.push(`  ${report.secrets.join(', ')} stored in ${report.envFile} (mode 0600), referenced as \${VAR}`);
+  }
+  if (report.reload.status === 'applied' && report.reload.report) {
+    const { added, removed, changed } = report.reload.report;
+    const parts = [added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : '', changed.length ? `changed ${changed.join(', ')}` : ''].filter(Boolean);
+    lines.push(`  the running manager reloaded${parts.length ? `: ${parts.join('; ')}` : ' (nothing to change)'}`);
+  }
+  return lines.join('\n');
+}
+
+/** What the running manager did with an edit, when it is worth telling on stderr. */
+function reloadNote(report: EditReport): string | undefined {
+  const { status, message } = report.reload;
+  if (status === 'not-running') return 'no manager is running; the change applies at the next start';
+  if (status === 'other-config') return `the running manager was not reloaded: ${message ?? 'it runs another config file'}`;
+  if (status === 'failed') return `mcp-manager: the running manager could not reload: ${message ?? 'unknown error'}`;
+  if (status === 'rejected') return 'mcp-manager: the running manager rejected the new config; the last good config keeps running';
+  return undefined;
+}
+
+/** One block per entry: name, description, and what it needs. */
+export function formatCatalog(entries: readonly CatalogEntry[], c: Colors): string {
+  return entries
+    .map((e) => {
+      const needs: string[] = [];
+      if (e.needs.env.length > 0) needs.push(`env ${e.needs.env.join(', ')}`);
+      if (e.needs.optionalEnv.length > 0) needs.push(`optional ${e.needs.optionalEnv.join(', ')}`);
+      if (e.needs.network) needs.push('network');
+      if (e.needs.runner) needs.push(`${e.needs.runner} (downloads on first start)`);
+      const tags = e.tags.filter((t) => t !== 'catalog');
+      return [
+        `${c.bold(e.name)}  ${e.description}`,
+        `  needs  ${needs.length > 0 ? needs.join('; ') : 'nothing'}`,
+        ...(tags.length > 0 ? [`  tags   ${tags.join(', ')}`] : []),
+        `  add    mcp-manager add ${e.name} --from-catalog ${e.name}${e.needs.env.map((v) => ` --env ${v}=…`).join('')}`,
+      ].join('\n');
+    })
+    .join('\n\n');
+}
+
+/** `status --watch`: header, then NAME STATE PID UPTIME RESTARTS CPU MEMORY CALLS/S LAST TRANSITION. */
+export function formatWatch(model: WatchModel, now: number, c: Colors): string {
+  const paint = stateColor(c);
+  const head = model.manager
+    ? `mcp-manager ${model.manager.version} (pid ${model.manager.pid})  ${model.manager.configFile}`
+    : 'mcp-manager';
+  const rows: string[][] = [['NAME', 'STATE', 'PID', 'UPTIME', 'RESTARTS', 'CPU', 'MEMORY', 'CALLS/S', 'LAST TRANSITION']];
+  for (const r of model.rows) {
+    const last = r.last
+      ? `${r.last.from ?? 'new'} → ${r.last.to} ${formatDuration(now - r.last.at)} ago${r.last.reason ? ` (${firstLine(r.last.reason)})` : ''}`
+      : dash;
+    rows.push([
+      r.instance,
+      paint(r.state),
+      r.pid === null ? dash : String(r.pid),
+      r.since === null ? dash : formatDuration(now - r.since),
+      String(r.restarts),
+      r.cpuPercent === null ? dash : `${Number(r.cpuPercent.toFixed(1))}%`,
+      r.memoryBytes === null ? dash : formatBytes(r.memoryBytes),
+      r.callsPerSecond === null ? dash : String(Number(r.callsPerSecond.toFixed(1))),
+      last,
+    ]);
+  }
+  const body = model.rows.length === 0 ? 'no servers configured' : formatTable(rows);
+  return [c.bold(head), '', body, '', c.dim('q or Ctrl-C to quit')].join('\n');
+}
+
+const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+const UP = new Set(['healthy', 'degraded']);
+
+/** `title  3/5 ready`, then `✓ name  healthy  0.8s` / `✗ name  failed  2.1s  reason` + `fix: …`. */
+export function formatProgress(title: string, rows: readonly ProgressRow[], elapsedMs: number, c: Colors): string {
+  const paint = stateColor(c);
+  const ready = rows.filter((r) => r.settledMs !== null && UP.has(r.state)).length;
+  const spin = SPINNER[Math.floor(elapsedMs / 100) % SPINNER.length]!;
+  const table = formatTable(
+    rows.map((r) => {
+      const mark = r.settledMs === null ? c.cyan(spin) : UP.has(r.state) ? c.green('✓') : r.state === 'stopped' ? c.dim('-') : c.red('✗');
+      const time = formatMs(r.settledMs ?? elapsedMs);
+      return [`${mark} ${r.name}`, paint(r.state), r.settledMs === null ? c.dim(time) : time, r.reason ? firstLine(r.reason) : ''];
+    }),
+  ).split('\n');
+  const lines = [`${c.bold(title)}  ${ready}/${rows.length} ready`];
+  rows.forEach((r, i) => {
+    lines.push(`  ${table[i] ?? ''}`);
+    if (r.fix) lines.push(`      ${c.yellow('fix:')} ${firstLine(r.fix)}`);
+  });
+  return lines.join('\n');
+}
+
+export function formatStartSummary(s: StartSummary, c: Colors): string {
+  const lines = [`mcp-manager running (pid ${s.pid}), state dir ${s.stateDir}; stop with Ctrl-C or "mcp-manager stop"`];
+  if (s.gatewayUrl) {
+    lines.push(`  gateway   ${c.bold(s.gatewayUrl)}`);
+    lines.push(`  connect   mcp-manager connect claude-desktop|claude-code|vscode|cursor   (or point a client at the URL above)`);
+  } else {
+    lines.push(`  gateway   no HTTP listener (set manager.http or pass --http HOST:PORT)`);
+    lines.push(`  connect   mcp-manager connect claude-desktop --stdio   (clients run: mcp-manager start --stdio --config ${s.configFile})`);
+  }
+  lines.push(`  log       ${s.logFile}`);
+  return lines.join('\n');
 }

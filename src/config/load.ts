@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError, ManagerError, errorMessage, type ConfigIssue } from '../errors.js';
+import { withEnvFile } from './env-file.js';
 import { detectForm, validateForm, type Form } from './forms.js';
 import { interpolate, type Unresolved } from './interpolate.js';
 import { errorMap, fromZod } from './issues.js';
@@ -61,9 +62,15 @@ export function parseConfigText(text: string, file: string, options: LoadOptions
   const warnings = [...parsed.warnings, ...ignoredKeyWarnings(source, form)];
   const raw = Object.fromEntries(Object.entries(parsed.value).filter(([k]) => !form.ignoredKeys.includes(k)));
 
-  const interpolated = interpolate(raw, options.env ?? process.env);
+  const envFile = withEnvFile(absolute, raw, options.env ?? process.env, {
+    file: absolute,
+    path: 'manager.env_file',
+    ...locate(source, ['manager', 'env_file']),
+  });
+  warnings.push(...envFile.warnings);
+  const interpolated = interpolate(raw, envFile.env);
   const unset = new Map<string, string[]>();
-  const issues: ConfigIssue[] = [];
+  const issues: ConfigIssue[] = [...envFile.issues];
   for (const problem of interpolated.problems) {
     const server = disabledServer(problem, interpolated.value, form);
     if (server === undefined) {

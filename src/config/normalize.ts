@@ -43,6 +43,7 @@ function normalizeManager(entry: ManagerEntry, dir: string): ManagerConfig {
     sessionIdleTimeoutMs: entry.session_idle_timeout ?? d.sessionIdleTimeoutMs,
     ...(entry.discovery === undefined ? {} : { discovery: { paths: entry.discovery.paths.map((p) => resolvePath(dir, p)) } }),
     metrics: entry.metrics ?? d.metrics,
+    ...(entry.env_file === undefined ? {} : { envFile: resolvePath(dir, entry.env_file) }),
   };
 }
 

@@ -141,6 +141,7 @@ export const ManagerSchema = z.strictObject(
     log_max_size: size.optional(),
     log_keep: integer({ min: 2 }).optional(),
     metrics: boolean.optional(),
+    env_file: nonEmptyString.optional(),
   },
   typeError('expected a mapping of manager settings'),
 );

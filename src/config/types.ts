@@ -107,6 +107,8 @@ export interface ManagerConfig {
   discovery?: { paths: string[] };
   /** Prometheus metrics at /metrics on the gateway's HTTP listener (recorded only when it listens). */
   metrics: boolean;
+  /** `manager.env_file` (absolute): `KEY=value` lines loaded before `${VAR}` expansion. */
+  envFile?: string;
 }
 
 export interface Config {

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { chmodSync, lstatSync, unlinkSync } from 'node:fs';
 import { ManagerError, errorMessage, type ErrorCode } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { createEventStreams } from './event-stream.js';
 import type { ControlHandlers } from './types.js';
 import { redact } from '../redact.js';
 
@@ -154,11 +155,17 @@ export async function startControlServer(options: ControlServerOptions): Promise
     },
   ];
 
+  const streams = createEventStreams(handlers);
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let reply: Reply;
     let status = 200;
     try {
       const url = new URL(req.url ?? '/', 'http://control');
+      // the event stream stays open; it is not a request/reply route
+      if (url.pathname === '/events' && req.method === 'GET') {
+        if (streams.serve(req, res, url.searchParams)) return;
+        throw notAvailable('events');
+      }
       const matching = routes.filter((route) => route.pattern.test(url.pathname));
       const route = matching.find((r) => r.method === req.method);
       // Read the whole body even for a request we refuse, so the client gets to read our reply.
@@ -207,6 +214,7 @@ export async function startControlServer(options: ControlServerOptions): Promise
     close() {
       closing ??= new Promise<void>((resolve) => {
         const force = setTimeout(() => server.closeAllConnections(), closeGraceMs);
+        streams.closeAll();
         server.close(() => {
           clearTimeout(force);
           removeQuietly(socketPath);

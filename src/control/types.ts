@@ -129,6 +129,40 @@ export interface ReloadReport {
   issues?: { file: string; path: string; line?: number; column?: number; message: string }[];
 }
 
+/** One line of the control event stream (`GET /events`, NDJSON). */
+export type ControlEvent =
+  /** The subscription is live: everything after this line is news. */
+  | { type: 'ready' }
+  | { type: 'transition'; transition: ControlTransition }
+  /** Sampled figures per instance, pushed every `?stats=MS` (default 2000; 0: never). */
+  | { type: 'stats'; at: number; instances: InstanceStats[] };
+
+/** A state change of one instance, as the manager's transition feed tells it. */
+export interface ControlTransition {
+  seq: number;
+  at: number;
+  instance: string;
+  server: string;
+  from: string | null;
+  to: string;
+  event: string;
+  reason: string | null;
+  pid: number | null;
+  restarts: number;
+  exitCode: number | null;
+  signal: string | null;
+}
+
+export interface InstanceStats {
+  server: string;
+  instance: string;
+  pid: number | null;
+  cpuPercent: number | null;
+  memoryBytes: number | null;
+  /** Requests the gateway sent to the server (all its instances) since the manager started. */
+  requests: number;
+}
+
 /** Operations added by the gateway, health and discovery. Optional: absent → 404-style "not available". */
 export interface ControlExtensions {
   capabilities?(server: string | undefined): CapabilitiesSnapshot;
@@ -136,4 +170,7 @@ export interface ControlExtensions {
   callTool?(server: string, tool: string, args: Record<string, unknown>): Promise<ToolCallResult>;
   health?(server: string | undefined): HealthSnapshot;
   reload?(): Promise<ReloadReport>;
+  /** Follow the manager: every transition, and figures sampled now (for `stats` lines). Returns the unsubscribe function. */
+  events?(listener: (transition: ControlTransition) => void): () => void;
+  stats?(): InstanceStats[];
 }

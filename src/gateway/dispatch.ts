@@ -39,6 +39,8 @@ export class Dispatcher {
   /** affinity key → server → instance */
   private readonly pins = new Map<string, Map<string, string>>();
   private readonly idleWaiters = new Map<string, (() => void)[]>();
+  /** Requests asked of each server since start (for calls/s in `status --watch`). */
+  private readonly requested = new Map<string, number>();
 
   constructor(
     private readonly router: ActorRefFrom<typeof routerMachine>,
@@ -49,6 +51,7 @@ export class Dispatcher {
 
   /** Get a slot on an instance of `server`, waiting (bounded) when none is free. */
   acquire(server: string, options: AcquireOptions = {}): Promise<Lease> {
+    this.requested.set(server, (this.requested.get(server) ?? 0) + 1);
     const lease = this.tryAcquire(server, options);
     if (lease) return Promise.resolve(lease);
     const policy = this.policy(server);
@@ -110,6 +113,11 @@ export class Dispatcher {
   }
 
   /** Resolves once the instance has no request in flight (a retiring instance drains). */
+  /** How many requests were asked of `server` since the manager started. */
+  requestCount(server: string): number {
+    return this.requested.get(server) ?? 0;
+  }
+
   whenIdle(instance: string): Promise<void> {
     if (!this.load.get(instance)) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.set(instance, [...(this.idleWaiters.get(instance) ?? []), resolve]));

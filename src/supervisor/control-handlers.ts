@@ -16,6 +16,8 @@ import { callServerTool, capabilitiesOf } from '../gateway/inspect.js';
 import type { HealthMonitor } from '../health/monitor.js';
 import { droppedLogLines } from '../logger.js';
 import type { SessionRegistry } from '../server-actor/session.js';
+import { eventHandlers } from './control-events.js';
+import type { Feed } from './feed.js';
 import { healthEntry } from './health-view.js';
 import type { Persistence } from './persistence.js';
 import { instanceSnapshots, serverStatuses } from './status.js';
@@ -38,6 +40,8 @@ export interface ControlParts {
   /** The state dir's files: operators' decisions are recorded there, warnings shown in status. */
   persistence?: Pick<Persistence, 'notices' | 'syncOverride' | 'store'>;
   manager: Omit<StatusSnapshot['manager'], 'uptimeMs'> & { startedAtMs: number };
+  /** The transition feed: the control event stream follows it. */
+  feed?: Feed;
 }
 
 export function createControlHandlers(parts: ControlParts): ControlHandlers {
@@ -116,5 +120,6 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
     stopServer: command('server.stop'),
     restartServer: command('server.restart'),
     shutdown: () => parts.shutdown(),
+    ...(parts.feed ? eventHandlers({ feed: parts.feed, monitor, gateway }) : {}),
   };
 }

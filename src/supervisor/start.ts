@@ -193,6 +193,7 @@ async function compose(
     shutdown: () => void stop('shutdown requested over the control socket'),
     http: () => http,
     persistence,
+    feed,
     manager: {
       pid: process.pid,
       version: packageVersion(),

@@ -26,7 +26,7 @@ describe('runCli: help, version and usage errors', () => {
     const ctx = testContext('/nonexistent');
     expect(await runCli(['status', '--bogus'], ctx)).toBe(2);
     expect(ctx.stderr()).toBe(
-      "mcp-manager: status: unknown option '--bogus'\nusage: mcp-manager status [--detailed] [--json] [--state-dir DIR]\n",
+      "mcp-manager: status: unknown option '--bogus'\nusage: mcp-manager status [--detailed] [--json] [--watch] [--state-dir DIR]\n",
     );
   });
 

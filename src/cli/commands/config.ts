@@ -3,6 +3,8 @@ import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs } fro
 import { loadReadConfig } from '../context.js';
 import { resolveConfigFile } from '../package-info.js';
 import { clientFor } from './servers.js';
+import { followReload } from '../start-progress.js';
+import { resolveStateDir, socketPathOf } from '../../state/paths.js';
 
 export interface ValidateArgs {
   configFile?: string;
@@ -90,6 +92,7 @@ export const reloadCommand = defineCommand({
   run: async (args, ctx) => {
     const report = await clientFor(args.stateDir, ctx).reload();
     ctx.print.reload(report);
+    if (report.ok) await followReload(ctx, socketPathOf(resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd })), report);
     return report.ok ? 0 : 1;
   },
 });

@@ -1,4 +1,6 @@
 import type { Command } from '../args.js';
+import { addCommand, removeCommand } from './add-remove.js';
+import { catalogCommand } from './catalog.js';
 import { completionCommand } from './completion.js';
 import { reloadCommand, validateCommand } from './config.js';
 import { discoverCommand, doctorCommand } from './discovery.js';
@@ -33,5 +35,8 @@ export const COMMANDS: readonly Command[] = [
   doctorCommand,
   logsCommand,
   serviceCommand,
+  addCommand,
+  removeCommand,
+  catalogCommand,
   completionCommand(() => COMMANDS),
 ];

@@ -9,6 +9,7 @@ import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, pars
 import { loadStartManager, type CliContext, type CliStartOptions } from '../context.js';
 import { spawnDaemon } from '../daemon.js';
 import { resolveConfigFile } from '../package-info.js';
+import { followStart } from '../start-view.js';
 
 export interface StartArgs {
   configFile?: string;
@@ -16,6 +17,8 @@ export interface StartArgs {
   daemon: boolean;
   http?: { host: string; port: number };
   stdio: boolean;
+  /** `json`: JSON log lines on stderr even on a terminal. */
+  logFormat?: 'text' | 'json';
 }
 
 const START_OPTIONS = {
@@ -23,6 +26,7 @@ const START_OPTIONS = {
   daemon: { type: 'boolean', short: 'd' },
   http: { type: 'string' },
   stdio: { type: 'boolean' },
+  'log-format': { type: 'string' },
   ...STATE_DIR_OPTION,
 } as const;
 
@@ -32,6 +36,11 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
   if (values.config !== undefined) args.configFile = values.config;
   if (values['state-dir'] !== undefined) args.stateDir = values['state-dir'];
   if (values.http !== undefined) args.http = parseHostPort('--http', values.http);
+  const format = values['log-format'];
+  if (format !== undefined) {
+    if (format !== 'text' && format !== 'json') throw usageError(`--log-format expects text or json, got '${format}'`);
+    args.logFormat = format;
+  }
   if (args.daemon && args.stdio) {
     throw usageError('--daemon and --stdio cannot be combined: the stdio gateway needs this terminal');
   }
@@ -40,13 +49,14 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
 
 export const startCommand = defineCommand({
   name: 'start',
-  usage: 'start [--config FILE] [--daemon] [--state-dir DIR] [--http HOST:PORT] [--stdio]',
+  usage: 'start [--config FILE] [--daemon] [--state-dir DIR] [--http HOST:PORT] [--stdio] [--log-format text|json]',
   summary: 'run the manager in the foreground (--daemon: in the background)',
   help: [
     ['-c, --config FILE', 'config file (default: $MCP_MANAGER_CONFIG, else the bundled config/default.yaml)'],
     ['-d, --daemon', 'start in the background, wait until it answers, print its pid'],
     ['--http HOST:PORT', 'serve the MCP gateway over Streamable HTTP at http://HOST:PORT/mcp'],
     ['--stdio', 'serve the MCP gateway on stdin/stdout'],
+    ['--log-format text|json', 'on a terminal, progress is shown and logs go to the log file; json: JSON log lines on stderr too'],
     STATE_DIR_HELP,
   ],
   options: START_OPTIONS,
@@ -69,7 +79,11 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
     const startManager = await loadStartManager(ctx);
     // The composition root builds the logger (at the config's level) unless a test injects one.
     const options: CliStartOptions = { configFile, stateDir, env: ctx.env };
+    // on a terminal the servers' progress is shown; the JSON log lines go to the log file
+    const view = !args.stdio && args.logFormat !== 'json' && !ctx.createLogger && process.stderr.isTTY === true;
     if (ctx.createLogger) options.logger = ctx.createLogger();
+    // on a terminal the progress view owns stderr: log lines go to logs/manager.log only
+    else if (view) options.logToStderr = false;
     // a daemon's stderr is manager.log already: log lines go there once
     if (stderrIsFile(managerLogOf(stateDir))) options.logToStderr = false;
     if (args.http) options.http = args.http;
@@ -92,6 +106,7 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
       );
     };
     if (stopRequested) requestStop(stopRequested);
+    else if (view) await followStart(manager, configFile, ctx, () => stopping !== undefined);
     else ctx.print.notice(`mcp-manager running (pid ${process.pid}), state dir ${manager.stateDir}; stop with Ctrl-C or "mcp-manager stop"`);
 
     await manager.closed;

@@ -2,6 +2,8 @@ import { createControlClient, type ControlClient } from '../../control/client.js
 import { isSafeLogName, resolveStateDir, socketPathOf } from '../../state/paths.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, usageError, type Command } from '../args.js';
 import type { CliContext } from '../context.js';
+import { watchStatus } from '../status-watch.js';
+import { withProgress } from '../start-progress.js';
 
 /** A control client for the manager of the state dir `--state-dir` (or the environment) names. */
 export function clientFor(stateDirFlag: string | undefined, ctx: CliContext): ControlClient {
@@ -12,12 +14,14 @@ export function clientFor(stateDirFlag: string | undefined, ctx: CliContext): Co
 export interface StatusArgs {
   detailed: boolean;
   json: boolean;
+  watch?: boolean;
   stateDir?: string;
 }
 
 const STATUS_OPTIONS = {
   detailed: { type: 'boolean' },
   json: { type: 'boolean' },
+  watch: { type: 'boolean', short: 'w' },
   ...STATE_DIR_OPTION,
 } as const;
 
@@ -25,21 +29,29 @@ export function parseStatusArgs(argv: readonly string[]): StatusArgs {
   const { values } = parseCommandArgs(argv, STATUS_OPTIONS);
   const args: StatusArgs = { detailed: values.detailed ?? false, json: values.json ?? false };
   if (values['state-dir'] !== undefined) args.stateDir = values['state-dir'];
+  if (values.watch === true) {
+    if (args.json) throw usageError('--watch and --json cannot be combined (follow GET /events on the control socket for a stream)');
+    args.watch = true;
+  }
   return args;
 }
 
 export const statusCommand = defineCommand({
   name: 'status',
-  usage: 'status [--detailed] [--json] [--state-dir DIR]',
+  usage: 'status [--detailed] [--json] [--watch] [--state-dir DIR]',
   summary: 'show the manager and the state of every server',
   help: [
     ['--detailed', 'add command, tools, last exit and stderr tail per server'],
     ['--json', 'print one JSON document: {manager, servers: [...]}'],
+    ['-w, --watch', 'a live table redrawn as the manager reports changes (q or Ctrl-C quits)'],
     STATE_DIR_HELP,
   ],
   options: STATUS_OPTIONS,
   parse: parseStatusArgs,
   run: async (args, ctx) => {
+    if (args.watch) {
+      return watchStatus({ socketPath: socketPathOf(resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd })) }, ctx);
+    }
     const client = clientFor(args.stateDir, ctx);
     if (args.json) {
       ctx.print.json(await client.status({ detailed: args.detailed }));
@@ -117,7 +129,9 @@ function serverActionCommand(action: keyof typeof ACTIONS): Command {
     options: ACTION_OPTIONS,
     parse: parseServerActionArgs,
     run: async (args, ctx) => {
-      await clientFor(args.stateDir, ctx)[call](args.name);
+      const socketPath = socketPathOf(resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd }));
+      const client = createControlClient(socketPath);
+      await withProgress(ctx, socketPath, [args.name], `${action === 'stop' ? 'stopping' : `${action}ing`} ${args.name}`, () => client[call](args.name));
       ctx.print.line(`${past} server "${args.name}"`);
       return 0;
     },
