@@ -56,13 +56,12 @@ export interface ServerLogs {
 }
 
 /**
- * The per-server log files of one manager. `fileOf` names the file of a server;
- * `filter` runs on every line before it is written (redaction).
+ * The per-server log files of one manager. `fileOf` names the file of a server. Lines
+ * arrive redacted (the stderr capture passes each through the one redaction function).
  */
 export function createServerLogs(options: {
   fileOf(server: string): string;
   rotation: RotationOptions;
-  filter?: (server: string, line: string) => string;
   onError?: (server: string, error: Error) => void;
 }): ServerLogs {
   // a server's file stays open for the manager's life: instances come and go, one stream rotates it
@@ -91,8 +90,7 @@ export function createServerLogs(options: {
       return {
         writeLine(line) {
           if (released || held.stream.destroyed || held.stream.writableEnded) return true;
-          const text = options.filter ? options.filter(server, line) : line;
-          return held.stream.write(`${new Date().toISOString()} [${instance}] ${text}\n`);
+          return held.stream.write(`${new Date().toISOString()} [${instance}] ${line}\n`);
         },
         drained() {
           if (!held.stream.writableNeedDrain || held.stream.destroyed) return Promise.resolve();

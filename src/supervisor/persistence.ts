@@ -39,8 +39,6 @@ export interface PersistenceOptions {
   logger: Logger;
   /** Set when the lock of a manager that did not clean up was taken over. */
   takenOver: StaleHolder | null;
-  /** Applied to every server log line before it is written (redaction). */
-  filterLine?: (server: string, line: string) => string;
 }
 
 /** Run before anything is spawned. */
@@ -70,7 +68,6 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
   const serverLogs = createServerLogs({
     fileOf: (server) => logFileOf(stateDir, server),
     rotation: { maxSizeBytes: config.manager.logMaxSizeBytes, keep: config.manager.logKeep },
-    ...(options.filterLine ? { filter: options.filterLine } : {}),
     onError: (server, error) => logger.warn({ server, err: error.message }, 'server log file problem'),
   });
 
