@@ -117,13 +117,15 @@ export function managerCommand(): ManagerCommand {
   };
 }
 
-const STARTED_LINE = /^(\S+) \[mcp-manager\] started pid /m;
+/** `<ISO time> [<instance>] [mcp-manager] started pid N: …` in a server's log. */
+const STARTED_LINE = /^(\S+) (?:\[[^\]]+\] )?\[mcp-manager\] started pid /m;
 
 /** The manager notes "<ISO time> [mcp-manager] started pid N" in each server's stderr log right after spawning it. */
 async function lastSpawnFromLogs(logDir: string): Promise<number | undefined> {
   try {
     let last: number | undefined;
     for (const file of await readdir(logDir)) {
+      if (file.startsWith('manager.log')) continue; // the manager's own log
       const match = STARTED_LINE.exec(await readFile(join(logDir, file), 'utf8'));
       const at = match ? Date.parse(match[1]!) : NaN;
       if (Number.isNaN(at)) return undefined;
