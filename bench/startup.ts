@@ -117,13 +117,15 @@ export function managerCommand(): ManagerCommand {
   };
 }
 
-const STARTED_LINE = /^(\S+) \[mcp-manager\] started pid /m;
+/** `<ISO time> [<instance>] [mcp-manager] started pid N: …` in a server's log. */
+const STARTED_LINE = /^(\S+) (?:\[[^\]]+\] )?\[mcp-manager\] started pid /m;
 
 /** The manager notes "<ISO time> [mcp-manager] started pid N" in each server's stderr log right after spawning it. */
 async function lastSpawnFromLogs(logDir: string): Promise<number | undefined> {
   try {
     let last: number | undefined;
     for (const file of await readdir(logDir)) {
+      if (file.startsWith('manager.log')) continue; // the manager's own log
       const match = STARTED_LINE.exec(await readFile(join(logDir, file), 'utf8'));
       const at = match ? Date.parse(match[1]!) : NaN;
       if (Number.isNaN(at)) return undefined;
@@ -431,6 +433,22 @@ function report(results: readonly SizeResult[]): BenchResult {
       rows,
       ['right', 'right', 'right', 'right', 'left', 'right', 'right', 'right'],
     ),
+  );
+
+  // shutdown: the orchestrator told to stop until it and every server have exited
+  const stopRows = results.map(({ n, baseline, manager }) => {
+    const b = median(baseline.map((r) => r.stopMs));
+    const m = median(manager.map((r) => r.stopMs));
+    const ratio = m / b;
+    const met = ratio <= AIM_RATIO;
+    aimsMet &&= met;
+    summary.push(`stop ${n} servers: manager ${formatSeconds(m)} vs baseline ${formatSeconds(b)} = ${formatRatio(ratio)} (${formatAim(`≤${AIM_RATIO}×`, met)})`);
+    return [String(n), formatSpread(baseline.map((r) => r.stopMs)), formatSpread(manager.map((r) => r.stopMs)), formatRatio(ratio), formatAim(`≤${AIM_RATIO}×`, met)];
+  });
+  console.log('');
+  console.log('stop (SIGTERM to the manager / stdin EOF to the baseline, until the orchestrator has exited); median (min–max):');
+  console.log(
+    formatTable(['N servers', 'baseline (SDK direct)', 'mcp-manager', 'ratio', 'aim'], stopRows, ['right', 'right', 'right', 'right', 'left']),
   );
 
   // where the time goes: medians per phase

@@ -7,7 +7,11 @@
  *   `xstate.error.actor.*`: it is replaced by a fresh actor, so one bug never takes the
  *   supervisor down.
  * - `config.changed` touches only added, removed and changed servers.
- * - `manager.shutdown` stops the servers one by one in reverse start order.
+ * - Operators' decisions (`server.stop`, `server.start`, `server.restart`) are kept as
+ *   overrides of the config's `enabled`: a server an operator stopped stays stopped across
+ *   config changes (and, persisted by the manager, across restarts) until started again.
+ * - `manager.shutdown` stops the servers level by level in reverse start order, each level
+ *   in parallel with bounded concurrency (all servers are one level today; retiring ones first).
  */
 import { enqueueActions, fromPromise, setup, waitFor, type ActorRefFrom } from 'xstate';
 import type { InstanceReport, ServerSpec, SupervisorEvent } from './events.js';
@@ -20,8 +24,13 @@ type ChildEvent =
   | { type: `xstate.error.actor.${string}`; error: unknown }
   | InstanceReport;
 
+/** An operator's decision that differs from the config's `enabled`. */
+export type Override = 'stopped' | 'running';
+
 export interface SupervisorInput {
   servers: ServerSpec[];
+  /** By server name, e.g. restored from the state file. */
+  overrides?: Record<string, Override>;
   /** Seed of every instance's backoff jitter (each instance derives its own from it). */
   seed?: number;
 }
@@ -41,8 +50,23 @@ export interface SupervisorContext {
   replaceFailures: Record<string, string>;
   /** Actor bugs caught per instance (not process failures). */
   crashes: Record<string, number>;
+  /** Operators' decisions by server name (see `Override`). */
+  overrides: Record<string, Override>;
   /** Jitter seed handed down to the instances. */
   seed: number;
+}
+
+/** Whether a server should be running: the operator's decision, else the config's. */
+export function wantsRunning(spec: Pick<ServerSpec, 'name' | 'enabled'>, overrides: Record<string, Override>): boolean {
+  const override = overrides[spec.name];
+  return override === undefined ? spec.enabled : override === 'running';
+}
+
+/** The override a command leaves: none when it agrees with the config. */
+function overrideAfter(spec: ServerSpec | undefined, command: 'server.start' | 'server.stop' | 'server.restart'): Override | undefined {
+  const wanted: Override = command === 'server.stop' ? 'stopped' : 'running';
+  if (!spec) return undefined;
+  return (wanted === 'running') === spec.enabled ? undefined : wanted;
 }
 
 /**
@@ -80,17 +104,30 @@ export function diffSpecs(
 /** A bug-caught actor is replaced at most this many times before it is left out. */
 const MAX_ACTOR_CRASHES = 5;
 
+/** How many servers stop at once during shutdown. */
+export const STOP_CONCURRENCY = 128;
+
 export interface StopAllInput {
-  /** In the order to stop them (reverse start order). */
-  refs: ActorRefFrom<typeof serverMachine>[];
+  /** Levels in the order to stop them (reverse start order); each level stops in parallel. */
+  levels: ActorRefFrom<typeof serverMachine>[][];
+  /** At most this many stopping at once (default STOP_CONCURRENCY). */
+  concurrency?: number;
 }
 
-/** Stop servers one at a time; each waits for the previous to be down. */
+/** Stop level after level; within a level up to `concurrency` at once, started in the level's order. */
 export const stopInOrder = fromPromise<void, StopAllInput>(async ({ input }) => {
-  for (const ref of input.refs) {
-    if (ref.getSnapshot().status !== 'active') continue;
+  const limit = Math.max(1, input.concurrency ?? STOP_CONCURRENCY);
+  const stopOne = async (ref: ActorRefFrom<typeof serverMachine>) => {
+    if (ref.getSnapshot().status !== 'active') return;
     ref.send({ type: 'server.stop' });
     await waitFor(ref, (s) => s.status !== 'active' || s.hasTag('down'));
+  };
+  for (const level of input.levels) {
+    let next = 0;
+    const lane = async () => {
+      while (next < level.length) await stopOne(level[next++]!);
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, level.length) }, lane));
   }
 });
 
@@ -109,12 +146,21 @@ export const supervisorMachine = setup({
       for (const name of context.order) {
         const spec = context.specs[name]!;
         for (const id of context.instances[name] ?? []) {
-          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: true, seed: seedFor(context.seed, id) } });
+          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: context.overrides[name] !== 'stopped', seed: seedFor(context.seed, id) } });
+          // a disabled server an operator started
+          if (context.overrides[name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
         }
       }
     }),
     forward: enqueueActions(({ context, event, enqueue }) => {
       if (!('name' in event)) return;
+      if (event.type === 'server.start' || event.type === 'server.stop' || event.type === 'server.restart') {
+        const overrides = { ...context.overrides };
+        const override = overrideAfter(context.specs[event.name], event.type);
+        if (override === undefined) delete overrides[event.name];
+        else overrides[event.name] = override;
+        enqueue.assign({ overrides });
+      }
       for (const id of context.instances[event.name] ?? []) {
         enqueue.sendTo(id, { type: event.type });
       }
@@ -139,10 +185,15 @@ export const supervisorMachine = setup({
       const generations = { ...context.generations };
       const replacing = { ...context.replacing };
       const replaceFailures = { ...context.replaceFailures };
+      const overrides = { ...context.overrides };
       const spawn = (ids: string[], spec: ServerSpec) => {
-        for (const id of ids) enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: true, seed: seedFor(context.seed, id) } });
+        for (const id of ids) {
+          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: overrides[spec.name] !== 'stopped', seed: seedFor(context.seed, id) } });
+          if (overrides[spec.name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
+        }
       };
       for (const name of removed) {
+        delete overrides[name];
         for (const id of [...(instances[name] ?? []), ...(replacing[name]?.next ?? [])]) enqueue.sendTo(id, { type: 'server.retire' });
         delete instances[name];
         delete replacing[name];
@@ -157,7 +208,7 @@ export const supervisorMachine = setup({
         generations[name] = generation;
         const next = instanceIds(spec, generation);
         spawn(next, spec);
-        if (spec.enabled) {
+        if (wantsRunning(spec, overrides)) {
           replacing[name] = { next, ready: [] };
         } else {
           // nothing will come up to take over: the old instances go now
@@ -172,7 +223,7 @@ export const supervisorMachine = setup({
         instances[name] = instanceIds(spec);
         spawn(instances[name], spec);
       }
-      enqueue.assign({ specs, order: event.servers.map((s) => s.name), instances, generations, replacing, replaceFailures });
+      enqueue.assign({ specs, order: event.servers.map((s) => s.name), instances, generations, replacing, replaceFailures, overrides });
     }),
     /** A next instance is ready; when all are, switch over and retire the old ones. */
     promote: enqueueActions(({ context, event, enqueue }) => {
@@ -214,7 +265,11 @@ export const supervisorMachine = setup({
       const crashes = (context.crashes[id] ?? 0) + 1;
       enqueue.assign({ crashes: { ...context.crashes, [id]: crashes } });
       if (!spec || !context.instances[name]?.includes(id) || crashes > MAX_ACTOR_CRASHES) return;
-      enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: spec.enabled, seed: seedFor(context.seed + crashes, id) } });
+      enqueue.spawnChild('server', {
+        id,
+        input: { instance: id, spec, autoStart: context.overrides[name] !== 'stopped', seed: seedFor(context.seed + crashes, id) },
+      });
+      if (context.overrides[name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
     }),
   },
 }).createMachine({
@@ -227,6 +282,9 @@ export const supervisorMachine = setup({
     replacing: {},
     replaceFailures: {},
     crashes: {},
+    overrides: Object.fromEntries(
+      Object.entries(input.overrides ?? {}).filter(([name]) => input.servers.some((s) => s.name === name)),
+    ),
     seed: input.seed ?? 0,
   }),
   initial: 'running',
@@ -260,10 +318,10 @@ export const supervisorMachine = setup({
           const ids = context.order.flatMap((name) => [...(context.instances[name] ?? []), ...(context.replacing[name]?.next ?? [])]);
           // anything still retiring goes first, then the configured servers in reverse start order
           const retiring = Object.keys(children).filter((id) => !ids.includes(id) && id !== 'stopAll');
-          const refs = [...retiring, ...ids.reverse()]
-            .map((id) => children[id])
-            .filter((r): r is ActorRefFrom<typeof serverMachine> => r !== undefined);
-          return { refs };
+          const refsOf = (list: string[]) =>
+            list.map((id) => children[id]).filter((r): r is ActorRefFrom<typeof serverMachine> => r !== undefined);
+          // one dependency level today: everything configured stops together, last started first
+          return { levels: [refsOf(retiring), refsOf(ids.reverse())] };
         },
         onDone: { target: 'stopped' },
         onError: { target: 'stopped' },

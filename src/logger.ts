@@ -1,5 +1,6 @@
 import pino, { type Logger, type DestinationStream } from 'pino';
 import { redact } from './redact.js';
+import { openRotatingFile } from './state/log-files.js';
 
 export type { Logger } from 'pino';
 
@@ -65,4 +66,43 @@ export function createLogger(options: LoggerOptions = {}): Logger {
 /** A logger that writes nothing (tests, library use without logging). */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
+}
+
+export interface ManagerLogOptions {
+  level: string;
+  /** `<state-dir>/logs/manager.log`, rotated by size. */
+  file: string;
+  rotation: { maxSizeBytes: number; keep: number };
+  /** Also to fd 2 (default true); a daemon's stderr already goes to the file. */
+  stderr?: boolean;
+}
+
+/**
+ * The manager's own log: always into `logs/manager.log` (rotated), and to stderr unless
+ * told otherwise. Never stdout: in `--stdio` mode stdout carries MCP.
+ */
+export function createManagerLogger(options: ManagerLogOptions): { logger: Logger; close(): Promise<void> } {
+  const file = openRotatingFile(options.file, options.rotation);
+  const streams: pino.StreamEntry[] = [{ stream: file, level: 'trace' }];
+  if (options.stderr !== false) streams.push({ stream: boundedDestination(), level: 'trace' });
+  const logger = pino(
+    {
+      level: options.level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      // every line, whatever field carries it, passes the one redaction function
+      hooks: { streamWrite: redact },
+      base: { pid: process.pid },
+    },
+    pino.multistream(streams),
+  );
+  return {
+    logger,
+    close: () =>
+      new Promise<void>((resolve) => {
+        if (file.destroyed || file.writableEnded) return resolve();
+        file.once('finish', () => resolve());
+        file.once('error', () => resolve());
+        file.end();
+      }),
+  };
 }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, fstatSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { controlRequest } from '../control/client.js';
+import type { StatusSnapshot } from '../control/types.js';
 import { errorMessage } from '../errors.js';
 import { readLastLines } from '../state/log-tail.js';
 import { ensureStateDir, managerLogOf, socketPathOf } from '../state/paths.js';
@@ -16,10 +17,16 @@ export interface DaemonOptions {
   stateDir: string;
   /** How long to wait for the control socket to answer. Default 30 s. */
   timeoutMs?: number;
+  /** Then how long to wait for every server to settle (up, or definitely down). Default 120 s. */
+  settleTimeoutMs?: number;
 }
 
+/** Server states after which `start --daemon` may return: up, or definitely down. */
+const SETTLED = new Set(['healthy', 'degraded', 'unhealthy', 'critical', 'stopped', 'failed']);
+
 export type DaemonResult =
-  | { ok: true; pid: number; logFile: string }
+  /** `settled` false: the settle wait ran out (servers still starting); `status` is the last one seen. */
+  | { ok: true; pid: number; logFile: string; status: StatusSnapshot; settled: boolean }
   | {
       ok: false;
       reason: 'exited' | 'timeout';
@@ -36,8 +43,9 @@ interface ChildEnd {
 }
 
 /**
- * Start the manager detached (own session, stdio appended to `<state>/manager.log`) and
- * wait, bounded, until its control socket answers `/status` with its own pid.
+ * Start the manager detached (own session, stdio appended to `<state>/logs/manager.log`),
+ * wait, bounded, until its control socket answers `/status` with its own pid, then until
+ * every server has settled.
  */
 export async function spawnDaemon(options: DaemonOptions): Promise<DaemonResult> {
   const timeoutMs = options.timeoutMs ?? 30_000;
@@ -86,9 +94,23 @@ export async function spawnDaemon(options: DaemonOptions): Promise<DaemonResult>
     }).catch(() => null);
     // Only our child counts: another manager answering means ours is about to fail.
     const pid = (answer as { manager?: { pid?: unknown } } | null)?.manager?.pid;
-    if (child.pid !== undefined && pid === child.pid) {
+    if (child.pid !== undefined && pid === child.pid) break;
+    await Promise.race([sleep(100), ended]);
+  }
+
+  // up: now wait for the servers, as long as our manager lives
+  const settleDeadline = Date.now() + (options.settleTimeoutMs ?? 120_000);
+  let status: StatusSnapshot | undefined;
+  const endOf = (): ChildEnd | undefined => end;
+  for (;;) {
+    const over = endOf();
+    if (over) return failure('exited', over.detail);
+    const answer = await controlRequest(socketPath, 'GET', '/status', undefined, { timeoutMs: 5000 }).catch(() => null);
+    if (answer !== null) status = answer as StatusSnapshot;
+    const settled = status !== undefined && status.servers.every((s) => SETTLED.has(s.state));
+    if (status && (settled || Date.now() >= settleDeadline)) {
       child.unref();
-      return { ok: true, pid: child.pid, logFile };
+      return { ok: true, pid: child.pid, logFile, status, settled };
     }
     await Promise.race([sleep(100), ended]);
   }

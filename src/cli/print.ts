@@ -267,6 +267,7 @@ export function formatStatus(snapshot: StatusSnapshot, options: { detailed: bool
     `mcp-manager ${manager.version} (pid ${manager.pid}), up ${formatDuration(manager.uptimeMs)}`,
     `  config  ${manager.configFile}`,
     `  state   ${manager.stateDir}`,
+    ...(manager.notices ?? []).map((notice) => `  warning: ${notice}`),
     '',
   ];
   if (servers.length === 0) {
@@ -307,6 +308,10 @@ function formatServerDetails(server: ServerStatus): string[] {
   fields.push(['state', server.enabled ? server.state : `${server.state} (disabled)`]);
   if (server.command) fields.push(['command', [server.command, ...(server.args ?? [])].join(' ')]);
   if (server.tags.length > 0) fields.push(['tags', server.tags.join(', ')]);
+  if (server.desired) {
+    const by = server.desired.source === 'operator' ? `operator${server.desired.at ? ` at ${server.desired.at}` : ''}` : 'config';
+    fields.push(['desired', `${server.desired.state} (from ${by})`]);
+  }
   if (server.tools) fields.push(['tools', server.tools.length > 0 ? server.tools.join(', ') : '(none)']);
   if (server.lastExit) {
     const how = server.lastExit.signal ? `signal ${server.lastExit.signal}` : `code ${server.lastExit.exitCode ?? '?'}`;

@@ -6,6 +6,8 @@ export const DEFAULTS = {
   manager: {
     logLevel: 'info',
     shutdownTimeoutMs: 15_000,
+    logMaxSizeBytes: 10 * 1000 * 1000,
+    logKeep: 5,
     httpHost: '127.0.0.1',
     /** Legacy-era HTTP sessions held at once; at the cap the least recently used idle one is evicted. */
     httpSessions: 1000,

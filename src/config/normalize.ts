@@ -37,6 +37,8 @@ function normalizeManager(entry: ManagerEntry, dir: string): ManagerConfig {
     logLevel: entry.log_level ?? d.logLevel,
     ...(entry.http === undefined ? {} : { http: { host: entry.http.host ?? d.httpHost, port: entry.http.port } }),
     shutdownTimeoutMs: entry.shutdown_timeout ?? d.shutdownTimeoutMs,
+    logMaxSizeBytes: entry.log_max_size ?? d.logMaxSizeBytes,
+    logKeep: entry.log_keep ?? d.logKeep,
     httpSessions: entry.http_sessions ?? d.httpSessions,
     sessionIdleTimeoutMs: entry.session_idle_timeout ?? d.sessionIdleTimeoutMs,
     ...(entry.discovery === undefined ? {} : { discovery: { paths: entry.discovery.paths.map((p) => resolvePath(dir, p)) } }),

@@ -139,6 +139,8 @@ export const ManagerSchema = z.strictObject(
     http_sessions: integer({ min: 1 }).optional(),
     session_idle_timeout: duration({ positive: true }).optional(),
     discovery: z.strictObject({ paths: stringList }).optional(),
+    log_max_size: size.optional(),
+    log_keep: integer({ min: 2 }).optional(),
     metrics: boolean.optional(),
     env_file: nonEmptyString.optional(),
   },

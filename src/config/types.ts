@@ -97,6 +97,10 @@ export interface ManagerConfig {
   logLevel: string;
   http?: { host: string; port: number };
   shutdownTimeoutMs: number;
+  /** Rotate a log file (manager's or a server's) once it reaches this size. */
+  logMaxSizeBytes: number;
+  /** Log files kept per log, the current one included. */
+  logKeep: number;
   /** Legacy-era HTTP sessions at once; at the cap the least recently used idle one is evicted. */
   httpSessions: number;
   /** An HTTP session without requests for this long is closed. */

@@ -47,6 +47,16 @@ export interface ServerStatus extends InstanceStatus {
   command?: string;
   args?: string[];
   nextRestartInMs?: number | null;
+  /** --detailed only: what the server should be doing, and who decided (the config or an operator). */
+  desired?: DesiredState;
+}
+
+export interface DesiredState {
+  state: 'running' | 'stopped';
+  source: 'config' | 'operator';
+  /** When an operator decided (ISO), and through what (`control`, `ui`). */
+  at?: string;
+  via?: string;
 }
 
 export interface StatusSnapshot {
@@ -57,6 +67,8 @@ export interface StatusSnapshot {
     stateDir: string;
     startedAt: string;
     uptimeMs: number;
+    /** Warnings about this run: an unusable state file set aside, orphans of a crashed predecessor stopped. */
+    notices?: string[];
     /** The Streamable HTTP gateway, when it listens: legacy-era sessions held and idle ones evicted at the cap. */
     http?: { url: string; sessions: number; maxSessions: number; evictions: number };
     /** Log lines dropped because the log buffer was full. */

@@ -35,7 +35,7 @@ export function clientConfigFile(
 ): ClientConfigFile {
   const platform = options.platform ?? process.platform;
   const home = homeOf(env);
-  const join = platform === 'win32' ? path.win32.join : path.join;
+  const join = (...parts: string[]): string => (platform === 'win32' ? path.win32.join(...parts) : path.join(...parts));
   switch (client) {
     case 'claude-desktop':
       return { client, file: join(appDataDir(env, platform), 'Claude', 'claude_desktop_config.json'), key: 'mcpServers' };

@@ -29,6 +29,7 @@ import { diagnoseFailure, type FailureCause } from '../discovery/diagnose.js';
 import { ManagerError, ServerExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { limitReports } from '../transports/report-limit.js';
+import type { StderrCaptureOptions } from '../transports/stderr-capture.js';
 import { StdioProcessTransport } from '../transports/stdio.js';
 import {
   EMPTY_CATALOG,
@@ -43,8 +44,12 @@ export interface LaunchDeps {
   sessions: SessionRegistry;
   /** The current config of a server, by name. */
   configOf(server: string): ServerConfig | undefined;
-  /** Per-instance stderr log file. */
+  /** Per-instance stderr log file (used when `stderrSinkOf` is absent). */
   logFileOf(instance: string): string;
+  /** The instance's lines into its server's shared, rotated log. */
+  stderrSinkOf?(instance: string): StderrCaptureOptions['sink'];
+  /** Spawned children, recorded for the orphan sweep after a crash of the manager. */
+  children?: { add(instance: string, pid: number): void; remove(pid: number): void };
   logger: Logger;
   clientInfo: { name: string; version: string };
   /** The gateway's side: server→client requests, forwarded notifications, catalog changes. */
@@ -97,7 +102,10 @@ async function openTransport(instance: string, config: ServerConfig, deps: Launc
     env: config.env,
     inheritEnv: config.inheritEnv,
     ...(config.cwd === undefined ? {} : { cwd: config.cwd }),
-    stderrLogFile: deps.logFileOf(instance),
+    ...(deps.stderrSinkOf ? { stderrSink: deps.stderrSinkOf(instance) } : { stderrLogFile: deps.logFileOf(instance) }),
+    ...(deps.children
+      ? { onSpawn: (pid: number) => deps.children?.add(instance, pid), onGroupGone: (pid: number) => deps.children?.remove(pid) }
+      : {}),
     stopGraceMs: config.stopGraceMs,
     stopTimeoutMs: config.stopTimeoutMs,
   });

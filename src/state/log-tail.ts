@@ -1,4 +1,4 @@
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const CHUNK_BYTES = 64 * 1024;
@@ -60,50 +60,102 @@ export interface FollowOptions {
   signal: AbortSignal;
   onLines(lines: string[]): void;
   pollMs?: number;
+  /**
+   * How rotation names older files (`NAME.log.1` is the newest): lets a follower that
+   * missed several rotations between two polls read the files in between too.
+   */
+  rotatedName?: (index: number) => string;
+  /** How many rotated files to look through for those. Default 20. */
+  maxRotated?: number;
 }
 
 /**
  * Print-as-it-grows: poll `file` and hand over each complete appended line until `signal`
- * aborts. A file that shrinks or is replaced (rotation) is read again from its start.
- * Resolves when aborted.
+ * aborts. The file stays open between polls, so when it is rotated (renamed, a new file
+ * in its place) the rest of the old file is read first, then the new one from its start;
+ * a file truncated in place is read again from its start. Resolves when aborted.
  */
 export async function followFile(file: string, options: FollowOptions): Promise<void> {
   const pollMs = options.pollMs ?? 250;
   let position = options.from;
+  let handle: FileHandle | null = null;
   let inode: number | null = null;
   let pending = '';
-  const decoder = new TextDecoder('utf-8');
+  let decoder = new TextDecoder('utf-8');
 
-  while (!options.signal.aborted) {
-    const info = await stat(file).catch(() => null);
-    if (info) {
-      if ((inode !== null && info.ino !== inode) || info.size < position) {
-        position = 0;
-        pending = '';
-      }
-      inode = info.ino;
-      if (info.size > position) {
-        const handle = await open(file, 'r');
-        try {
-          while (position < info.size) {
-            const size = Math.min(CHUNK_BYTES, info.size - position);
-            const chunk = Buffer.alloc(size);
-            const { bytesRead } = await handle.read(chunk, 0, size, position);
-            if (bytesRead === 0) break;
-            position += bytesRead;
-            pending += decoder.decode(chunk.subarray(0, bytesRead), { stream: true });
-          }
-        } finally {
-          await handle.close();
-        }
-        const cut = pending.lastIndexOf('\n');
-        if (cut >= 0) {
-          const lines = splitLines(pending.slice(0, cut + 1));
-          pending = pending.slice(cut + 1);
-          if (lines.length > 0 && !options.signal.aborted) options.onLines(lines);
-        }
-      }
+  const readToEnd = async (from: FileHandle) => {
+    for (;;) {
+      const chunk = Buffer.alloc(CHUNK_BYTES);
+      const { bytesRead } = await from.read(chunk, 0, CHUNK_BYTES, position);
+      if (bytesRead === 0) break;
+      position += bytesRead;
+      pending += decoder.decode(chunk.subarray(0, bytesRead), { stream: true });
     }
-    await sleep(pollMs, undefined, { signal: options.signal }).catch(() => undefined);
+    const cut = pending.lastIndexOf('\n');
+    if (cut >= 0) {
+      const lines = splitLines(pending.slice(0, cut + 1));
+      pending = pending.slice(cut + 1);
+      if (lines.length > 0 && !options.signal.aborted) options.onLines(lines);
+    }
+  };
+
+  const flushPartial = () => {
+    if (pending !== '' && !options.signal.aborted) options.onLines([pending]);
+    pending = '';
+    decoder = new TextDecoder('utf-8');
+  };
+  /** Rotated files newer than the one with inode `old`, oldest first (empty when unknown). */
+  const rotatedSince = async (old: number | null): Promise<string[]> => {
+    if (old === null || !options.rotatedName) return [];
+    const newer: string[] = [];
+    for (let index = 1; index <= (options.maxRotated ?? 20); index++) {
+      const name = options.rotatedName(index);
+      const info = await stat(name).catch(() => null);
+      if (info === null) return [];
+      if (info.ino === old) return newer.reverse();
+      newer.push(name);
+    }
+    return [];
+  };
+
+  try {
+    while (!options.signal.aborted) {
+      if (handle === null) {
+        handle = await open(file, 'r').catch(() => null);
+        if (handle !== null) inode = (await handle.stat()).ino;
+      }
+      if (handle !== null) {
+        const size = (await handle.stat()).size;
+        if (size < position) {
+          // truncated in place
+          position = 0;
+          pending = '';
+        }
+        await readToEnd(handle);
+        const now = await stat(file).catch(() => null);
+        if (now === null || now.ino !== inode) {
+          // rotated or removed: what the old file got last is read above; the new one starts at 0
+          await handle.close();
+          handle = null;
+          flushPartial();
+          for (const missed of await rotatedSince(inode)) {
+            const old = await open(missed, 'r').catch(() => null);
+            if (old === null) continue;
+            position = 0;
+            try {
+              await readToEnd(old);
+            } finally {
+              await old.close();
+            }
+            flushPartial();
+          }
+          position = 0;
+          if (now !== null) continue;
+        }
+      }
+      await sleep(pollMs, undefined, { signal: options.signal }).catch(() => undefined);
+    }
+  } finally {
+    await handle?.close();
   }
 }

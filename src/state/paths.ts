@@ -83,9 +83,14 @@ export function lockFileOf(dir: string): string {
   return join(dir, 'manager.pid');
 }
 
-/** Where a daemonized manager's own stdout/stderr go. */
+/** The manager's own log, `<dir>/logs/manager.log` (a daemon's stdout/stderr go there too). */
 export function managerLogOf(dir: string): string {
-  return join(dir, 'manager.log');
+  return join(logDirOf(dir), 'manager.log');
+}
+
+/** The file of `logs NAME`: a server's log, or the manager's own without a name. */
+export function logOf(dir: string, server: string | undefined): string {
+  return server === undefined ? managerLogOf(dir) : logFileOf(dir, server);
 }
 
 export function logDirOf(dir: string): string {

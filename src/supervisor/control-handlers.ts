@@ -7,7 +7,7 @@ import { publicState } from '../../machines/index.js';
 import type { ServerSnapshot } from '../../machines/server.machine.js';
 import type { SupervisorActor } from '../../machines/supervisor.machine.js';
 import type { Config, ServerConfig } from '../config/types.js';
-import type { ControlHandlers, ReloadReport, StatusSnapshot } from '../control/types.js';
+import type { ControlHandlers, DesiredState, ReloadReport, StatusSnapshot } from '../control/types.js';
 import { ManagerError } from '../errors.js';
 import { MAX_MESSAGE_DEPTH, excessiveNesting, nestingMessage } from '../gateway/depth.js';
 import type { Gateway } from '../gateway/gateway.js';
@@ -19,6 +19,7 @@ import type { SessionRegistry } from '../server-actor/session.js';
 import { eventHandlers } from './control-events.js';
 import type { Feed } from './feed.js';
 import { healthEntry } from './health-view.js';
+import type { Persistence } from './persistence.js';
 import { instanceSnapshots, serverStatuses } from './status.js';
 
 /** States a command waits for: the server has come up, or is definitely down. */
@@ -36,6 +37,8 @@ export interface ControlParts {
   shutdown: () => void;
   /** The gateway's HTTP listener, once it listens. */
   http: () => GatewayHttp | undefined;
+  /** The state dir's files: operators' decisions are recorded there, warnings shown in status. */
+  persistence?: Pick<Persistence, 'notices' | 'syncOverride' | 'store'>;
   manager: Omit<StatusSnapshot['manager'], 'uptimeMs'> & { startedAtMs: number };
   /** The transition feed: the control event stream follows it. */
   feed?: Feed;
@@ -63,10 +66,18 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
     );
   };
   const only = (name: string | undefined): Config => (name === undefined ? current() : { ...current(), servers: [configOf(name)!] });
+  /** An operator's command: an event to the supervisor; the decision it leaves goes to the state file. */
   const command = (type: 'server.start' | 'server.stop' | 'server.restart') => async (name: string) => {
     known(name);
     root.send({ type, name });
+    parts.persistence?.syncOverride(name, root.getSnapshot().context.overrides[name]);
     await settle(name);
+  };
+  /** `status --detailed`: what a server should be doing, and whether the config or an operator said so. */
+  const desiredOf = (name: string): DesiredState => {
+    const override = parts.persistence?.store.overrideOf(name);
+    if (override) return { state: override.state, source: 'operator', at: override.at, via: override.via };
+    return { state: configOf(name)?.enabled === false ? 'stopped' : 'running', source: 'config' };
   };
 
   return {
@@ -100,8 +111,9 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
           uptimeMs: Date.now() - startedAtMs,
           ...(http ? { http: { url: http.url, sessions: http.sessionCount(), maxSessions, evictions: http.evictions() } } : {}),
           droppedLogLines: droppedLogLines(),
+          ...(parts.persistence?.notices.length ? { notices: [...parts.persistence.notices] } : {}),
         },
-        servers: serverStatuses(root, current(), sessions, detailed),
+        servers: serverStatuses(root, current(), sessions, detailed).map((status) => (detailed ? { ...status, desired: desiredOf(status.name) } : status)),
       };
     },
     startServer: command('server.start'),

@@ -48,8 +48,9 @@ export function followTransitions({ feed, root, router, monitor, gateway, sessio
     if (running) {
       const session = sessions.get(instance);
       if (session) gateway.refreshServer(server, session);
-    } else if (to === 'failed' || to === 'stopped') {
+    } else if ((to === 'failed' || to === 'stopped') && root.getSnapshot().value !== 'shuttingDown') {
       // listed while any instance is up or on its way back; dropped when all are down
+      // (not while the manager shuts down: rebuilding the catalog per stopped server costs O(n²))
       const down = instanceSnapshots(root, server).every(({ snapshot: s }) => s.hasTag('down') || s.status !== 'active');
       const error = snapshot.context.lastError;
       // failed: calls to its tools get the reason, not "unknown tool"

@@ -21,13 +21,15 @@ import { assertBindAllowed } from '../gateway/http/exposure.js';
 import type { GatewayHttp } from '../gateway/http/listener.js';
 import { watchConfig } from '../discovery/watch.js';
 import { startHealthMonitor, type HealthMonitor } from '../health/monitor.js';
-import { createLogger, type Logger } from '../logger.js';
+import { createLogger, createManagerLogger, type Logger } from '../logger.js';
 import { createLaunch } from '../server-actor/launch.js';
 import { SessionRegistry } from '../server-actor/session.js';
 import { createStop } from '../server-actor/stop.js';
 import { createWatchExit } from '../server-actor/watch-exit.js';
 import { acquireLock } from '../state/lock.js';
-import { ensureStateDir, logFileOf, resolveStateDir, socketPathOf } from '../state/paths.js';
+import { ensureStateDir, logFileOf, managerLogOf, resolveStateDir, socketPathOf } from '../state/paths.js';
+import { serverOfInstance } from '../../machines/supervisor.machine.js';
+import { openPersistence, type Persistence } from './persistence.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { metricsRoute } from '../metrics/route.js';
 import { buildMetrics } from '../metrics/wire.js';
@@ -48,20 +50,34 @@ type Options = StartOptions & { env: NodeJS.ProcessEnv };
 
 export async function startManager(options: StartOptions = {}): Promise<RunningManager> {
   const env = options.env ?? process.env;
-  const { config, logger } = await readStartConfig(options, env);
+  const { config } = await readStartConfig(options, env);
   const stateDir = options.stateDir ?? config.manager.stateDir ?? resolveStateDir({ env });
   ensureStateDir(stateDir);
-  const lock = acquireLock(stateDir);
+  const lock = await acquireLock(stateDir);
+  // the manager's own log: logs/manager.log (rotated) and stderr, unless the host brought a logger
+  const managerLog = options.logger
+    ? undefined
+    : createManagerLogger({
+        level: config.manager.logLevel,
+        file: managerLogOf(stateDir),
+        rotation: { maxSizeBytes: config.manager.logMaxSizeBytes, keep: config.manager.logKeep },
+        stderr: options.logToStderr ?? true,
+      });
+  const logger = options.logger ?? managerLog!.logger;
+  const closeLog = () => managerLog?.close() ?? Promise.resolve();
   try {
-    return await compose(config, stateDir, logger, () => lock.release(), { ...options, env });
+    // before anything is spawned: the sweep of a crashed predecessor's servers, the desired state
+    const persistence = await openPersistence({ stateDir, config, logger, takenOver: lock.takenOver });
+    return await compose(config, stateDir, logger, () => lock.release(), { ...options, env }, persistence, closeLog);
   } catch (error) {
     lock.release();
+    await closeLog();
     throw error;
   }
 }
 
-/** Step 1: the config file, and the logger at the level it asks for. */
-async function readStartConfig(options: StartOptions, env: NodeJS.ProcessEnv): Promise<{ config: Config; logger: Logger }> {
+/** Step 1: the config file (its warnings on stderr: the manager's log opens once the state dir is ours). */
+async function readStartConfig(options: StartOptions, env: NodeJS.ProcessEnv): Promise<{ config: Config }> {
   const configFile = options.configFile ?? env.MCP_MANAGER_CONFIG ?? `${packageRoot()}/config/default.yaml`;
   const bootLogger = options.logger ?? createLogger();
   const config = await loadConfig(configFile, {
@@ -71,7 +87,7 @@ async function readStartConfig(options: StartOptions, env: NodeJS.ProcessEnv): P
   // a gateway beyond loopback without a token is refused before anything starts
   const listen = options.http ?? config.manager.http;
   if (listen) assertBindAllowed(listen.host, env.MCP_MANAGER_TOKEN);
-  return { config, logger: options.logger ?? createLogger({ level: config.manager.logLevel }) };
+  return { config };
 }
 
 /** The config running now; reload swaps it. */
@@ -95,7 +111,15 @@ function liveConfig(initial: Config): LiveConfig {
   };
 }
 
-async function compose(config: Config, stateDir: string, logger: Logger, releaseLock: () => void, options: Options): Promise<RunningManager> {
+async function compose(
+  config: Config,
+  stateDir: string,
+  logger: Logger,
+  releaseLock: () => void,
+  options: Options,
+  persistence: Persistence,
+  closeLog: () => Promise<void>,
+): Promise<RunningManager> {
   const startedAtMs = Date.now();
   const live = liveConfig(config);
   const sessions = new SessionRegistry();
@@ -105,8 +129,10 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   const monitor = buildMonitor(live, sessions, (event) => root.send(event), logger, (server, ms) => metrics?.observePing(server, ms / 1000));
   // `start --inspect`: the actors, live in Stately's inspector (loaded only when asked for)
   const stately = options.inspect ? await connectStately(options.inspect.url, logger) : undefined;
-  const root = buildSupervisor(config, live, sessions, gateway, stateDir, logger, stately);
+  const root = buildSupervisor(config, live, sessions, gateway, stateDir, logger, persistence, stately);
   const feed = createFeed(root);
+  // restarts and exits go into the state file's history
+  const unrecord = feed.on((transition) => persistence.observe(transition));
   const unfollow = followTransitions({ feed, root, router, monitor, gateway, sessions, logger });
   // Prometheus metrics, when the HTTP listener can serve them and the config has not turned them off
   const listen = options.http ?? config.manager.http;
@@ -116,6 +142,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
   // whatever happens to this process, no server outlives it
   const killAll = () => {
     for (const session of sessions.all()) if (session.transport.pid) killGroupSync(session.transport.pid);
+    persistence.exitSync();
   };
   const onUncaught = (error: unknown) => logger.error({ err: errorMessage(error) }, 'uncaught error (kept running)');
   process.on('exit', killAll);
@@ -141,21 +168,24 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
       ui?.close();
       stately?.stop();
       unfollow();
+      unrecord();
       metrics?.close();
       feed.close();
       root.stop();
       await Promise.allSettled([control.close(), http?.close(), gateway.close(), watcher.close(), monitor.close()]);
       router.stop();
+      await persistence.close();
       process.off('exit', killAll);
       process.off('SIGHUP', onHangup);
       process.off('uncaughtException', onUncaught);
       process.off('unhandledRejection', onUncaught);
       releaseLock();
       logger.info('stopped');
+      await closeLog();
       resolveClosed();
     })());
 
-  const reload = buildReloader(config, live, root, router, gateway, sessions, logger, options.env, metrics);
+  const reload = buildReloader(config, live, root, router, gateway, sessions, logger, options.env, metrics, persistence);
   const onHangup = () => void reload();
   process.on('SIGHUP', onHangup);
   // every edit of the config file is a reload (debounced, atomic saves included)
@@ -174,6 +204,7 @@ async function compose(config: Config, stateDir: string, logger: Logger, release
     reload,
     shutdown: () => void stop('shutdown requested over the control socket'),
     http: () => http,
+    persistence,
     feed,
     manager: {
       pid: process.pid,
@@ -250,6 +281,7 @@ function buildSupervisor(
   gateway: Gateway,
   stateDir: string,
   logger: Logger,
+  persistence: Persistence,
   stately?: StatelyInspector,
 ): SupervisorActor {
   const machine = supervisorMachine.provide({
@@ -259,7 +291,10 @@ function buildSupervisor(
           launch: createLaunch({
             sessions,
             configOf: live.configOf,
-            logFileOf: (instance) => logFileOf(stateDir, instance),
+            logFileOf: (instance) => logFileOf(stateDir, serverOfInstance(instance)),
+            // one rotated file per server, each line tagged with its instance
+            stderrSinkOf: (instance) => persistence.serverLogs.sinkFor(serverOfInstance(instance), instance),
+            children: persistence.children,
             logger,
             clientInfo: { name: 'mcp-manager', version: packageVersion() },
             hooks: gateway.hooks,
@@ -273,7 +308,7 @@ function buildSupervisor(
   });
   // the backoff jitter's randomness comes from here; the charts stay pure
   const root = createActor(machine, {
-    input: { servers: config.servers.map(specOf), seed: randomInt(2 ** 31) },
+    input: { servers: config.servers.map(specOf), seed: randomInt(2 ** 31), overrides: persistence.overrides() },
     ...(stately ? { inspect: (event) => stately.inspect(event) } : {}),
   });
   // the root's error observer: a bug in any actor is logged, never fatal to the process
@@ -292,6 +327,7 @@ function buildReloader(
   logger: Logger,
   env: NodeJS.ProcessEnv,
   metrics: Metrics | undefined,
+  persistence: Persistence,
 ) {
   return createReloader(
     config.file,
@@ -300,6 +336,7 @@ function buildReloader(
       current: live.current,
       apply: (next, diff) => {
         live.replace(next);
+        persistence.retain(next);
         for (const name of [...diff.added, ...diff.changed]) router.send({ type: 'route.policy', server: name, policy: policyOf(live.configOf(name)!) });
         for (const name of diff.removed) {
           gateway.refreshServer(name, undefined);

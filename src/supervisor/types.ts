@@ -14,6 +14,8 @@ export interface StartOptions {
   stdio?: boolean;
   /** Send the actors to Stately's inspector over WebSocket at this URL (`start --inspect`). Off by default. */
   inspect?: { url: string };
+  /** The manager's log goes to `<state-dir>/logs/manager.log` and, unless false, to stderr. */
+  logToStderr?: boolean;
 }
 
 export interface RunningManager {

@@ -17,6 +17,8 @@ export interface StderrCaptureOptions {
   logFile?: string;
   /** A line longer than this is cut into pieces of this length. Default 64 KiB. */
   maxLineLength?: number;
+  /** Instead of `logFile`: a shared, rotated log that takes whole lines (see state/log-files). */
+  sink?: { writeLine(line: string): boolean; drained(): Promise<void>; release(): void };
   /** Log file problems; the capture goes on without the file. */
   onError?: (error: Error) => void;
 }
@@ -28,6 +30,7 @@ export class StderrCapture {
   private readonly decoder = new StringDecoder('utf8');
   private readonly maxLineLength: number;
   private partial = '';
+  private behind = false;
   private log: WriteStream | undefined;
 
   private constructor(private readonly options: StderrCaptureOptions) {
@@ -63,7 +66,9 @@ export class StderrCapture {
     this.options.onError?.(new Error(`stderr log ${this.options.logFile ?? ''}: ${message}`, { cause: error }));
   }
 
-  write(chunk: Buffer | string): void {
+  /** Take a chunk of stderr. false: the log is behind; wait for `drained()` before the next chunk. */
+  write(chunk: Buffer | string): boolean {
+    this.behind = false;
     let text = this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk));
     let newline = text.indexOf('\n');
     while (newline !== -1) {
@@ -76,6 +81,12 @@ export class StderrCapture {
       text = text.slice(this.maxLineLength);
     }
     this.partial = text;
+    return !this.behind;
+  }
+
+  /** Resolves once the log has taken what was written (immediately without a sink). */
+  drained(): Promise<void> {
+    return this.options.sink?.drained() ?? Promise.resolve();
   }
 
   /** Emit a final line that had no newline (call when the stream ends). */
@@ -87,6 +98,7 @@ export class StderrCapture {
 
   /** A line of our own in the log file only (e.g. "started pid 123"); not part of the tail. */
   note(text: string): void {
+    this.options.sink?.writeLine(`[mcp-manager] ${redact(text)}`);
     this.log?.write(`${new Date().toISOString()} [mcp-manager] ${redact(text)}\n`);
   }
 
@@ -97,6 +109,7 @@ export class StderrCapture {
   /** Flush and close the log file. */
   async close(): Promise<void> {
     this.flush();
+    this.options.sink?.release();
     const log = this.log;
     this.log = undefined;
     if (!log) return;
@@ -110,6 +123,7 @@ export class StderrCapture {
     const line = redact(raw.endsWith('\r') ? raw.slice(0, -1) : raw);
     this.lines.push(line);
     if (this.lines.length > this.options.tailLines) this.lines.shift();
+    if (this.options.sink && !this.options.sink.writeLine(line)) this.behind = true;
     this.log?.write(`${new Date().toISOString()} ${line}\n`);
   }
 }

@@ -16,7 +16,7 @@ import { buildChildEnv } from './env.js';
 import { JsonLineReader } from './json-lines.js';
 import { limitReports } from './report-limit.js';
 import { killGroupSync, stopProcessGroup, type StopResult } from './process-group.js';
-import { StderrCapture } from './stderr-capture.js';
+import { StderrCapture, type StderrCaptureOptions } from './stderr-capture.js';
 
 export interface StdioProcessOptions {
   /** Names the server in every message. */
@@ -31,6 +31,12 @@ export interface StdioProcessOptions {
   cwd?: string;
   /** stderr lines are appended here with a timestamp; directories are created. */
   stderrLogFile?: string;
+  /** Instead of `stderrLogFile`: the server's shared, rotated log (see state/log-files). */
+  stderrSink?: StderrCaptureOptions['sink'];
+  /** Called once the process has spawned, with its pid (= its process group). */
+  onSpawn?: (pid: number) => void;
+  /** Called once close() has seen the whole process group gone. */
+  onGroupGone?: (pid: number) => void;
   /** Lines of stderr kept for exit reports. */
   stderrTailLines?: number;
   /** close(): after ending stdin, wait this long before SIGTERM to the group. */
@@ -226,6 +232,7 @@ export class StdioProcessTransport implements Transport {
         if (stdin?.writable) stdin.end();
       },
     });
+    if (this.lastStop.groupEmpty) this.safely(() => this.options.onGroupGone?.(pid));
     if (this.lastStop.leaderExited) {
       await this.exited;
     } else {
@@ -256,6 +263,7 @@ export class StdioProcessTransport implements Transport {
     this.stderr = await StderrCapture.open({
       tailLines: this.options.stderrTailLines ?? STDIO_DEFAULTS.stderrTailLines,
       logFile: this.options.stderrLogFile,
+      ...(this.options.stderrSink ? { sink: this.options.stderrSink } : {}),
       onError: (error) => this.onerror?.(error),
     });
 
@@ -284,7 +292,14 @@ export class StdioProcessTransport implements Transport {
     child.on('exit', (exitCode, signal) => this.handleExit(exitCode, signal));
     child.stdout.on('data', (chunk: Buffer) => this.handleStdout(chunk));
     child.stdout.on('error', (error) => this.onerror?.(error));
-    child.stderr.on('data', (chunk: Buffer) => this.stderr?.write(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      const capture = this.stderr;
+      // a log that falls behind holds the child's stderr back instead of growing in memory
+      if (capture && !capture.write(chunk)) {
+        child.stderr.pause();
+        void capture.drained().then(() => child.stderr.resume());
+      }
+    });
     child.stderr.on('error', (error) => this.onerror?.(error));
     child.stdin.on('error', (error) => {
       // EPIPE: the child is gone or stopped reading; its exit is reported separately.
@@ -304,6 +319,7 @@ export class StdioProcessTransport implements Transport {
       return fail(message, error);
     }
     if (this.phase === 'starting') this.phase = 'running';
+    if (child.pid !== undefined) this.safely(() => this.options.onSpawn?.(child.pid!));
     this.stderr.note(`started pid ${child.pid ?? '?'}: ${[command, ...args].join(' ')}`);
   }
 
@@ -315,7 +331,8 @@ export class StdioProcessTransport implements Transport {
     const drained = child
       ? Promise.all([child.stdout, child.stderr].map((stream: Readable) => finished(stream).catch(() => undefined)))
       : Promise.resolve();
-    const timer = sleep(DRAIN_MS);
+    // unref: a pending drain timer must not hold the process open after the last server exited
+    const timer = sleep(DRAIN_MS, undefined, { ref: false });
     Promise.race([drained, timer])
       .then(() => this.finish({ exitCode, signal }, true))
       .catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));

@@ -82,11 +82,12 @@ describe('logs arguments', () => {
     expect(parseLogsArgs(['echo', '--lines', '0'])).toEqual({ name: 'echo', follow: false, lines: 0 });
   });
 
-  it('reject a bad count or a missing NAME', () => {
+  it('reject a bad count; NAME is optional', () => {
     expect(usage(() => parseLogsArgs(['echo', '--lines', 'ten']))).toBe("--lines expects a non-negative integer, got 'ten'");
     expect(usage(() => parseLogsArgs(['echo', '--lines', '-3']))).toMatch(/^option '--lines' needs a value/);
     expect(usage(() => parseLogsArgs(['echo', '--lines=-3']))).toBe("--lines expects a non-negative integer, got '-3'");
-    expect(usage(() => parseLogsArgs(['--follow']))).toBe('missing NAME');
+    // without NAME: the manager's own log
+    expect(parseLogsArgs(['--follow'])).toEqual({ follow: true, lines: 50 });
   });
 });
 

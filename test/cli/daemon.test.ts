@@ -1,23 +1,27 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+/**
+ * `start --daemon` on the real manager (the built CLI): it returns once every server has
+ * settled, printing the summary; its output goes to logs/manager.log; `stop` waits for it.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
-import { acquireLock, isProcessAlive, readLockPid } from '../../src/state/lock.js';
+import { isProcessAlive, readLockPid } from '../../src/state/lock.js';
+import { CLI, echoServer, runManager, writeConfig } from '../supervisor/harness.js';
 import { shortTempDir } from '../control/helpers.js';
 import { testContext } from './context.js';
 
-const fakeManager = fileURLToPath(new URL('./fixtures/fake-manager.ts', import.meta.url));
-// The child runs in the state dir, so name tsx's loader by absolute URL, not as a package.
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const self = { command: process.execPath, args: ['--import', tsxLoader, fakeManager] };
+const self = { command: process.execPath, args: [CLI] };
 
 describe('start --daemon', () => {
+  let dir: string;
   let stateDir: string;
   let cleanup: () => void;
   let daemonPid: number | null = null;
 
   beforeEach(() => {
-    ({ dir: stateDir, cleanup } = shortTempDir());
+    ({ dir, cleanup } = shortTempDir());
+    stateDir = join(dir, 'state');
   });
   afterEach(() => {
     // A failed test must not leave a detached process behind.
@@ -26,46 +30,56 @@ describe('start --daemon', () => {
     cleanup();
   });
 
-  it('starts the manager detached, waits until it answers, prints its pid; stop stops it', async () => {
+  it('returns once every server has settled, printing the summary; the log is manager.log; stop waits for it', async () => {
+    const config = writeConfig(dir, echoServer('alpha') + echoServer('broken', { FIXTURE_EXIT_ON_START: '3' }, 'max_restarts: 0'));
     const ctx = testContext(stateDir, { self });
-    expect(await runCli(['start', '--daemon', '--config', 'ok.yaml', '--http', '[::1]:9000'], ctx)).toBe(0);
+    expect(await runCli(['start', '--daemon', '--config', config, '--state-dir', stateDir], ctx)).toBe(0);
     daemonPid = readLockPid(stateDir);
     expect(daemonPid).not.toBeNull();
-    expect(ctx.stdout()).toBe(`mcp-manager started in the background (pid ${daemonPid}); log: ${stateDir}/manager.log\n`);
+    const logFile = join(stateDir, 'logs', 'manager.log');
+    const out = ctx.stdout();
+    expect(out).toContain(`mcp-manager started in the background (pid ${daemonPid}); log: ${logFile}\n`);
+    // the summary: every server settled, the broken one down with its reason
+    expect(out).toMatch(/alpha\s+healthy/);
+    expect(out).toMatch(/broken\s+failed/);
+    expect(out).not.toMatch(/starting|restarting/);
 
-    // The child got absolute paths and the same options, without --daemon.
-    const status = testContext(stateDir);
-    expect(await runCli(['status', '--json'], status)).toBe(0);
-    expect(JSON.parse(status.stdout())).toMatchObject({ manager: { pid: daemonPid, configFile: `${stateDir}/ok.yaml`, stateDir } });
+    // the daemon's own log went to the file, once per line (not also through its stderr)
+    const log = readFileSync(logFile, 'utf8');
+    const started = log.split('\n').filter((l) => l.includes('"msg":"mcp-manager started"'));
+    expect(started).toHaveLength(1);
 
     const stop = testContext(stateDir);
-    expect(await runCli(['stop'], stop)).toBe(0);
+    expect(await runCli(['stop', '--state-dir', stateDir], stop)).toBe(0);
     expect(stop.stdout()).toBe(`mcp-manager stopped (pid ${daemonPid})\n`);
     expect(isProcessAlive(daemonPid!)).toBe(false);
+    expect(readFileSync(logFile, 'utf8')).toContain('"msg":"stopped"');
   });
 
-  it('exits 1 with the tail of manager.log when the manager dies during startup', async () => {
+  it('exits 1 with the tail of manager.log when the manager fails during startup', async () => {
+    const config = join(dir, 'bad.yaml');
+    writeFileSync(config, 'servers:\n  x:\n    comand: nope\n');
     const ctx = testContext(stateDir, { self });
-    expect(await runCli(['start', '--daemon', '--config', 'fail.yaml'], ctx)).toBe(1);
+    expect(await runCli(['start', '--daemon', '--config', config, '--state-dir', stateDir], ctx)).toBe(1);
     expect(ctx.stdout()).toBe('');
     expect(ctx.stderr()).toContain('mcp-manager: mcp-manager exited with code 1 during startup');
-    expect(ctx.stderr()).toContain(`last lines of ${stateDir}/manager.log:`);
-    expect(ctx.stderr()).toContain(`  fake manager: cannot read ${stateDir}/fail.yaml`);
-    expect(ctx.stderr()).toContain(`--state-dir ${stateDir}`);
-    expect(ctx.stderr()).not.toContain('--daemon');
+    expect(ctx.stderr()).toContain(`last lines of ${join(stateDir, 'logs', 'manager.log')}:`);
+    expect(ctx.stderr()).toContain('comand');
+    expect(existsSync(join(stateDir, 'manager.pid'))).toBe(false);
   });
 
   it('refuses at once when a live manager holds the state dir', async () => {
-    const lock = acquireLock(stateDir);
+    const config = writeConfig(dir, echoServer('alpha'));
+    const running = await runManager(config, stateDir);
     try {
       const ctx = testContext(stateDir, { self });
-      expect(await runCli(['start', '--daemon'], ctx)).toBe(1);
+      expect(await runCli(['start', '--daemon', '--config', config, '--state-dir', stateDir], ctx)).toBe(1);
       expect(ctx.stderr()).toBe(
         `mcp-manager: mcp-manager is already running (pid ${process.pid}) with state dir ${stateDir}; ` +
           'stop it with "mcp-manager stop" or use another --state-dir\n',
       );
     } finally {
-      lock.release();
+      await running.manager.stop();
     }
   });
 });

@@ -31,7 +31,7 @@ describe('runCli: help, version and usage errors', () => {
   });
 
   it('exits 2 when NAME is missing', async () => {
-    for (const command of ['start-server', 'stop-server', 'restart-server', 'logs']) {
+    for (const command of ['start-server', 'stop-server', 'restart-server']) {
       const ctx = testContext('/nonexistent');
       expect(await runCli([command], ctx)).toBe(2);
       expect(ctx.stderr()).toMatch(new RegExp(`^mcp-manager: ${command}: missing NAME\\nusage: mcp-manager ${command} NAME`));
@@ -48,7 +48,7 @@ describe('runCli: help, version and usage errors', () => {
     for (const argv of [['help', 'logs'], ['logs', '--help'], ['logs', 'x', '-h']]) {
       const ctx = testContext('/nonexistent');
       expect(await runCli(argv, ctx)).toBe(0);
-      expect(ctx.stdout()).toMatch(/^usage: mcp-manager logs NAME \[--follow\] \[--lines N\]/);
+      expect(ctx.stdout()).toMatch(/^usage: mcp-manager logs \[NAME\] \[--follow\] \[--lines N\]/);
       expect(ctx.stdout()).toContain('-n, --lines N');
     }
     const ctx = testContext('/nonexistent');

@@ -82,7 +82,7 @@ describe('start on a terminal', () => {
     expect(seen).toContain('fix:');
     expect(seen).toContain('mcp-manager connect');
     expect(seen).not.toContain('"level":');
-    const log = join(stateDir, 'manager.log');
+    const log = join(stateDir, 'logs', 'manager.log');
     expect(existsSync(log)).toBe(true);
     expect(readFileSync(log, 'utf8')).toContain('"msg":"mcp-manager started"');
 

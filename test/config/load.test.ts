@@ -43,7 +43,15 @@ describe('the seed entry', () => {
     const config = load(SEED);
     const d = DEFAULTS.server;
     expect(config.file).toBe(FILE);
-    expect(config.manager).toEqual({ logLevel: 'info', shutdownTimeoutMs: 15_000, httpSessions: 1000, sessionIdleTimeoutMs: 1_800_000, metrics: true });
+    expect(config.manager).toEqual({
+      logLevel: 'info',
+      shutdownTimeoutMs: 15_000,
+      httpSessions: 1000,
+      sessionIdleTimeoutMs: 1_800_000,
+      metrics: true,
+      logMaxSizeBytes: 10_000_000,
+      logKeep: 5,
+    });
     expect(config.servers).toEqual<ServerConfig[]>([
       {
         name: 'my-server',
@@ -230,6 +238,8 @@ describe('manager section', () => {
   http: {host: 0.0.0.0, port: 3000}
   shutdown_timeout: 5s
   discovery: {paths: [., /opt/mcp]}
+  log_max_size: 2MiB
+  log_keep: 3
   metrics: false
 `);
     expect(config.manager).toEqual({
@@ -237,11 +247,18 @@ describe('manager section', () => {
       logLevel: 'debug',
       http: { host: '0.0.0.0', port: 3000 },
       shutdownTimeoutMs: 5_000,
+      logMaxSizeBytes: 2 * 1024 * 1024,
+      logKeep: 3,
       discovery: { paths: ['/etc/mcp', '/opt/mcp'] },
       httpSessions: 1000,
       sessionIdleTimeoutMs: 1_800_000,
       metrics: false,
     });
+  });
+
+  it('refuses a log_keep below 2 and a log_max_size that is not a size', () => {
+    expect(() => load('manager:\n  log_keep: 1\n')).toThrow(/manager\.log_keep/);
+    expect(() => load('manager:\n  log_max_size: lots\n')).toThrow(/manager\.log_max_size/);
   });
 
   it('accepts "host:port", ":port" and a bare port, and ~ in state_dir', () => {

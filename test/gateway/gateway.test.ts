@@ -2,6 +2,7 @@
  * The gateway end to end: a real manager, real backends, real SDK clients over
  * Streamable HTTP on 127.0.0.1.
  */
+import { serverOfInstance } from '../../machines/supervisor.machine.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -32,10 +33,14 @@ async function connect(url: string, setup?: (client: Client) => void): Promise<C
   return client;
 }
 
-/** An instance's stderr log (fixture tools announce themselves there). */
+/** An instance's stderr lines (fixture tools announce themselves there): its server's log, tagged with the instance. */
 const logOf = (m: Running, instance: string): string => {
   try {
-    return readFileSync(join(m.manager.stateDir, 'logs', `${instance}.log`), 'utf8');
+    const text = readFileSync(join(m.manager.stateDir, 'logs', `${serverOfInstance(instance)}.log`), 'utf8');
+    return text
+      .split('\n')
+      .filter((line) => line.includes(` [${instance}] `))
+      .join('\n');
   } catch {
     return '';
   }

@@ -2,17 +2,30 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { publicState } from '../../machines/index.js';
 import { serverMachine, type InstanceRef, type ServerSnapshot } from '../../machines/server.machine.js';
-import { diffSpecs, instanceIds, serverOfInstance, supervisorMachine, type SupervisorActor } from '../../machines/supervisor.machine.js';
+import {
+  diffSpecs,
+  instanceIds,
+  serverOfInstance,
+  stopInOrder,
+  supervisorMachine,
+  type Override,
+  type SupervisorActor,
+} from '../../machines/supervisor.machine.js';
 import type { ServerSpec } from '../../machines/events.js';
 import { FakeWorld, flush, newClock, spec } from './harness.js';
 
 let root: SupervisorActor | undefined;
 afterEach(() => root?.stop());
 
-function boot(servers: ServerSpec[], world = new FakeWorld(), server = serverMachine.provide({ actors: world.actors })) {
+function boot(
+  servers: ServerSpec[],
+  world = new FakeWorld(),
+  server = serverMachine.provide({ actors: world.actors }),
+  overrides: Record<string, Override> = {},
+) {
   const clock = newClock();
   const errors: unknown[] = [];
-  root = createActor(supervisorMachine.provide({ actors: { server } }), { clock, input: { servers } });
+  root = createActor(supervisorMachine.provide({ actors: { server } }), { clock, input: { servers, overrides } });
   root.subscribe({ error: (e) => errors.push(e) });
   root.start();
   const children = () => root!.getSnapshot().children as Record<string, AnyActorRef | undefined>;
@@ -66,19 +79,61 @@ describe('supervisor', () => {
     expect(t.errors).toEqual([]);
   });
 
-  it('shuts down in reverse start order, one server at a time', async () => {
+  it('shuts down in parallel, the stops begun in reverse start order', async () => {
     const t = boot([spec({ name: 'a' }), spec({ name: 'b' }), spec({ name: 'c' })]);
     for (const n of ['a', 'b', 'c']) await t.world.ready(n);
     t.world.holdStops = true;
     t.root.send({ type: 'manager.shutdown' });
     await flush();
-    expect(t.world.stops).toEqual(['c']);
-    await t.world.releaseStops();
-    expect(t.world.stops).toEqual(['c', 'b']);
-    await t.world.releaseStops();
-    await t.world.releaseStops();
+    // one dependency level: all stop at once, last started first
     expect(t.world.stops).toEqual(['c', 'b', 'a']);
+    expect(t.root.getSnapshot().status).toBe('active');
+    await t.world.releaseStops();
     expect(t.root.getSnapshot().status).toBe('done');
+  });
+
+  it('stops level after level, with at most `concurrency` stopping at once', async () => {
+    const t = boot([spec({ name: 'a' }), spec({ name: 'b' }), spec({ name: 'c' }), spec({ name: 'd' })]);
+    for (const n of ['a', 'b', 'c', 'd']) await t.world.ready(n);
+    t.world.holdStops = true;
+    const refs = t.children() as Record<string, AnyActorRef>;
+    const done = createActor(stopInOrder, {
+      input: { levels: [[refs.d!], [refs.c!, refs.b!, refs.a!]], concurrency: 2 },
+    }).start();
+    await flush();
+    expect(t.world.stops).toEqual(['d']); // the next level waits for this one
+    await t.world.releaseStops();
+    expect(t.world.stops).toEqual(['d', 'c', 'b']); // two at once
+    await t.world.releaseStops();
+    expect(t.world.stops).toEqual(['d', 'c', 'b', 'a']);
+    await t.world.releaseStops();
+    expect(done.getSnapshot().status).toBe('done');
+  });
+
+  it('keeps an operator-stopped server down at start and through a config change, until started', async () => {
+    const t = boot([spec({ name: 'a' }), spec({ name: 'b' })], undefined, undefined, { b: 'stopped', gone: 'stopped' });
+    expect(t.world.launches.map((l) => l.instance)).toEqual(['a']);
+    expect(t.stateOf('b')).toBe('stopped');
+    expect(t.root.getSnapshot().context.overrides).toEqual({ b: 'stopped' });
+    t.root.send({ type: 'config.changed', servers: [spec({ name: 'a' }), spec({ name: 'b', startupTimeoutMs: 999 })] });
+    await flush();
+    expect(t.world.launches.map((l) => l.instance)).toEqual(['a']);
+    expect(t.stateOf('b~2')).toBe('stopped');
+    expect(t.children().b).toBeUndefined(); // the old instance retired at once
+    t.root.send({ type: 'server.start', name: 'b' });
+    await flush();
+    expect(t.stateOf('b~2')).toBe('starting');
+    expect(t.root.getSnapshot().context.overrides).toEqual({});
+  });
+
+  it('starts a disabled server an operator started, and records stop of an enabled one', () => {
+    const t = boot([spec({ name: 'a' }), spec({ name: 'off', enabled: false })], undefined, undefined, { off: 'running' });
+    expect(t.world.launches.map((l) => l.instance)).toEqual(['a', 'off']);
+    t.root.send({ type: 'server.stop', name: 'a' });
+    t.root.send({ type: 'server.stop', name: 'off' });
+    expect(t.root.getSnapshot().context.overrides).toEqual({ a: 'stopped' });
+    t.root.send({ type: 'server.restart', name: 'a' });
+    expect(t.root.getSnapshot().context.overrides).toEqual({});
   });
 
   it('applies a config change to added, removed and changed servers only', async () => {

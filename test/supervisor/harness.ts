@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createControlClient } from '../../src/control/client.js';
 import type { ServerStatus, StatusSnapshot } from '../../src/control/types.js';
-import { silentLogger } from '../../src/logger.js';
+import { silentLogger, type Logger } from '../../src/logger.js';
 import { startManager } from '../../src/supervisor/start.js';
 import type { RunningManager } from '../../src/supervisor/types.js';
 import { socketPathOf } from '../../src/state/paths.js';
@@ -60,7 +60,7 @@ export interface Running {
 export async function runManager(
   configFile: string,
   stateDir: string,
-  options: { http?: { host: string; port: number } } = {},
+  options: { http?: { host: string; port: number }; logger?: Logger } = {},
 ): Promise<Running> {
   const manager = await startManager({ configFile, stateDir, logger: silentLogger(), env: process.env, ...options });
   const control = createControlClient(socketPathOf(stateDir));

@@ -10,6 +10,7 @@ import { healthCommand } from './health.js';
 import { inspectCommand } from './inspect.js';
 import { startCommand, stopCommand } from './lifecycle.js';
 import { logsCommand } from './logs.js';
+import { serviceCommand } from './service.js';
 import {
   listServersCommand,
   restartServerCommand,
@@ -35,6 +36,7 @@ export const COMMANDS: readonly Command[] = [
   discoverCommand,
   doctorCommand,
   logsCommand,
+  serviceCommand,
   addCommand,
   removeCommand,
   importCommand,

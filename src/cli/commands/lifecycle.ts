@@ -1,14 +1,15 @@
 import { createConnection } from 'node:net';
-import { existsSync } from 'node:fs';
+import { existsSync, fstatSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createControlClient } from '../../control/client.js';
-import { isProcessAlive, managerRunningError, readLockPid } from '../../state/lock.js';
-import { resolveStateDir, socketPathOf } from '../../state/paths.js';
+import { isProcessAlive, liveHolder, managerRunningError, readLockRecord } from '../../state/lock.js';
+import { isSameProcess } from '../../state/start-time.js';
+import { managerLogOf, resolveStateDir, socketPathOf } from '../../state/paths.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, parseHostPort, usageError } from '../args.js';
 import { loadStartManager, type CliContext, type CliStartOptions } from '../context.js';
 import { spawnDaemon } from '../daemon.js';
 import { resolveConfigFile } from '../package-info.js';
-import { followStart, terminalLogger } from '../start-view.js';
+import { followStart } from '../start-view.js';
 
 export interface StartArgs {
   configFile?: string;
@@ -103,7 +104,10 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
     // on a terminal the servers' progress is shown; the JSON log lines go to the log file
     const view = !args.stdio && args.logFormat !== 'json' && !ctx.createLogger && process.stderr.isTTY === true;
     if (ctx.createLogger) options.logger = ctx.createLogger();
-    else if (view) options.logger = terminalLogger(stateDir, ctx.env);
+    // on a terminal the progress view owns stderr: log lines go to logs/manager.log only
+    else if (view) options.logToStderr = false;
+    // a daemon's stderr is manager.log already: log lines go there once
+    if (stderrIsFile(managerLogOf(stateDir))) options.logToStderr = false;
     if (args.http) options.http = args.http;
     if (args.stdio) options.stdio = true;
     if (args.inspect) options.inspect = args.inspect;
@@ -137,8 +141,8 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
 }
 
 async function startInBackground(args: StartArgs, configFile: string, stateDir: string, ctx: CliContext): Promise<number> {
-  const holder = readLockPid(stateDir);
-  if (holder !== null && isProcessAlive(holder)) throw managerRunningError(holder, stateDir);
+  const holder = await liveHolder(stateDir);
+  if (holder !== null) throw managerRunningError(holder, stateDir);
 
   const childArgs = [...ctx.self.args, 'start', '--config', configFile, '--state-dir', stateDir];
   if (args.http) childArgs.push('--http', formatHostPort(args.http));
@@ -146,6 +150,8 @@ async function startInBackground(args: StartArgs, configFile: string, stateDir: 
   const result = await spawnDaemon({ command: ctx.self.command, args: childArgs, cwd: ctx.cwd, env: ctx.env, stateDir });
   if (result.ok) {
     ctx.print.line(`mcp-manager started in the background (pid ${result.pid}); log: ${result.logFile}`);
+    if (!result.settled) ctx.print.notice('some servers are still starting; see "mcp-manager status"');
+    ctx.print.status(result.status, { detailed: false });
     return 0;
   }
   const what = result.reason === 'exited' ? `mcp-manager ${result.detail} during startup` : `mcp-manager (pid ${result.pid ?? '?'}) ${result.detail}; it may still be starting`;
@@ -155,6 +161,17 @@ async function startInBackground(args: StartArgs, configFile: string, stateDir: 
     ctx.print.notice(result.logTail.map((line) => `  ${line}`).join('\n'));
   }
   return 1;
+}
+
+/** Whether fd 2 is `file` (a daemon started by `start --daemon`). */
+function stderrIsFile(file: string): boolean {
+  try {
+    const err = fstatSync(2);
+    const log = statSync(file);
+    return err.ino === log.ino && err.dev === log.dev;
+  } catch {
+    return false;
+  }
 }
 
 function formatHostPort({ host, port }: { host: string; port: number }): string {
@@ -185,13 +202,16 @@ export const stopCommand = defineCommand({
   run: async (args, ctx) => {
     const stateDir = resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd });
     const socketPath = socketPathOf(stateDir);
-    const pid = readLockPid(stateDir);
+    const record = readLockRecord(stateDir);
+    const pid = record?.pid ?? null;
     await createControlClient(socketPath).shutdown();
     ctx.print.notice(`stopping mcp-manager${pid === null ? '' : ` (pid ${pid})`}`);
 
     // Gone means: its process has exited (when we know it), else its socket no longer answers.
-    const gone = async (): Promise<boolean> =>
-      pid !== null ? !isProcessAlive(pid) : !(await socketAnswers(socketPath));
+    const gone = async (): Promise<boolean> => {
+      if (record === null) return !(await socketAnswers(socketPath));
+      return record.startTime !== null ? !isSameProcess(record.pid, record.startTime) : !isProcessAlive(record.pid);
+    };
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (!(await gone())) {
       if (Date.now() >= deadline) {
