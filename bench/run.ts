@@ -4,6 +4,7 @@
  * never turned into a failing exit code; only a broken benchmark exits non-zero.
  */
 import { parseArgs } from 'node:util';
+import { configParse } from './config-parse.js';
 import { gateway } from './gateway.js';
 import { probes } from './probes.js';
 import { installInterruptCleanup } from './lib/proc.js';
@@ -12,7 +13,7 @@ import type { BenchModule, BenchOptions, BenchResult } from './lib/types.js';
 import { startup } from './startup.js';
 
 /** The registry: add a module here (gateway latency/throughput, probe rounds, …). */
-const MODULES: readonly BenchModule[] = [startup, gateway, probes];
+const MODULES: readonly BenchModule[] = [startup, gateway, probes, configParse];
 
 const USAGE = `usage: node --import tsx bench/run.ts [--only NAME]… [--quick] [--sizes N,N,…] [--reps N]
 

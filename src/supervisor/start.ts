@@ -8,7 +8,7 @@ import { routerMachine } from '../../machines/router.machine.js';
 import { serverMachine, type InstanceRef, type ServerSnapshot } from '../../machines/server.machine.js';
 import { supervisorMachine } from '../../machines/supervisor.machine.js';
 import { packageRoot, packageVersion } from '../cli/package-info.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/read-isolated.js';
 import type { Config } from '../config/types.js';
 import { startControlServer } from '../control/server.js';
 import type { ControlHandlers, StatusSnapshot } from '../control/types.js';
@@ -215,7 +215,7 @@ async function run(
           const live = instanceSnapshots(root, name).map(({ id }) => sessions.get(id)).find((s) => s !== undefined);
           if (live) gateway.refreshServer(name, live);
         }
-        root.send({ type: 'config.changed', servers: next.servers.map(specOf) });
+        root.send({ type: 'config.changed', servers: next.servers.map(specOf), replaced: diff.replaced });
       },
     },
     logger,
