@@ -4,6 +4,7 @@
  * never turned into a failing exit code; only a broken benchmark exits non-zero.
  */
 import { parseArgs } from 'node:util';
+import { configParse } from './config-parse.js';
 import { gateway } from './gateway.js';
 import { hostile } from './hostile.js';
 import { probes } from './probes.js';
@@ -15,7 +16,7 @@ import { startup } from './startup.js';
 import { ui } from './ui.js';
 
 /** The registry: add a module here (gateway latency/throughput, probe rounds, …). */
-const MODULES: readonly BenchModule[] = [startup, gateway, probes, scale, ui, hostile];
+const MODULES: readonly BenchModule[] = [startup, gateway, probes, scale, ui, hostile, configParse];
 
 const USAGE = `usage: node --import tsx bench/run.ts [--only NAME]… [--quick] [--sizes N,N,…] [--reps N]
 

@@ -53,7 +53,8 @@ export type SupervisorEvent =
   | { type: 'health.good'; instance: string }
   | { type: 'health.bad'; instance: string; reason: string }
   | { type: 'health.restart'; instance: string; code: string; reason: string }
-  | { type: 'config.changed'; servers: ServerSpec[] }
+  /** `servers`: the whole new config; `replaced`: the servers whose spec changed (computed by the config diff). */
+  | { type: 'config.changed'; servers: ServerSpec[]; replaced: string[] }
   | { type: 'manager.shutdown' };
 
 /**

@@ -87,20 +87,6 @@ export function serverOfInstance(instance: string): string {
   return hash === -1 ? base : base.slice(0, hash);
 }
 
-/** Names whose spec differs between two configs (added, removed, changed). */
-export function diffSpecs(
-  before: Record<string, ServerSpec>,
-  after: readonly ServerSpec[],
-): { added: string[]; removed: string[]; changed: string[] } {
-  const next = new Map(after.map((s) => [s.name, s]));
-  const added = after.filter((s) => !(s.name in before)).map((s) => s.name);
-  const removed = Object.keys(before).filter((n) => !next.has(n));
-  const changed = after
-    .filter((s) => s.name in before && JSON.stringify(before[s.name]) !== JSON.stringify(s))
-    .map((s) => s.name);
-  return { added, removed, changed };
-}
-
 /** A bug-caught actor is replaced at most this many times before it is left out. */
 const MAX_ACTOR_CRASHES = 5;
 
@@ -179,8 +165,11 @@ export const supervisorMachine = setup({
      */
     applyConfig: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'config.changed') return;
-      const { added, removed, changed } = diffSpecs(context.specs, event.servers);
       const specs = Object.fromEntries(event.servers.map((s) => [s.name, s]));
+      // what changed inside a server is the config diff's verdict; which names come and go is plain
+      const added = event.servers.map((s) => s.name).filter((name) => !(name in context.specs));
+      const removed = Object.keys(context.specs).filter((name) => !(name in specs));
+      const changed = event.replaced.filter((name) => name in context.specs && name in specs);
       const instances = { ...context.instances };
       const generations = { ...context.generations };
       const replacing = { ...context.replacing };

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { DURATION_EXPECTED, parseDuration } from './duration.js';
+import { CONFIG_LIMITS } from './limits.js';
 import { SIZE_EXPECTED, parseSize } from './size.js';
 import { closest } from './suggest.js';
 
@@ -99,27 +100,48 @@ export function oneOf<const T extends string>(values: readonly T[]) {
   });
 }
 
-export const string = z.string({ error: 'expected a string' });
-export const nonEmptyString = z.string({ error: 'expected a string' }).min(1, { error: 'expected a non-empty string' });
+const tooLong = (max: number) => ({ error: `expected at most ${max} characters` });
+const tooMany = (max: number) => ({ error: (iss: { input?: unknown }) => `at most ${max} items are allowed, got ${(iss.input as unknown[]).length}` });
+
+export const string = z.string({ error: 'expected a string' }).max(CONFIG_LIMITS.stringChars, tooLong(CONFIG_LIMITS.stringChars));
+export const nonEmptyString = string.min(1, { error: 'expected a non-empty string' });
 
 /** Scalars in `args`, `env` and `headers` become strings (`PORT: 8080`, `args: [--port, 8080]`). */
 export const scalarString = field('expected a string', (v) => {
   if (typeof v === 'string') return v;
   return typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
-});
+}).pipe(string);
 
-export const stringList = z.array(string, typeError('expected a list of strings'));
-export const argList = z.array(scalarString, typeError('expected a list of strings'));
+export const stringList = z.array(string, typeError('expected a list of strings')).max(CONFIG_LIMITS.listItems, tooMany(CONFIG_LIMITS.listItems));
+export const argList = z.array(scalarString, typeError('expected a list of strings')).max(CONFIG_LIMITS.listItems, tooMany(CONFIG_LIMITS.listItems));
+
+/** A mapping of at most `CONFIG_LIMITS.mapEntries` entries (counted before any entry is checked). */
+function bounded<T extends z.ZodType>(record: T) {
+  const max = CONFIG_LIMITS.mapEntries;
+  const few = (v: unknown) => typeof v !== 'object' || v === null || Object.keys(v).length <= max;
+  return z
+    .unknown()
+    .refine(few, { error: (iss) => `at most ${max} entries are allowed, got ${Object.keys(iss.input as object).length}` })
+    .pipe(record);
+}
 
 const ENV_NAME = /^[^=\0]+$/;
-export const envMap = z.record(
-  z.string().regex(ENV_NAME, { error: 'expected a variable name without "=" or NUL' }),
-  scalarString,
-  typeError('expected a mapping of NAME: value'),
+export const envMap = bounded(
+  z.record(
+    z.string().regex(ENV_NAME, { error: 'expected a variable name without "=" or NUL' }).max(1024, tooLong(1024)),
+    scalarString,
+    typeError('expected a mapping of NAME: value'),
+  ),
 );
-export const headerMap = z.record(z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'expected an HTTP header name' }), scalarString, typeError('expected a mapping of Header-Name: value'));
+export const headerMap = bounded(
+  z.record(
+    z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'expected an HTTP header name' }).max(1024, tooLong(1024)),
+    scalarString,
+    typeError('expected a mapping of Header-Name: value'),
+  ),
+);
 
 export const url = field('expected a URL (e.g. "https://example.com/mcp")', (v) => {
   if (typeof v !== 'string' || !URL.canParse(v)) return undefined;
   return v;
-});
+}).pipe(string);

@@ -50,11 +50,28 @@ export function errorMap(knownKeys: Map<string, string[]>): z.core.$ZodErrorMap 
   };
 }
 
-export function fromZod(issues: readonly z.core.$ZodIssue[], context: IssueContext): ConfigIssue[] {
-  return issues.flatMap((iss) => convert(iss, context));
+/**
+ * At most `limit` issues (each is located in the document, which costs a walk); `more`
+ * counts the problems left out.
+ */
+export function fromZod(issues: readonly z.core.$ZodIssue[], context: IssueContext, limit = Infinity): { issues: ConfigIssue[]; more: number } {
+  const out: ConfigIssue[] = [];
+  let more = 0;
+  for (const iss of issues) {
+    const count = iss.code === 'unrecognized_keys' ? iss.keys.length : 1;
+    const room = limit - out.length;
+    if (room <= 0) {
+      more += count;
+      continue;
+    }
+    const converted = convert(iss, context, room);
+    out.push(...converted);
+    more += count - converted.length;
+  }
+  return { issues: out, more };
 }
 
-function convert(iss: z.core.$ZodIssue, context: IssueContext): ConfigIssue[] {
+function convert(iss: z.core.$ZodIssue, context: IssueContext, room: number): ConfigIssue[] {
   const path = plainPath(iss.path);
   const make = (at: ConfigPath, message: string, options?: LocateOptions, locateAt: ConfigPath = at): ConfigIssue => ({
     file: context.source.file,
@@ -64,7 +81,7 @@ function convert(iss: z.core.$ZodIssue, context: IssueContext): ConfigIssue[] {
   });
   if (iss.code === 'unrecognized_keys') {
     const known = context.knownKeys.get(formatPath(path)) ?? [];
-    return iss.keys.map((key) => {
+    return iss.keys.slice(0, room).map((key) => {
       const hint = closest(key, known);
       return make(path, `unknown key ${JSON.stringify(key)}${hint ? ` (did you mean "${hint}"?)` : ''}`, { key: true }, [...path, key]);
     });

@@ -24,6 +24,7 @@ import {
   url,
 } from './fields.js';
 import { checkServerEntry } from './check-server.js';
+import { CONFIG_LIMITS } from './limits.js';
 
 export const CONNECTION_TYPES = ['stdio', 'http', 'sse', 'websocket', 'tcp'] as const;
 export const SERVER_TYPES = ['python', 'node', 'go', 'rust', 'shell', 'binary', 'remote', 'unknown'] as const;
@@ -55,7 +56,7 @@ const HealthCommandSchema = z.strictObject({
 });
 
 export const serverShape = {
-  description: string.optional(),
+  description: string.max(CONFIG_LIMITS.descriptionChars, { error: `expected at most ${CONFIG_LIMITS.descriptionChars} characters` }).optional(),
   command: nonEmptyString.optional(),
   args: argList.optional(),
   env: envMap.optional(),
@@ -70,7 +71,7 @@ export const serverShape = {
   restart: oneOf(RESTART_TYPES).optional(),
   tags: stringList.optional(),
   prefix: string.regex(PREFIX, { error: 'expected letters, digits, "_" or "-" (or "")' }).max(64, { error: 'expected at most 64 characters' }).optional(),
-  replicas: integer({ min: 1 }).optional(),
+  replicas: integer({ min: 1, max: CONFIG_LIMITS.replicas }).optional(),
   max_concurrent_requests: integer({ min: 1 }).optional(),
   queue_timeout: duration({ positive: true }).optional(),
   max_queued_requests: integer({ min: 0 }).optional(),
@@ -150,20 +151,32 @@ export type ManagerEntry = z.output<typeof ManagerSchema>;
 
 /** `servers:` left empty (all entries commented out) is an empty map. */
 const emptyIfNull = (v: unknown) => (v === null ? {} : v);
+/** Name → entry, at most `CONFIG_LIMITS.servers` of them (counted before any entry is checked). */
+function serverMap<T extends z.ZodType>(entry: T) {
+  const max = CONFIG_LIMITS.servers;
+  const few = (v: unknown) => typeof v !== 'object' || v === null || Object.keys(v).length <= max;
+  return z.preprocess(
+    emptyIfNull,
+    z
+      .unknown()
+      .refine(few, { error: (iss) => `at most ${max} servers are allowed, got ${Object.keys(iss.input as object).length}` })
+      .pipe(z.record(serverName, entry, typeError('expected a mapping of server name to settings'))),
+  );
+}
 
 export const ManagerFileSchema = z.strictObject({
   manager: ManagerSchema.optional(),
-  servers: z.preprocess(emptyIfNull, z.record(serverName, ServerEntrySchema, typeError('expected a mapping of server name to settings'))).optional(),
+  servers: serverMap(ServerEntrySchema).optional(),
 });
 
 export const McpServersFileSchema = z.strictObject({
   $schema: string.optional(),
   manager: ManagerSchema.optional(),
-  mcpServers: z.preprocess(emptyIfNull, z.record(serverName, JsonServerEntrySchema, typeError('expected a mapping of server name to settings'))),
+  mcpServers: serverMap(JsonServerEntrySchema),
 });
 
 const VsCodeInputSchema = z.looseObject({ id: nonEmptyString }, typeError('expected an input definition {type, id, ...}'));
 export const VsCodeFileSchema = z.strictObject({
-  servers: z.preprocess(emptyIfNull, z.record(serverName, JsonServerEntrySchema, typeError('expected a mapping of server name to settings'))),
+  servers: serverMap(JsonServerEntrySchema),
   inputs: z.array(VsCodeInputSchema, typeError('expected a list of inputs')).optional(),
 });

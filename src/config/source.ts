@@ -25,7 +25,9 @@ export function parseSource(rawText: string, file: string): Parsed {
   const isJson = JSON_EXTENSIONS.has(path.extname(file).toLowerCase());
   const text = isJson ? stripJsonComments(rawText) : rawText;
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: !isJson });
+  // yaml's own unique-key check compares each key with every earlier one (quadratic: 14 s for
+  // 55 k keys); the same rule is checked below with one set per mapping
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, merge: !isJson, uniqueKeys: false });
   const at = (offset: number) => position(lines, offset);
   if (isJson) {
     const problem = jsonSyntaxProblem(text);
@@ -34,9 +36,13 @@ export function parseSource(rawText: string, file: string): Parsed {
       return { ok: false, issues: [{ file, path: '', ...(offset === undefined ? {} : at(offset)), message: `invalid JSON: ${problem.message}` }] };
     }
   }
+  const kind = isJson ? 'JSON' : 'YAML';
   if (doc.errors.length) {
-    const kind = isJson ? 'JSON' : 'YAML';
     return { ok: false, issues: doc.errors.map((e) => ({ file, path: '', ...at(e.pos[0]), message: `invalid ${kind}: ${e.message}` })) };
+  }
+  const duplicates = duplicateKeyOffsets(doc, !isJson);
+  if (duplicates.length) {
+    return { ok: false, issues: duplicates.map((offset) => ({ file, path: '', ...at(offset), message: `invalid ${kind}: Map keys must be unique` })) };
   }
   const warnings = doc.warnings.map((w) => ({ file, path: '', ...at(w.pos[0]), message: w.message }));
   if (doc.contents === null) return { ok: false, issues: [{ file, path: '', message: 'the file is empty (expected a mapping with "servers")' }] };
@@ -51,6 +57,35 @@ export function parseSource(rawText: string, file: string): Parsed {
     return { ok: false, issues: [{ file, path: '', ...at(0), message: `expected a mapping at the top level (e.g. "servers:"), got ${got}` }] };
   }
   return { ok: true, source: { file, text, isJson, doc, lines }, value, warnings };
+}
+
+/**
+ * Where a mapping repeats a key (the later occurrences), in linear time. Walks with an
+ * explicit stack: a deeply nested document cannot overflow the call stack here.
+ */
+function duplicateKeyOffsets(doc: Document, merge: boolean): number[] {
+  const offsets: number[] = [];
+  const stack: unknown[] = [doc.contents];
+  while (stack.length) {
+    const node = stack.pop();
+    if (isSeq(node)) {
+      for (const item of node.items) stack.push(item);
+      continue;
+    }
+    if (!isMap(node)) continue;
+    const seen = new Set<string>();
+    for (const pair of node.items) {
+      stack.push(pair.value);
+      if (!isScalar(pair.key)) continue;
+      const value: unknown = pair.key.value;
+      // merge keys (`<<`, resolved to a symbol) may repeat
+      if (merge && (value === '<<' || (typeof value === 'symbol' && value.description === '<<'))) continue;
+      const id = `${typeof value}:${String(value)}`;
+      if (seen.has(id)) offsets.push(pair.key.range?.[0] ?? 0);
+      else seen.add(id);
+    }
+  }
+  return offsets.sort((a, b) => a - b);
 }
 
 function position(lines: LineCounter, offset: number): { line: number; column: number } {

@@ -23,7 +23,7 @@ import { assignPublicNames, DEFAULT_SEPARATOR, MAX_PUBLIC_NAME_LENGTH, type Name
 import { buildChildEnv } from '../transports/env.js';
 import { diagnoseFailure, type FailureCause } from './diagnose.js';
 import { handshake } from './handshake.js';
-import { readTextFile } from './read-text.js';
+import { readTextFile } from '../config/read-file.js';
 import { checkToolSchemas } from './tool-schemas.js';
 import { lookupCommand } from './which.js';
 

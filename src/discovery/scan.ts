@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { ConfigIssue } from '../errors.js';
 import { formatFor } from './formats/index.js';
-import { MAX_CONFIG_BYTES, NODE_FS, pathExists, readHead, readTextFile, type DiscoveryFs } from './read-text.js';
+import { MAX_CONFIG_BYTES, NODE_FS, pathExists, readHead, readTextFile, type ReadFs } from '../config/read-file.js';
 import { PROJECT_FILES, defaultDiscoveryPaths, homeOf, precedenceOf, type ScanTarget } from './sources.js';
 import type { DiscoveredServer, DiscoveryFormat, ReadContext } from './types.js';
 
@@ -16,10 +16,10 @@ export interface ScanOptions {
   env?: NodeJS.ProcessEnv;
   /** Relative paths resolve against it; Claude Code's per-project servers are read for it. Default `process.cwd()`. */
   cwd?: string;
-  /** Bigger files are not read (an issue). Default `MAX_CONFIG_BYTES` (1 MiB). */
+  /** Bigger files are not read (an issue). Default `MAX_CONFIG_BYTES` (4 MiB). */
   maxBytes?: number;
   /** File-system calls (tests substitute failures). */
-  fs?: DiscoveryFs;
+  fs?: ReadFs;
 }
 
 export type FileStatus = 'read' | 'missing' | 'failed' | 'duplicate';
@@ -128,7 +128,7 @@ export function discover(options: ScanOptions & { paths?: readonly ScanTarget[];
   return scan([...defaultDiscoveryPaths(env, cwd, options.platform), ...(options.paths ?? [])], options);
 }
 
-async function expand(paths: readonly ScanTarget[], cwd: string, fs: DiscoveryFs): Promise<Candidate[]> {
+async function expand(paths: readonly ScanTarget[], cwd: string, fs: ReadFs): Promise<Candidate[]> {
   const out: Candidate[] = [];
   for (const target of paths) {
     const given = typeof target === 'string' ? { path: target, optional: false } : { optional: false, ...target };

@@ -3,6 +3,7 @@
  * MCP clients, each with the normalized `ServerConfig` the manager runs and where it came from.
  */
 import type { ServerConfig, ServerType } from '../config/types.js';
+import type { TextRead } from '../config/read-file.js';
 import type { ConfigIssue } from '../errors.js';
 
 /** The file formats discovery reads; one module each in `formats/`. */
@@ -53,10 +54,6 @@ export interface FormatResult {
   warnings: ConfigIssue[];
 }
 
-/** Result of reading a text file through the guarded reader (`read-text.ts`). */
-export type TextRead =
-  | { ok: true; text: string; realPath: string }
-  | { ok: false; /** The path does not exist at all (not even as a broken link). */ missing: boolean; issue: ConfigIssue };
 
 /** What a format module may use besides the file's text. */
 export interface ReadContext {

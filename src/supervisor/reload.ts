@@ -1,28 +1,26 @@
 /**
- * Reload: read the config file again; if it is valid, apply only what changed; if not,
- * keep the last good config running and report why.
+ * Reload: read the config file again through the one guarded reader, off the main thread
+ * (`readConfigIsolated`); if it is valid, apply only what changed (the one config diff);
+ * if not, keep the last good config running and report why. Used by the config watch,
+ * SIGHUP and the control API's `reload`.
  */
-import { readConfig } from '../config/load.js';
-import type { Config, ServerConfig } from '../config/types.js';
+import { readConfigIsolated } from '../config/read-isolated.js';
+import type { Config } from '../config/types.js';
 import type { ReloadReport } from '../control/types.js';
+import { diffConfigs, type ConfigDiff } from '../discovery/diff.js';
 import { formatConfigIssue } from '../errors.js';
 import type { Logger } from '../logger.js';
+import { specOf } from './spec.js';
 
 export interface ReloadTarget {
   current(): Config;
-  /** Make `next` the running config; `changed` lists servers whose config differs in any way. */
-  apply(next: Config, diff: { added: string[]; removed: string[]; changed: string[] }): void;
+  /** Make `next` the running config. */
+  apply(next: Config, diff: ConfigDiff): void;
 }
 
-export function diffConfigs(before: Config, after: Config): { added: string[]; removed: string[]; changed: string[] } {
-  const old = new Map(before.servers.map((s) => [s.name, s]));
-  const next = new Map(after.servers.map((s) => [s.name, s]));
-  const same = (a: ServerConfig, b: ServerConfig) => JSON.stringify(a) === JSON.stringify(b);
-  return {
-    added: after.servers.filter((s) => !old.has(s.name)).map((s) => s.name),
-    removed: before.servers.filter((s) => !next.has(s.name)).map((s) => s.name),
-    changed: after.servers.filter((s) => old.has(s.name) && !same(old.get(s.name)!, s)).map((s) => s.name),
-  };
+export interface ReloaderOptions {
+  /** Deadline of one read-and-check (default `CONFIG_PARSE_DEADLINE_MS`). */
+  deadlineMs?: number;
 }
 
 export function createReloader(
@@ -30,6 +28,7 @@ export function createReloader(
   env: NodeJS.ProcessEnv,
   target: ReloadTarget,
   logger: Logger,
+  options: ReloaderOptions = {},
   /** Told of every reload's report (metrics). */
   onReport?: (report: ReloadReport) => void,
 ) {
@@ -41,19 +40,19 @@ export function createReloader(
     return report;
   };
   const attempt = async (): Promise<ReloadReport> => {
-    const result = await readConfig(file, { env });
+    const result = await readConfigIsolated(file, { env, ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }) });
     if (!result.ok) {
       for (const issue of result.issues) logger.error({ file: issue.file }, `config reload rejected: ${formatConfigIssue(issue)}`);
-      logger.warn('the last good config keeps running');
+      logger.warn({ file }, 'the last good config keeps running');
       return { ok: false, added: [], removed: [], changed: [], issues: result.issues };
     }
     for (const warning of result.warnings) logger.warn(formatConfigIssue(warning));
-    const diff = diffConfigs(target.current(), result.config);
+    const diff = diffConfigs(target.current(), result.config, specOf);
     if (diff.added.length + diff.removed.length + diff.changed.length > 0) {
-      logger.info(diff, 'config reloaded');
+      logger.info({ added: diff.added, removed: diff.removed, changed: diff.changed, replaced: diff.replaced }, 'config reloaded');
       target.apply(result.config, diff);
     }
-    return { ok: true, ...diff };
+    return { ok: true, added: diff.added, removed: diff.removed, changed: diff.changed };
   };
   /** Reloads never overlap; a request during one runs once more after it. */
   return function reload(): Promise<ReloadReport> {

@@ -12,7 +12,7 @@ import { routerMachine, type RouterActor } from '../../machines/router.machine.j
 import { serverMachine, type InstanceRef } from '../../machines/server.machine.js';
 import { supervisorMachine, type SupervisorActor } from '../../machines/supervisor.machine.js';
 import { packageRoot, packageVersion } from '../cli/package-info.js';
-import { loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/read-isolated.js';
 import type { Config, ServerConfig } from '../config/types.js';
 import { startControlServer } from '../control/server.js';
 import { errorMessage, formatConfigIssue } from '../errors.js';
@@ -349,10 +349,11 @@ function buildReloader(
             .find((s) => s !== undefined);
           if (session) gateway.refreshServer(name, session);
         }
-        root.send({ type: 'config.changed', servers: next.servers.map(specOf) });
+        root.send({ type: 'config.changed', servers: next.servers.map(specOf), replaced: diff.replaced });
       },
     },
     logger,
+    {},
     (report) => metrics?.countReload(!report.ok ? 'rejected' : report.added.length + report.removed.length + report.changed.length > 0 ? 'applied' : 'unchanged'),
   );
 }

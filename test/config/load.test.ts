@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config/defaults.js';
-import { loadConfig, parseConfigText, readConfig } from '../../src/config/load.js';
+import { parseConfigText, readConfig } from '../../src/config/load.js';
+import { loadConfig } from '../../src/config/read-isolated.js';
 import type { ServerConfig } from '../../src/config/types.js';
 import { specOf } from '../../src/supervisor/spec.js';
 import { ConfigError, ManagerError, formatConfigIssue } from '../../src/errors.js';
@@ -302,7 +303,7 @@ describe('interpolation in files', () => {
 
   it('never shows the value of an interpolated string, only its template', () => {
     const lines = problems('servers:\n  s:\n    command: x\n    replicas: "${N}"\n', { N: 'secret-value' });
-    expect(lines).toEqual(['4:15 servers.s.replicas: expected an integer >= 1, got the value of "${N}"']);
+    expect(lines).toEqual(['4:15 servers.s.replicas: expected an integer from 1 to 32, got the value of "${N}"']);
   });
 
   it('does not echo env or header values', () => {
@@ -336,7 +337,7 @@ describe('problems', () => {
       '4:11 servers.github.args: expected a list of strings, got "-m x"',
       '5:28 servers.github.health_check_interval: expected a positive duration, got -5',
       '6:22 servers.github.startup_timeout: expected a duration (seconds or "500ms"/"30s"/"5m"), got "abc"',
-      '7:15 servers.github.replicas: expected an integer >= 1, got 0',
+      '7:15 servers.github.replicas: expected an integer from 1 to 32, got 0',
       '8:30 servers.github.max_concurrent_requests: expected an integer >= 1, got 2.5',
       '9:14 servers.github.enabled: expected true or false, got "yes"',
       '10:15 servers.github.tags[1]: expected a string, got a list',
@@ -455,7 +456,7 @@ describe('reading files', () => {
 
   it('readConfig reports a missing file as an issue', async () => {
     const file = path.join(dir, 'missing.yaml');
-    expect(await readConfig(file)).toEqual({ ok: false, issues: [{ file, path: '', message: 'file not found' }] });
+    expect(await readConfig(file)).toEqual({ ok: false, missing: true, issues: [{ file, path: '', message: 'file not found' }] });
   });
 
   it('loadConfig throws CONFIG_NOT_FOUND for a missing file', async () => {

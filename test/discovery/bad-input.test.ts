@@ -3,7 +3,7 @@ import { mkdirSync, symlinkSync, truncateSync, writeFileSync, chmodSync } from '
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe as group, expect, it } from 'vitest';
-import { MAX_CONFIG_BYTES, NODE_FS, readTextFile, type DiscoveryFs } from '../../src/discovery/read-text.js';
+import { MAX_CONFIG_BYTES, NODE_FS, readTextFile, type ReadFs } from '../../src/config/read-file.js';
 import { scan } from '../../src/discovery/scan.js';
 import { tempDir, writeFile } from './helpers.js';
 
@@ -57,7 +57,7 @@ group('bad input: every problem is an issue naming its file, and the other files
     mkdirSync(path.join(dir, 'dir-as-file', '.cursor', 'mcp.json'), { recursive: true });
 
     const opened: string[] = [];
-    const fs: DiscoveryFs = { ...NODE_FS, open: ((file: string, ...rest: unknown[]) => (opened.push(file), (fsp.open as (...a: unknown[]) => unknown)(file, ...rest))) as DiscoveryFs['open'] };
+    const fs: ReadFs = { ...NODE_FS, open: ((file: string, ...rest: unknown[]) => (opened.push(file), (fsp.open as (...a: unknown[]) => unknown)(file, ...rest))) as ReadFs['open'] };
     const targets = ['project', 'loop-a.json', 'garbage.json', 'latin1.json', 'huge.json', 'pipe.json', 'dir-as-file', 'good'];
     const result = await scan(targets, { cwd: dir, env: { PATH: '/nonexistent-bin' }, fs });
 
@@ -68,7 +68,7 @@ group('bad input: every problem is an issue naming its file, and the other files
       'loop-a.json: symbolic link loop (the link resolves to itself): not read',
       'garbage.json: binary data (contains NUL bytes), not a text config file',
       'latin1.json: not UTF-8 text (binary data?), not a text config file',
-      'huge.json: file is 50.0 MiB, more than the 1.0 MiB limit for a config file: not read',
+      'huge.json: file is 50.0 MiB, more than the 4.0 MiB limit for a config file: not read',
       'pipe.json: not a regular file (a FIFO, socket or device): not read',
       'dir-as-file/.cursor/mcp.json: is a directory, expected a config file',
     ]);
@@ -83,12 +83,12 @@ group('bad input: every problem is an issue naming its file, and the other files
     const locked = writeFile(path.join(dir, 'locked', '.mcp.json'), GOOD);
     writeFile(path.join(dir, 'open', '.mcp.json'), GOOD.replace('"good"', '"other"'));
     // root ignores file modes, so the EACCES comes from the file-system layer discovery uses
-    const fs: DiscoveryFs = {
+    const fs: ReadFs = {
       ...NODE_FS,
       open: ((file: string, ...rest: unknown[]) =>
         file === locked
           ? Promise.reject(Object.assign(new Error(`EACCES: permission denied, open '${file}'`), { code: 'EACCES' }))
-          : (fsp.open as (...a: unknown[]) => unknown)(file, ...rest)) as DiscoveryFs['open'],
+          : (fsp.open as (...a: unknown[]) => unknown)(file, ...rest)) as ReadFs['open'],
     };
     const result = await scan([path.join(dir, 'locked'), path.join(dir, 'open')], { cwd: dir, fs });
     expect(issuesIn(dir, result.issues)).toEqual(['locked/.mcp.json: permission denied: cannot read the file']);
@@ -129,13 +129,13 @@ group('bad input: every problem is an issue naming its file, and the other files
   it('stops reading at the size limit even when the file grows after the size check', async () => {
     const dir = fixtureDir();
     const file = writeFile(path.join(dir, 'growing.json'), '{}');
-    const fs: DiscoveryFs = {
+    const fs: ReadFs = {
       ...NODE_FS,
       // report a small size, then serve more than the limit
-      stat: (async (p: string) => Object.assign(await fsp.stat(p), { size: 2 })) as DiscoveryFs['stat'],
+      stat: (async (p: string) => Object.assign(await fsp.stat(p), { size: 2 })) as ReadFs['stat'],
     };
     writeFileSync(file, 'x'.repeat(MAX_CONFIG_BYTES + 10));
     const read = await readTextFile(file, { fs });
-    expect(read).toMatchObject({ ok: false, issue: { message: 'file grew past the 1.0 MiB limit for a config file while being read: not read' } });
+    expect(read).toMatchObject({ ok: false, issue: { message: 'file grew past the 4.0 MiB limit for a config file while being read: not read' } });
   });
 });

@@ -134,7 +134,7 @@ group('runDoctor without handshakes, and with a broken config', () => {
       expect(r.checks).toHaveLength(1);
       expect(r.checks[0]).toMatchObject({ check: 'config', ok: false });
       expect(r.checks[0]!.detail.split('\n').slice(1)).toEqual([
-        `  ${file}:4:15: servers.a.replicas: expected an integer >= 1, got "zero"`,
+        `  ${file}:4:15: servers.a.replicas: expected an integer from 1 to 32, got "zero"`,
         `  ${file}:5:3: servers.b: missing "command" (required for a stdio server)`,
         `  ${file}:6:5: servers.b: unknown key "comand" (did you mean "command"?)`,
       ]);

@@ -1,12 +1,14 @@
-import { renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { writeFile as writeFileAsync } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe as group, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.js';
 import type { Config } from '../../src/config/types.js';
-import { reloadConfig, type ReloadResult } from '../../src/discovery/reload.js';
+import type { ReloadReport } from '../../src/control/types.js';
 import { watchConfig, type ConfigWatcher } from '../../src/discovery/watch.js';
+import { createLogger } from '../../src/logger.js';
+import { createReloader } from '../../src/supervisor/reload.js';
 import { tempDir, waitFor, writeFile } from './helpers.js';
 
 const DEBOUNCE_MS = 100;
@@ -78,17 +80,25 @@ group('watchConfig', () => {
 
   it('merges a burst of writes into one change, reported debounceMs after the last write', async () => {
     const { file } = setup();
-    const debounceMs = 400;
+    // long enough that the paced writes below always fall inside one window
+    const debounceMs = 3_000;
     const { recorder } = await watching([file], { debounceMs });
-    // The stimulus: writes 80 ms apart, each one seen by the file watcher on its own (its own
-    // throttle is 50 ms); pacing the input is the point of the test, nothing waits on a result here.
+    // a second watch without debounce sees each write: the next write goes out once the
+    // previous one was seen on its own (whatever the load, the gaps stay far below debounceMs)
+    const { recorder: each } = await watching([file], { debounceMs: 0 });
     let lastWriteAt = 0;
+    const start = Date.now();
     for (let i = 0; i < 4; i++) {
-      if (i > 0) await sleep(80);
       await writeFileAsync(file, yaml(`node${i}`));
+      // file times may be coarser than these writes are apart; the watcher reports a change of mtime
+      utimesSync(file, new Date(start), new Date(start + (i + 1) * 1_000));
       lastWriteAt = Date.now();
+      await waitFor(() => each.changes.length > i, `write ${i + 1} to be seen`, 10_000);
+      // chokidar drops a change within 50 ms of the one before; waiting longer only widens the gap
+      await sleep(100);
     }
-    await settled(recorder, 1, debounceMs * 2);
+    await settled(recorder, 1, DEBOUNCE_MS * 4);
+    expect(each.changes).toHaveLength(4);
     expect(recorder.changes).toEqual([file]);
     expect(recorder.lastAt - lastWriteAt).toBeGreaterThanOrEqual(debounceMs - 20);
   });
@@ -119,16 +129,10 @@ group('watchConfig', () => {
     const loaded = parseConfigText(yaml('node'), file, { env: {} });
     if (!loaded.ok) throw new Error('fixture config must load');
     let lastGood: Config = loaded.config;
-    const results: ReloadResult[] = [];
-    const watcher = watchConfig(
-      [file],
-      (changed) =>
-        void reloadConfig(changed, lastGood, {}).then((result) => {
-          results.push(result);
-          if (result.ok) lastGood = result.config;
-        }),
-      { debounceMs: DEBOUNCE_MS },
-    );
+    const results: ReloadReport[] = [];
+    // the manager's own reloader, applying to a stand-in for the running config
+    const reload = createReloader(file, {}, { current: () => lastGood, apply: (next) => (lastGood = next) }, createLogger({ level: 'silent' }));
+    const watcher = watchConfig([file], () => void reload().then((report) => results.push(report)), { debounceMs: DEBOUNCE_MS });
     cleanups.push(() => watcher.close());
     await watcher.ready;
 
@@ -136,25 +140,29 @@ group('watchConfig', () => {
     await waitFor(() => results.length === 1, 'the reload of the invalid edit', 10_000);
     expect(results[0]).toEqual({
       ok: false,
+      added: [],
+      removed: [],
+      changed: [],
       issues: [{ file, path: 'servers.a', line: 4, column: 5, message: 'unknown key "timeout_typo"' }],
     });
 
     writeFileSync(file, yaml('python3'));
     await waitFor(() => results.length === 2, 'the reload of the valid edit', 10_000);
-    expect(results[1]).toMatchObject({ ok: true, diff: { added: [], removed: [], changed: ['a'], unchanged: [] } });
+    expect(results[1]).toEqual({ ok: true, added: [], removed: [], changed: ['a'] });
     expect(lastGood.servers[0]?.command).toBe('python3');
   });
 
   it('reports nothing after close()', async () => {
     const { file } = setup();
     const { recorder, watcher } = await watching([file]);
+    // a twin watch with the same debounce stays open: once it reports the edit, the closed one would have too
+    const { recorder: twin } = await watching([file]);
     writeFileSync(file, yaml('python3'));
     await settled(recorder, 1);
+    await waitFor(() => twin.changes.length === 1, 'the twin to see the first edit', 10_000);
     await watcher.close();
     writeFileSync(file, yaml('node'));
-    // a change would arrive within the debounce window; wait several of them
-    const since = Date.now();
-    await waitFor(() => Date.now() - since > DEBOUNCE_MS * 5 || recorder.changes.length > 1, 'a late change or the wait');
+    await waitFor(() => twin.changes.length === 2, 'the twin to see the second edit', 10_000);
     expect(recorder.changes).toEqual([file]);
   });
 });

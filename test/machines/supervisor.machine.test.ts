@@ -3,7 +3,6 @@ import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { publicState } from '../../machines/index.js';
 import { serverMachine, type InstanceRef, type ServerSnapshot } from '../../machines/server.machine.js';
 import {
-  diffSpecs,
   instanceIds,
   serverOfInstance,
   stopInOrder,
@@ -115,7 +114,7 @@ describe('supervisor', () => {
     expect(t.world.launches.map((l) => l.instance)).toEqual(['a']);
     expect(t.stateOf('b')).toBe('stopped');
     expect(t.root.getSnapshot().context.overrides).toEqual({ b: 'stopped' });
-    t.root.send({ type: 'config.changed', servers: [spec({ name: 'a' }), spec({ name: 'b', startupTimeoutMs: 999 })] });
+    t.root.send({ type: 'config.changed', servers: [spec({ name: 'a' }), spec({ name: 'b', startupTimeoutMs: 999 })], replaced: ['b'] });
     await flush();
     expect(t.world.launches.map((l) => l.instance)).toEqual(['a']);
     expect(t.stateOf('b~2')).toBe('stopped');
@@ -143,6 +142,7 @@ describe('supervisor', () => {
     t.root.send({
       type: 'config.changed',
       servers: [spec({ name: 'keep' }), spec({ name: 'edit', startupTimeoutMs: 1_234 }), spec({ name: 'new' })],
+      replaced: ['edit'],
     });
     await flush();
     expect(t.stateOf('keep')).toBe('healthy');
@@ -156,7 +156,7 @@ describe('supervisor', () => {
   it('replaces a changed server without downtime: the old one serves until the new one is ready', async () => {
     const t = boot([spec({ name: 'edit' })]);
     await t.world.ready('edit');
-    t.root.send({ type: 'config.changed', servers: [spec({ name: 'edit', startupTimeoutMs: 1_234 })] });
+    t.root.send({ type: 'config.changed', servers: [spec({ name: 'edit', startupTimeoutMs: 1_234 })], replaced: ['edit'] });
     await flush();
     // both exist; the old one still serves
     expect(t.stateOf('edit')).toBe('healthy');
@@ -174,7 +174,7 @@ describe('supervisor', () => {
   it('a replacement that fails to start is dropped; the old instance keeps serving', async () => {
     const t = boot([spec({ name: 'edit' })]);
     await t.world.ready('edit');
-    t.root.send({ type: 'config.changed', servers: [spec({ name: 'edit', startupTimeoutMs: 999 })] });
+    t.root.send({ type: 'config.changed', servers: [spec({ name: 'edit', startupTimeoutMs: 999 })], replaced: ['edit'] });
     await flush();
     await t.world.failLaunch({ code: 'SPAWN_FAILED', message: 'command not found: "nope"' }, 'edit~2');
     expect(t.stateOf('edit')).toBe('healthy');
@@ -189,7 +189,7 @@ describe('supervisor', () => {
     const drain = fromPromise<void, InstanceRef>(() => new Promise<void>((resolve) => (finishCalls = resolve)));
     const t = boot([spec({ name: 'edit' })], world, serverMachine.provide({ actors: { ...world.actors, drain } }));
     await t.world.ready('edit');
-    t.root.send({ type: 'config.changed', servers: [spec({ name: 'edit', startupTimeoutMs: 4_321 })] });
+    t.root.send({ type: 'config.changed', servers: [spec({ name: 'edit', startupTimeoutMs: 4_321 })], replaced: ['edit'] });
     await flush();
     await t.world.ready('edit~2');
     const old = t.children().edit!.getSnapshot() as ServerSnapshot;
@@ -236,15 +236,5 @@ describe('supervisor helpers', () => {
     expect(serverOfInstance('a-b#2~3')).toBe('a-b');
     expect(serverOfInstance('a-b~2')).toBe('a-b');
     expect(serverOfInstance('a-b')).toBe('a-b');
-  });
-
-  it('diffs specs by content', () => {
-    const before = { a: spec({ name: 'a' }), b: spec({ name: 'b' }) };
-    expect(diffSpecs(before, [spec({ name: 'a' }), spec({ name: 'b', replicas: 2 }), spec({ name: 'c' })])).toEqual({
-      added: ['c'],
-      removed: [],
-      changed: ['b'],
-    });
-    expect(diffSpecs(before, [])).toEqual({ added: [], removed: ['a', 'b'], changed: [] });
   });
 });

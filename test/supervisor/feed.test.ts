@@ -50,7 +50,7 @@ describe('transition feed (subscriptions, no inspect)', () => {
   it('says `removed` when an instance leaves, and keeps its history afterwards', async () => {
     const t = boot();
     await t.world.ready('a');
-    t.root.send({ type: 'config.changed', servers: [spec({ name: 'b', replicas: 2 })] });
+    t.root.send({ type: 'config.changed', servers: [spec({ name: 'b', replicas: 2 })], replaced: [] });
     await flush();
     expect(t.feed.instances()).not.toContain('a');
     const last = t.feed.history('a').at(-1);

@@ -1,19 +1,25 @@
 /**
  * Read a config file defensively: never more than `maxBytes`, never a FIFO or device (they
- * block or never end), never binary data; broken links, symlink loops and permission
- * problems become issues that name the file. Never throws.
+ * block or never end), never a directory, never binary data; broken links, symlink loops and
+ * permission problems become issues that name the file. Never throws. The one reader of
+ * config files: the manager at start and on every reload, `validate`, `doctor`, discovery.
  */
+import { constants } from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { TextRead } from './types.js';
+import type { ConfigIssue } from '../errors.js';
 
-/** Config files are small; anything bigger is a mistake (or not a config) and is not read. */
-export const MAX_CONFIG_BYTES = 1024 * 1024;
+/** Config files are small; anything bigger is a mistake (or not a config) and is not read (README: "Config size"). */
+export const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
+
+export type TextRead =
+  | { ok: true; text: string; realPath: string }
+  | { ok: false; /** The path does not exist at all (not even as a broken link). */ missing: boolean; issue: ConfigIssue };
 /** How much of a file is checked for NUL bytes. */
 const SNIFF_BYTES = 8192;
 
-/** The file-system calls discovery makes; tests substitute single calls (e.g. an EACCES from `open`). */
-export interface DiscoveryFs {
+/** The file-system calls the reader makes; tests substitute single calls (e.g. an EACCES from `open`). */
+export interface ReadFs {
   lstat: typeof fsp.lstat;
   stat: typeof fsp.stat;
   realpath: typeof fsp.realpath;
@@ -21,7 +27,7 @@ export interface DiscoveryFs {
   open: typeof fsp.open;
 }
 
-export const NODE_FS: DiscoveryFs = {
+export const NODE_FS: ReadFs = {
   lstat: fsp.lstat,
   stat: fsp.stat,
   realpath: fsp.realpath,
@@ -31,7 +37,7 @@ export const NODE_FS: DiscoveryFs = {
 
 export interface ReadTextOptions {
   maxBytes?: number;
-  fs?: DiscoveryFs;
+  fs?: ReadFs;
 }
 
 export function errnoCode(error: unknown): string | undefined {
@@ -69,6 +75,7 @@ export async function readTextFile(file: string, options: ReadTextOptions = {}):
     if (stats.size > maxBytes) return fail(tooBig(stats.size, maxBytes));
     const realPath = await fs.realpath(absolute);
     const bytes = await readAtMost(fs, absolute, maxBytes + 1);
+    if (bytes === undefined) return fail('not a regular file (a FIFO, socket or device): not read');
     if (bytes.length > maxBytes) return fail(tooBig(bytes.length, maxBytes, true));
     if (bytes.subarray(0, SNIFF_BYTES).includes(0)) return fail('binary data (contains NUL bytes), not a text config file');
     let text: string;
@@ -83,9 +90,14 @@ export async function readTextFile(file: string, options: ReadTextOptions = {}):
   }
 }
 
-async function readAtMost(fs: DiscoveryFs, file: string, limit: number): Promise<Buffer> {
-  const handle = await fs.open(file, 'r');
+/**
+ * Up to `limit` bytes, or undefined when what was opened is not a regular file (it was
+ * swapped for a FIFO or device after the check: opened non-blocking, so that never hangs).
+ */
+async function readAtMost(fs: ReadFs, file: string, limit: number): Promise<Buffer | undefined> {
+  const handle = await fs.open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
+    if (!(await handle.stat()).isFile()) return undefined;
     const buffer = Buffer.alloc(limit);
     let total = 0;
     while (total < limit) {
@@ -119,7 +131,7 @@ function describeError(error: unknown, what: string): string {
 }
 
 /** The first `bytes` bytes of a file, or undefined (missing, unreadable, not a regular file). */
-export async function readHead(file: string, bytes: number, fs: DiscoveryFs = NODE_FS): Promise<Buffer | undefined> {
+export async function readHead(file: string, bytes: number, fs: ReadFs = NODE_FS): Promise<Buffer | undefined> {
   try {
     const stats = await fs.stat(file);
     if (!stats.isFile()) return undefined;
@@ -129,7 +141,7 @@ export async function readHead(file: string, bytes: number, fs: DiscoveryFs = NO
   }
 }
 
-export async function pathExists(file: string, fs: DiscoveryFs = NODE_FS): Promise<boolean> {
+export async function pathExists(file: string, fs: ReadFs = NODE_FS): Promise<boolean> {
   return fs.lstat(file).then(
     () => true,
     () => false,
