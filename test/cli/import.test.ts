@@ -67,6 +67,8 @@ describe('import --from claude-desktop', () => {
     running = await runManager(file, join(dir, 'state'));
     await running.waitState('notes-desktop', 'healthy');
     const result = await running.control.callTool('notes-desktop', 'env', { name: 'GITHUB_TOKEN' });
-    expect(JSON.stringify(result)).toContain(TOKEN);
+    // the server has the value; the control API redacts it as the known secret it is
+    expect(JSON.stringify(result)).not.toContain('<unset>');
+    expect(JSON.stringify(result)).toContain('[redacted]');
   });
 });
