@@ -4,6 +4,7 @@
  * manager reads its config this way at start and on every reload; the result is the same
  * `ConfigResult` `readConfig` gives (plain data). Never throws for problems in the file.
  */
+import { registerServerSecrets } from '../redact.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,7 +61,11 @@ export function readConfigIsolated(file: string, options: IsolatedLoadOptions = 
     // the manager may stop while a reload is under way: the thread must not keep it alive
     timer.unref();
     worker.unref();
-    worker.once('message', (result: ConfigResult) => settle(result));
+    worker.once('message', (result: ConfigResult) => {
+      // the thread's redaction registry dies with it: the values it read are secrets here too
+      if (result.ok) registerServerSecrets(result.config.servers);
+      settle(result);
+    });
     worker.once('error', (error: Error & { code?: string }) => {
       const reason = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `needs more than ${PARSE_HEAP_MB} MB of memory to read` : errorMessage(error);
       settle(failed(`cannot read the file: ${reason}`));

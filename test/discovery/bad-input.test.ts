@@ -18,7 +18,7 @@ function fixtureDir() {
   return dir;
 }
 
-const READ_TEXT = path.resolve(import.meta.dirname, '../../src/discovery/read-text.ts');
+const READ_TEXT = path.resolve(import.meta.dirname, '../../src/config/read-file.ts');
 
 /** `readTextFile(file)` in a child process running as nobody (uid/gid 65534). */
 function readAsNobody(file: string): unknown {

@@ -52,9 +52,13 @@ const textOf = (result: unknown) => ((result as CallToolResult).content[0] as { 
 const pidOf = (text: string) => Number(/pid=(\d+)/.exec(text)?.[1]);
 
 /** Lines of an instance's stderr log (the fixture announces each tool call there). */
+/** An instance's lines in its server's log (one file per server, each line tagged with the instance). */
 const logLines = (m: Running, instance: string): string[] => {
+  const server = instance.replace(/[#~].*$/, '');
   try {
-    return readFileSync(join(m.manager.stateDir, 'logs', `${instance}.log`), 'utf8').split('\n');
+    return readFileSync(join(m.manager.stateDir, 'logs', `${server}.log`), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes(` [${instance}] `));
   } catch {
     return [];
   }
