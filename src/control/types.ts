@@ -140,13 +140,19 @@ export type ControlEvent =
 
 /** A state change of one instance, as the manager's transition feed tells it. */
 export interface ControlTransition {
+  /** Increasing across the manager's life. */
   seq: number;
+  /** Milliseconds since the epoch. */
   at: number;
   instance: string;
   server: string;
+  /** Public state before; null for a new instance. */
   from: string | null;
+  /** Public state after, or `removed` once the actor has ended. */
   to: string;
+  /** The event behind the change (`server.exited`, `health.bad`, `xstate.after.restartBackoff`…). */
   event: string;
+  /** A human reason: exit code or signal, probe verdict, limit exceeded, config change. */
   reason: string | null;
   pid: number | null;
   restarts: number;

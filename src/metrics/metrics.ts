@@ -9,6 +9,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { publicState, type PublicServerState } from '../../machines/index.js';
 import type { ServerSnapshot } from '../../machines/server.machine.js';
 import { serverOfInstance } from '../../machines/supervisor.machine.js';
+import { SERVER_STATES } from '../control/types.js';
 import { CallMetrics } from './calls.js';
 
 export const METRIC_PREFIX = 'mcp_manager_';
@@ -16,17 +17,6 @@ export const METRIC_PREFIX = 'mcp_manager_';
 /** MCP calls and pings: from a local echo (≈1 ms) to a long tool run (a minute). */
 export const CALL_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-const STATES: readonly PublicServerState[] = [
-  'stopped',
-  'starting',
-  'healthy',
-  'degraded',
-  'unhealthy',
-  'critical',
-  'restarting',
-  'stopping',
-  'failed',
-];
 
 export const RELOAD_OUTCOMES = ['applied', 'unchanged', 'rejected'] as const;
 export type ReloadOutcome = (typeof RELOAD_OUTCOMES)[number];
@@ -133,7 +123,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
     collect() {
       this.reset();
       for (const [instance, { server, state }] of live) {
-        for (const s of STATES) this.set({ server, instance, state: s }, s === state ? 1 : 0);
+        for (const s of SERVER_STATES) this.set({ server, instance, state: s }, s === state ? 1 : 0);
       }
     },
   });

@@ -8,20 +8,8 @@ import type { HealthMonitor } from '../health/monitor.js';
 import type { Feed, Transition } from './feed.js';
 
 export function controlTransition(t: Transition): ControlTransition {
-  return {
-    seq: t.seq,
-    at: t.at,
-    instance: t.instance,
-    server: t.server,
-    from: t.from,
-    to: t.to,
-    event: t.event,
-    reason: t.reason,
-    pid: t.pid,
-    restarts: t.restarts,
-    exitCode: t.exitCode,
-    signal: t.signal,
-  };
+  const { value: _value, ...transition } = t;
+  return transition;
 }
 
 export function eventHandlers(parts: { feed: Feed; monitor: HealthMonitor; gateway: Gateway }): Pick<ControlExtensions, 'events' | 'stats'> {

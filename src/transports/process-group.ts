@@ -69,17 +69,21 @@ export function killGroupSync(pgid: number, signal: NodeJS.Signals = 'SIGKILL'):
   }
 }
 
-/** Fields of /proc/<pid>/stat after the command name. undefined when the process is gone. */
-function procStat(pid: string): { state: string; pgrp: number } | undefined {
+/**
+ * Fields of /proc/<pid>/stat: state (field 3), process group (field 5) and start time
+ * (field 22, clock ticks since boot). undefined when the process is gone.
+ */
+export function procStat(pid: number | string): { state: string; pgrp: number; startTime: string } | undefined {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
-  // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses.
+  // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses, so
+  // fields are counted from the last ')': fields[0] is field 3.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
+  return { state: fields[0] ?? '', pgrp: Number(fields[2]), startTime: fields[19] ?? '' };
 }
 
 const onLinux = process.platform === 'linux';

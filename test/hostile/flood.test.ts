@@ -6,26 +6,20 @@
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/processes.js';
 import { REPO, tempDir, writeConfig } from '../supervisor/harness.js';
-import { healthz, killLeftovers, startCliManager, type CliManager } from './harness.js';
+import { endedAfterEach, healthz, startCliManager, type CliManager } from './harness.js';
 
 const FLOOD = join(REPO, 'test/fixtures/servers/flood.mjs');
-let manager: CliManager | undefined;
-let cleanup: (() => void) | undefined;
-afterEach(() => {
-  killLeftovers(manager);
-  manager = undefined;
-  cleanup?.();
-});
+const started = endedAfterEach();
 
 const stateOf = async (m: CliManager, name: string) => (await m.status()).servers.find((s) => s.name === name)?.state;
 
 describe('a backend flooding stdout with garbage', () => {
   it('is reported at a bounded rate, marked degraded, and leaves the manager serving with bounded memory', { timeout: 120_000 }, async () => {
     const tmp = tempDir();
-    cleanup = tmp.cleanup;
+    started.cleanup = tmp.cleanup;
     const config = writeConfig(
       tmp.dir,
       [
@@ -38,8 +32,7 @@ describe('a backend flooding stdout with garbage', () => {
         '',
       ].join('\n'),
     );
-    manager = await startCliManager({ config, stateDir: join(tmp.dir, 'state'), http: true });
-    const m = manager;
+    const m = (started.manager = await startCliManager({ config, stateDir: join(tmp.dir, 'state'), http: true }));
     await waitFor(async () => (await stateOf(m, 'noisy')) === 'healthy', { timeoutMs: 20_000, what: 'noisy to be healthy' });
     const client = new Client({ name: 'hostile-test', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(m.url!)));

@@ -3,6 +3,7 @@
  * over real servers, with its stderr (the manager log) collected, its RSS read from /proc,
  * and every process it started checked gone at the end.
  */
+import { afterEach } from 'vitest';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createControlClient } from '../../src/control/client.js';
@@ -113,6 +114,26 @@ export async function healthz(url: string): Promise<number> {
 }
 
 /** Kill what a failed test left behind: the manager and the processes it started. */
+/**
+ * What one test started: its manager (killed with everything under it after the test, if
+ * still there) and its temp dir's cleanup. Registers the `afterEach` that ends them.
+ */
+export interface PerTest {
+  manager: CliManager | undefined;
+  cleanup: (() => void) | undefined;
+}
+
+export function endedAfterEach(): PerTest {
+  const started: PerTest = { manager: undefined, cleanup: undefined };
+  afterEach(() => {
+    killLeftovers(started.manager);
+    started.manager = undefined;
+    started.cleanup?.();
+    started.cleanup = undefined;
+  });
+  return started;
+}
+
 export function killLeftovers(manager: CliManager | undefined): void {
   if (!manager) return;
   const pids = manager.descendants();

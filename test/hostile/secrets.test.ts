@@ -6,18 +6,12 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/processes.js';
 import { CLI, echoServer, tempDir } from '../supervisor/harness.js';
-import { killLeftovers, startCliManager, type CliManager } from './harness.js';
+import { endedAfterEach, startCliManager } from './harness.js';
 
-let manager: CliManager | undefined;
-let cleanup: (() => void) | undefined;
-afterEach(() => {
-  killLeftovers(manager);
-  manager = undefined;
-  cleanup?.();
-});
+const started = endedAfterEach();
 
 /** Every secret carries this marker; nothing else in the test does. */
 const MARK = 'SECRET';
@@ -76,11 +70,10 @@ function filesUnder(dir: string): string[] {
 describe('secrets', () => {
   it('appear in no command output and no log', { timeout: 120_000 }, async () => {
     const tmp = tempDir();
-    cleanup = tmp.cleanup;
+    started.cleanup = tmp.cleanup;
     const file = config(tmp.dir);
     const stateDir = join(tmp.dir, 'state');
-    manager = await startCliManager({ config: file, stateDir, http: true });
-    const m = manager;
+    const m = (started.manager = await startCliManager({ config: file, stateDir, http: true }));
     await waitFor(async () => (await m.status()).servers.find((s) => s.name === 'leaky')?.state === 'failed', { timeoutMs: 30_000, what: 'leaky to fail' });
     await waitFor(async () => (await m.status()).servers.find((s) => s.name === 'fine')?.state === 'healthy', { timeoutMs: 30_000, what: 'fine to be healthy' });
     await waitFor(async () => ['failed', 'stopped'].includes((await m.status()).servers.find((s) => s.name === 'remote')?.state ?? ''), {

@@ -7,18 +7,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAlive, waitFor } from '../helpers/processes.js';
 import { echoServer, tempDir } from '../supervisor/harness.js';
-import { healthz, killLeftovers, rssOf, startCliManager, type CliManager } from './harness.js';
+import { endedAfterEach, healthz, rssOf, startCliManager } from './harness.js';
 
-let manager: CliManager | undefined;
-let cleanup: (() => void) | undefined;
-afterEach(() => {
-  killLeftovers(manager);
-  manager = undefined;
-  cleanup?.();
-});
+const started = endedAfterEach();
 
 const CYCLES = 5_000;
 const CAP = 50;
@@ -26,11 +20,10 @@ const CAP = 50;
 describe('HTTP session cap', () => {
   it(`${CYCLES} connect/close cycles with the SDK client never get a 503 (cap ${CAP})`, { timeout: 300_000 }, async () => {
     const tmp = tempDir();
-    cleanup = tmp.cleanup;
+    started.cleanup = tmp.cleanup;
     const config = join(tmp.dir, 'config.yaml');
     writeFileSync(config, `manager:\n  shutdown_timeout: 20s\n  http_sessions: ${CAP}\n  session_idle_timeout: 30m\nservers:\n${echoServer('echo')}`);
-    manager = await startCliManager({ config, stateDir: join(tmp.dir, 'state'), http: true });
-    const m = manager;
+    const m = (started.manager = await startCliManager({ config, stateDir: join(tmp.dir, 'state'), http: true }));
     await waitFor(async () => (await m.status()).servers[0]?.state === 'healthy', { timeoutMs: 20_000, what: 'echo healthy' });
     const url = new URL(m.url!);
 
