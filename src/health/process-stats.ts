@@ -13,7 +13,7 @@
  * that pidusage cannot read means exactly that; the history is then reset.
  */
 import pidusage from 'pidusage';
-import { isProcessAlive, scanProcessGroups } from '../probes/process-group.js';
+import { isProcessAlive, processGroups } from '../transports/process-group.js';
 import { HEALTH_DEFAULTS } from './defaults.js';
 import type { GroupUsage, ProcessSampler } from './types.js';
 
@@ -42,7 +42,7 @@ export function createProcessSampler(options: ProcessSamplerOptions = {}): Proce
   let closed = false;
 
   const groups = () => {
-    if (!cached || now() - cached.at > ttlMs) cached = { at: now(), groups: scanProcessGroups() };
+    if (!cached || now() - cached.at > ttlMs) cached = { at: now(), groups: processGroups() };
     return cached.groups;
   };
 
@@ -55,7 +55,11 @@ export function createProcessSampler(options: ProcessSamplerOptions = {}): Proce
       // the leader itself even when the scan is stale or unavailable (it is checked below)
       members.set(leader, group.includes(leader) ? group : [leader, ...group]);
     }
-    const pids = [...new Set([...members.values()].flat())];
+    // a fresh look at each: the scan may be older than a member's exit, and an exited process
+    // not reaped yet (a zombie) is not a member, though pidusage would still read it
+    const candidates = [...new Set([...members.values()].flat())];
+    const alive = await Promise.all(candidates.map((pid) => isProcessAlive(pid)));
+    const pids = candidates.filter((_, i) => alive[i]);
     const maxage = maxAgeFor(Math.max(...batch.map((r) => r.intervalMs)));
     const stats = await usageOf(pids, maxage);
     for (const request of batch) {

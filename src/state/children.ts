@@ -8,9 +8,8 @@
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import { stopProcessGroup, type StopEscalation } from '../transports/process-group.js';
+import { isSameProcess, processStartTime, stopProcessGroup, type StopEscalation } from '../transports/process-group.js';
 import { coalescedWriter, readJsonFile, writeJsonFile } from './json-file.js';
-import { isSameProcess, processStartTime } from './start-time.js';
 
 export const ChildRecordSchema = z.object({
   pid: z.number().int().positive(),
@@ -53,8 +52,14 @@ export function createChildrenRegistry(dir: string, logger: Logger): ChildrenReg
   );
   return {
     add(instance, pid) {
-      children.set(pid, { pid, pgid: pid, startTime: processStartTime(pid), instance, at: new Date().toISOString() });
+      const record: ChildRecord = { pid, pgid: pid, startTime: null, instance, at: new Date().toISOString() };
+      children.set(pid, record);
       writer.schedule();
+      // the start time tells this process from a later one with the same pid (the sweep needs it)
+      void processStartTime(pid).then((startTime) => {
+        record.startTime = startTime;
+        if (children.get(pid) === record) writer.schedule();
+      });
     },
     remove(pid) {
       if (children.delete(pid)) writer.schedule();
@@ -103,10 +108,10 @@ export async function sweepOrphans(dir: string, options: SweepOptions): Promise<
   const stops: Promise<void>[] = [];
   for (const child of read.value.children) {
     if (child.startTime === null) {
-      const reason = processStartTime(child.pid) === null ? 'already gone' : 'start time unknown: cannot tell it from a recycled pid';
+      const reason = (await processStartTime(child.pid)) === null ? 'already gone' : 'start time unknown: cannot tell it from a recycled pid';
       report.leftAlone.push({ instance: child.instance, pid: child.pid, reason });
-    } else if (!isSameProcess(child.pid, child.startTime)) {
-      const reason = processStartTime(child.pid) === null ? 'already gone' : 'pid now belongs to another process';
+    } else if (!(await isSameProcess(child.pid, child.startTime))) {
+      const reason = (await processStartTime(child.pid)) === null ? 'already gone' : 'pid now belongs to another process';
       report.leftAlone.push({ instance: child.instance, pid: child.pid, reason });
     } else if (child.pgid <= 1 || child.pgid === process.pid) {
       report.leftAlone.push({ instance: child.instance, pid: child.pid, reason: `refusing to signal process group ${child.pgid}` });

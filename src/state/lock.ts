@@ -8,9 +8,8 @@
 import { linkSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { ManagerError } from '../errors.js';
-import { isProcessAlive } from '../transports/process-group.js';
+import { isProcessAlive, processStartTime } from '../transports/process-group.js';
 import { lockFileOf, socketPathOf } from './paths.js';
-import { processStartTime } from './start-time.js';
 
 export interface StateLock {
   readonly file: string;
@@ -34,7 +33,6 @@ export interface LockRecord {
 }
 
 /** Liveness of a pid (a zombie is gone); on its own, never proof that a manager holds the lock. */
-export { isProcessAlive };
 
 /** The pid recorded in `<dir>/manager.pid`, or null when there is no readable lock. */
 export function readLockPid(dir: string): number | null {
@@ -103,8 +101,8 @@ export async function judgeHolder(dir: string, record: LockRecord, self = proces
   const socket = controlSocketOf(dir);
   if (socket !== null && (await socketAnswers(socket))) return { live: true };
   if (record.pid === self) return { live: false, reason: `it names this process's own pid ${self} (a restart reusing the pid)` };
-  if (!isProcessAlive(record.pid)) return { live: false, reason: `pid ${record.pid} is not running` };
-  const now = processStartTime(record.pid);
+  if (!(await isProcessAlive(record.pid))) return { live: false, reason: `pid ${record.pid} is not running` };
+  const now = await processStartTime(record.pid);
   if (record.startTime === null) {
     // an old lock without a start time: only a platform without /proc may trust the pid
     if (now === null && process.platform !== 'linux') return { live: true };
@@ -135,7 +133,7 @@ export async function acquireLock(dir: string, options: { pid?: number } = {}): 
   const file = lockFileOf(dir);
   const unique = `${pid}.${Date.now().toString(36)}.${Math.random().toString(36).slice(2)}`;
   const temp = `${file}.${unique}.tmp`;
-  const startTime = processStartTime(pid);
+  const startTime = await processStartTime(pid);
   let takenOver: StaleHolder | null = null;
 
   for (let attempt = 0; attempt < 3; attempt++) {

@@ -1,9 +1,15 @@
 /**
- * Process groups: a stdio server is spawned detached (its own session and group,
- * pgid = pid), so one signal to the group reaches wrappers (npx, `uv run`) and
- * everything they started.
+ * Process groups and the processes in them. A stdio server is spawned detached (its own
+ * session and group, pgid = pid), so one signal to the group reaches wrappers (npx,
+ * `uv run`) and everything they started.
+ *
+ * This is the one reader of `/proc` (Linux). Every read is asynchronous, so nothing here
+ * blocks the event loop. Zombies are never members or alive: an exited process its parent
+ * has not reaped yet (or an orphan whose init never reaps it, common in containers) runs
+ * nothing. Without `/proc` (macOS) a group's liveness comes from kill(-pgid, 0) and a
+ * process's from kill(pid, 0).
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { access, readFile, readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /** The strongest signal the stop ladder had to send. */
@@ -58,8 +64,8 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals | 0): boolean {
 }
 
 /**
- * Synchronous SIGKILL to a group, for `process.on('exit')` in the manager so no
- * child outlives it. Never throws.
+ * Synchronous signal to a group (SIGKILL by default), also for `process.on('exit')` in
+ * the manager so no child outlives it. Never throws.
  */
 export function killGroupSync(pgid: number, signal: NodeJS.Signals = 'SIGKILL'): boolean {
   try {
@@ -69,14 +75,21 @@ export function killGroupSync(pgid: number, signal: NodeJS.Signals = 'SIGKILL'):
   }
 }
 
-/**
- * Fields of /proc/<pid>/stat: state (field 3), process group (field 5) and start time
- * (field 22, clock ticks since boot). undefined when the process is gone.
- */
-export function procStat(pid: number | string): { state: string; pgrp: number; startTime: string } | undefined {
+/** What this module reads of `/proc/<pid>/stat`. */
+export interface ProcStat {
+  /** Field 3: R, S, D, Z (zombie), X (dead), … */
+  state: string;
+  /** Field 5. */
+  pgrp: number;
+  /** Field 22: clock ticks since boot; with the pid it names one process for good. */
+  startTime: string;
+}
+
+/** `/proc/<pid>/stat`, or undefined when the process is gone (or there is no /proc). */
+export async function readProcStat(pid: number | string): Promise<ProcStat | undefined> {
   let text: string;
   try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    text = await readFile(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return undefined;
   }
@@ -86,58 +99,138 @@ export function procStat(pid: number | string): { state: string; pgrp: number; s
   return { state: fields[0] ?? '', pgrp: Number(fields[2]), startTime: fields[19] ?? '' };
 }
 
-const onLinux = process.platform === 'linux';
+/** A zombie or dead entry: the process has exited, only its record remains. */
+const hasExited = (stat: ProcStat): boolean => stat.state === 'Z' || stat.state === 'X' || stat.state === 'x';
 
-/**
- * Whether the group still has a member that is not a zombie. Zombies count as gone:
- * an orphan whose init does not reap it (common in containers) stays a zombie forever.
- */
-export function groupHasLiveMembers(pgid: number): boolean {
-  assertGroupId(pgid);
-  try {
-    process.kill(-pgid, 0);
-  } catch (error) {
-    // EPERM: the group exists but is not ours to signal; let /proc decide.
-    if (errnoCode(error) !== 'EPERM') return false;
-  }
-  if (!onLinux) return true;
-  let entries: string[];
-  try {
-    entries = readdirSync('/proc');
-  } catch {
-    return true;
-  }
-  for (const entry of entries) {
-    if (entry.charCodeAt(0) < 48 || entry.charCodeAt(0) > 57) continue;
-    const stat = procStat(entry);
-    if (stat && stat.pgrp === pgid && stat.state !== 'Z') return true;
-  }
-  return false;
-}
+let procfs: Promise<boolean> | undefined;
+const hasProcfs = (): Promise<boolean> => (procfs ??= access('/proc/self/stat').then(() => true, () => false));
 
 /** Whether `pid` exists and is not a zombie (EPERM: it exists, owned by someone else). */
-export function isProcessAlive(pid: number): boolean {
+export async function isProcessAlive(pid: number): Promise<boolean> {
   // kill(0) and kill(-n) would test a group, not this pid
   if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
   } catch (error) {
-    return errnoCode(error) === 'EPERM';
+    if (errnoCode(error) !== 'EPERM') return false;
   }
-  if (!onLinux) return true;
-  const stat = procStat(String(pid));
-  return stat !== undefined && stat.state !== 'Z';
+  if (!(await hasProcfs())) return true;
+  const stat = await readProcStat(pid);
+  return stat !== undefined && !hasExited(stat);
+}
+
+/** The start time of `pid` as recorded by the kernel, or null when gone, a zombie, or unknown (no /proc). */
+export async function processStartTime(pid: number): Promise<string | null> {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return null;
+  const stat = await readProcStat(pid);
+  if (!stat || hasExited(stat)) return null;
+  return /^\d+$/.test(stat.startTime) ? stat.startTime : null;
+}
+
+/** Whether the process recorded as (`pid`, `startTime`) is still the one running under `pid`. */
+export async function isSameProcess(pid: number, startTime: string): Promise<boolean> {
+  return (await processStartTime(pid)) === startTime;
+}
+
+/**
+ * Every live process by process group id, from one pass over `/proc`; null without /proc.
+ * For looking at many groups at once (the health sampler); one group is `GroupWatch`'s.
+ */
+export async function processGroups(): Promise<Map<number, number[]> | null> {
+  let entries: string[];
+  try {
+    entries = await readdir('/proc');
+  } catch {
+    return null;
+  }
+  const pids = entries.filter((entry) => /^\d+$/.test(entry)).map(Number);
+  const stats = await Promise.all(pids.map((pid) => readProcStat(pid)));
+  const groups = new Map<number, number[]>();
+  stats.forEach((stat, i) => {
+    if (!stat || hasExited(stat)) return;
+    const members = groups.get(stat.pgrp);
+    if (members) members.push(pids[i]!);
+    else groups.set(stat.pgrp, [pids[i]!]);
+  });
+  return groups;
+}
+
+/**
+ * Follows one process group while it is being stopped. It remembers the members it has
+ * seen and, on each look, reads only theirs and their children's `/proc` entries; the whole
+ * of `/proc` is read again only when the kernel says the group still exists but none of the
+ * remembered members is alive (they exited and something else is left in the group).
+ */
+export class GroupWatch {
+  private readonly known = new Set<number>();
+
+  constructor(readonly pgid: number) {
+    assertGroupId(pgid);
+    this.known.add(pgid);
+  }
+
+  /** Whether the group has a member that is not a zombie. */
+  async hasLiveMembers(): Promise<boolean> {
+    try {
+      process.kill(-this.pgid, 0);
+    } catch (error) {
+      // EPERM: the group exists but is not ours to signal; let /proc decide.
+      if (errnoCode(error) !== 'EPERM') return false;
+    }
+    if (!(await hasProcfs())) return true;
+    if (await this.anyKnownAlive()) return true;
+    const groups = await processGroups();
+    if (groups === null) return true;
+    const members = groups.get(this.pgid) ?? [];
+    for (const pid of members) this.known.add(pid);
+    return members.length > 0;
+  }
+
+  private async anyKnownAlive(): Promise<boolean> {
+    const pids = [...this.known];
+    const stats = await Promise.all(pids.map((pid) => readProcStat(pid)));
+    let alive = false;
+    await Promise.all(
+      pids.map(async (pid, i) => {
+        const stat = stats[i];
+        if (!stat || hasExited(stat) || stat.pgrp !== this.pgid) {
+          this.known.delete(pid);
+          return;
+        }
+        alive = true;
+        // new children usually stay in their parent's group: remember them without a full scan
+        for (const child of await childrenOf(pid)) this.known.add(child);
+      }),
+    );
+    return alive;
+  }
+}
+
+/** The children of `pid` (from its main thread's `children` file); empty when unknown. */
+async function childrenOf(pid: number): Promise<number[]> {
+  try {
+    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    return text.split(' ').filter((s) => /^\d+$/.test(s)).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** Whether group `pgid` still has a member that is not a zombie. */
+export function groupHasLiveMembers(pgid: number): Promise<boolean> {
+  return new GroupWatch(pgid).hasLiveMembers();
 }
 
 /**
  * The stop ladder: `closeInput` → wait `graceMs` → SIGTERM to the group → wait
  * `timeoutMs` → SIGKILL to the group → wait `killWaitMs`. Every wait ends early once
  * the leader has exited AND the group has no live member, so grandchildren left
- * behind by a quickly exiting leader get the same treatment. Throws only a
- * RangeError for a pid that is not a group id we may signal (0, 1, our own).
+ * behind by a quickly exiting leader get the same treatment. Only this group is looked
+ * at (see `GroupWatch`). Throws only a RangeError for a pid that is not a group id we may
+ * signal (0, 1, our own).
  */
 export async function stopProcessGroup(pid: number, options: StopProcessGroupOptions): Promise<StopResult> {
-  assertGroupId(pid);
+  const group = new GroupWatch(pid);
   const pollMs = options.pollMs ?? DEFAULT_POLL_MS;
   let leaderExited = false;
   // Without an `exited` promise (or if it rejects) the leader's pid is polled instead.
@@ -150,16 +243,16 @@ export async function stopProcessGroup(pid: number, options: StopProcessGroupOpt
       pollLeader = true;
     },
   );
-  const leaderGone = (): boolean => {
-    if (!leaderExited && pollLeader) leaderExited = !isProcessAlive(pid);
+  const leaderGone = async (): Promise<boolean> => {
+    if (!leaderExited && pollLeader) leaderExited = !(await isProcessAlive(pid));
     return leaderExited;
   };
-  const allGone = (): boolean => leaderGone() && !groupHasLiveMembers(pid);
+  const allGone = async (): Promise<boolean> => (await leaderGone()) && !(await group.hasLiveMembers());
 
   const waitAllGone = async (timeoutMs: number): Promise<boolean> => {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      if (allGone()) return true;
+      if (await allGone()) return true;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;
       const tick = sleep(Math.min(pollMs, remaining));
@@ -178,5 +271,5 @@ export async function stopProcessGroup(pid: number, options: StopProcessGroupOpt
   if (await waitAllGone(options.timeoutMs)) return { escalation: 'SIGTERM', leaderExited: true, groupEmpty: true };
   killGroupSync(pid, 'SIGKILL');
   const groupEmpty = await waitAllGone(options.killWaitMs ?? DEFAULT_KILL_WAIT_MS);
-  return { escalation: 'SIGKILL', leaderExited: leaderGone(), groupEmpty: groupEmpty || !groupHasLiveMembers(pid) };
+  return { escalation: 'SIGKILL', leaderExited: await leaderGone(), groupEmpty: groupEmpty || !(await group.hasLiveMembers()) };
 }

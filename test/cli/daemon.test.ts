@@ -6,7 +6,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/run.js';
-import { isProcessAlive, readLockPid } from '../../src/state/lock.js';
+import { readLockPid } from '../../src/state/lock.js';
+import { isProcessAlive } from '../../src/transports/process-group.js';
 import { CLI, echoServer, runManager, writeConfig } from '../supervisor/harness.js';
 import { shortTempDir } from '../control/helpers.js';
 import { testContext } from './context.js';
@@ -23,9 +24,9 @@ describe('start --daemon', () => {
     ({ dir, cleanup } = shortTempDir());
     stateDir = join(dir, 'state');
   });
-  afterEach(() => {
+  afterEach(async () => {
     // A failed test must not leave a detached process behind.
-    if (daemonPid !== null && isProcessAlive(daemonPid)) process.kill(daemonPid, 'SIGKILL');
+    if (daemonPid !== null && (await isProcessAlive(daemonPid))) process.kill(daemonPid, 'SIGKILL');
     daemonPid = null;
     cleanup();
   });
@@ -52,7 +53,7 @@ describe('start --daemon', () => {
     const stop = testContext(stateDir);
     expect(await runCli(['stop', '--state-dir', stateDir], stop)).toBe(0);
     expect(stop.stdout()).toBe(`mcp-manager stopped (pid ${daemonPid})\n`);
-    expect(isProcessAlive(daemonPid!)).toBe(false);
+    expect(await isProcessAlive(daemonPid!)).toBe(false);
     expect(readFileSync(logFile, 'utf8')).toContain('"msg":"stopped"');
   });
 

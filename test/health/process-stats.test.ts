@@ -1,10 +1,11 @@
 /** The process sampler against real process groups (Linux /proc). */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProcessSampler } from '../../src/health/process-stats.js';
 import type { ProcessSampler } from '../../src/health/types.js';
-import { isProcessAlive, scanProcessGroups } from '../../src/probes/process-group.js';
+import { isProcessAlive, processGroups } from '../../src/transports/process-group.js';
 import { isAlive, ProcessTracker, waitFor } from '../helpers/processes.js';
 
 const MiB = 1024 * 1024;
@@ -37,7 +38,7 @@ async function startGroup(): Promise<{ leader: number; helper: number }> {
 describe('process groups from /proc', () => {
   it('lists the live members of a group and tells alive from gone', async () => {
     const { leader, helper } = await startGroup();
-    const groups = await scanProcessGroups();
+    const groups = await processGroups();
     expect(groups?.get(leader)?.sort()).toEqual([leader, helper].sort());
     expect(await isProcessAlive(leader)).toBe(true);
     process.kill(helper, 'SIGKILL');
@@ -74,6 +75,22 @@ describe('createProcessSampler', () => {
 
     process.kill(-leader, 'SIGKILL');
     await waitFor(() => !isAlive(leader), { what: 'the leader to be gone' });
+    expect(await sampler.sample(leader, 1_000)).toBeNull();
+    expect(await sampler.isAlive(leader)).toBe(false);
+  });
+
+  it('does not count a killed leader that is not reaped yet (a zombie)', async () => {
+    // `sh` starts the leader in a new session, then becomes `sleep`, which never reaps it
+    const parent = spawn('sh', ['-c', "(exec setsid sh -c 'echo $$; exec sleep 1000') & exec sleep 1000"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    tracker.track(parent.pid);
+    const leader = Number(await new Promise<string>((resolve) => createInterface({ input: parent.stdout }).once('line', resolve)));
+    tracker.trackGroup(leader);
+    sampler = createProcessSampler({ groupScanTtlMs: 60_000 });
+    expect((await sampler.sample(leader, 1_000))?.pids).toEqual([leader]);
+
+    process.kill(leader, 'SIGKILL');
+    await waitFor(() => readFileSync(`/proc/${leader}/stat`, 'utf8').includes(') Z '), { what: 'the leader to be a zombie' });
+    // the scan cached before the kill still lists the leader: the fresh look at it decides
     expect(await sampler.sample(leader, 1_000)).toBeNull();
     expect(await sampler.isAlive(leader)).toBe(false);
   });

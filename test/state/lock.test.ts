@@ -3,9 +3,9 @@ import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManagerError } from '../../src/errors.js';
-import { acquireLock, isProcessAlive, liveHolder, readLockPid, readLockRecord } from '../../src/state/lock.js';
+import { acquireLock, liveHolder, readLockPid, readLockRecord } from '../../src/state/lock.js';
 import { lockFileOf, socketPathOf } from '../../src/state/paths.js';
-import { processStartTime } from '../../src/state/start-time.js';
+import { isProcessAlive, processStartTime } from '../../src/transports/process-group.js';
 import { shortTempDir } from '../control/helpers.js';
 
 /** The pid of a child that has exited (and been reaped). */
@@ -51,7 +51,7 @@ describe('acquireLock', () => {
 
   it('writes our pid and start time, and removes the file on release', async () => {
     const lock = await acquireLock(dir);
-    expect(readFileSync(lockFileOf(dir), 'utf8')).toBe(`${process.pid}\n${processStartTime(process.pid) ?? ''}\n`);
+    expect(readFileSync(lockFileOf(dir), 'utf8')).toBe(`${process.pid}\n${(await processStartTime(process.pid)) ?? ''}\n`);
     expect(readLockPid(dir)).toBe(process.pid);
     expect(lock.takenOver).toBeNull();
     lock.release();
@@ -87,7 +87,7 @@ describe('acquireLock', () => {
 
   it('takes over a lock whose pid has exited, and says so', async () => {
     const stale = await deadPid();
-    expect(isProcessAlive(stale)).toBe(false);
+    expect(await isProcessAlive(stale)).toBe(false);
     writeFileSync(lockFileOf(dir), `${stale}\n`);
     const lock = await acquireLock(dir);
     expect(readLockPid(dir)).toBe(process.pid);
@@ -104,7 +104,7 @@ describe('acquireLock', () => {
     const lock = await acquireLock(dir);
     expect(lock.takenOver?.pid).toBe(unrelated);
     expect(lock.takenOver?.reason).toMatch(/another process/);
-    expect(isProcessAlive(unrelated)).toBe(true); // never touched
+    expect(await isProcessAlive(unrelated)).toBe(true); // never touched
     lock.release();
   });
 
@@ -117,7 +117,7 @@ describe('acquireLock', () => {
   });
 
   it('takes over a lock naming our own pid (a container restarted, the manager PID 1 again)', async () => {
-    writeFileSync(lockFileOf(dir), `${process.pid}\n${processStartTime(process.pid) ?? ''}\n`);
+    writeFileSync(lockFileOf(dir), `${process.pid}\n${(await processStartTime(process.pid)) ?? ''}\n`);
     const lock = await acquireLock(dir);
     expect(lock.takenOver?.reason).toMatch(/own pid/);
     expect(readLockRecord(dir)?.pid).toBe(process.pid);

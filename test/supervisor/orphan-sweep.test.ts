@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChildrenFileSchema, childrenFileOf } from '../../src/state/children.js';
 import { lockFileOf } from '../../src/state/paths.js';
-import { processStartTime } from '../../src/state/start-time.js';
+import { processStartTime } from '../../src/transports/process-group.js';
 import { ProcessTracker, descendantsOf, isAlive, waitFor } from '../helpers/processes.js';
 import { CLI, echoServer, runManager, tempDir, writeConfig } from './harness.js';
 
@@ -104,7 +104,7 @@ describe('orphan sweep', () => {
     tracker.track(unrelated.pid);
     await new Promise((resolve) => unrelated.once('spawn', resolve));
     const pid = unrelated.pid!;
-    const real = processStartTime(pid);
+    const real = await processStartTime(pid);
     expect(real).not.toBeNull();
     const recorded = String(Number(real) + 1);
     writeFileSync(

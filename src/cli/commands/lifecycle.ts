@@ -2,8 +2,8 @@ import { createConnection } from 'node:net';
 import { existsSync, fstatSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createControlClient } from '../../control/client.js';
-import { isProcessAlive, liveHolder, managerRunningError, readLockRecord } from '../../state/lock.js';
-import { isSameProcess } from '../../state/start-time.js';
+import { liveHolder, managerRunningError, readLockRecord } from '../../state/lock.js';
+import { isProcessAlive, isSameProcess } from '../../transports/process-group.js';
 import { managerLogOf, resolveStateDir, socketPathOf } from '../../state/paths.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, parseHostPort, usageError } from '../args.js';
 import { loadStartManager, type CliContext, type CliStartOptions } from '../context.js';
@@ -210,7 +210,7 @@ export const stopCommand = defineCommand({
     // Gone means: its process has exited (when we know it), else its socket no longer answers.
     const gone = async (): Promise<boolean> => {
       if (record === null) return !(await socketAnswers(socketPath));
-      return record.startTime !== null ? !isSameProcess(record.pid, record.startTime) : !isProcessAlive(record.pid);
+      return record.startTime !== null ? !(await isSameProcess(record.pid, record.startTime)) : !(await isProcessAlive(record.pid));
     };
     const deadline = Date.now() + STOP_TIMEOUT_MS;
     while (!(await gone())) {

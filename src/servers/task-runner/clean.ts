@@ -25,7 +25,7 @@ export async function clean(ctx: RunnerContext, input: ProjectOnlyInput): Promis
   const leftovers = Object.entries(state.tasks).filter(([, entry]) => entry.status === 'running');
   const reset: string[] = [];
   for (const [name, entry] of leftovers) {
-    if (entry.pid !== null && isAlive(entry.pid)) {
+    if (entry.pid !== null && (await isAlive(entry.pid))) {
       stopped.push({ task: name, pid: entry.pid, how: await killGroup(entry.pid, ctx.options.killGraceMs) });
     }
     reset.push(name);

@@ -31,14 +31,14 @@ export function isForeignRunning(ctx: RunnerContext, layout: ProjectLayout, name
   return entry.status === 'running' && ctx.runs.get(layout.dir)?.current?.task !== name;
 }
 
-export function isStale(ctx: RunnerContext, layout: ProjectLayout, name: string, entry: TaskEntry): boolean {
-  return isForeignRunning(ctx, layout, name, entry) && (entry.pid === null || !isAlive(entry.pid));
+export async function isStale(ctx: RunnerContext, layout: ProjectLayout, name: string, entry: TaskEntry): Promise<boolean> {
+  return isForeignRunning(ctx, layout, name, entry) && (entry.pid === null || !(await isAlive(entry.pid)));
 }
 
 /** Refuse to start a run while another process's task is live in this project. */
-export function assertNoForeignRun(ctx: RunnerContext, layout: ProjectLayout, state: TaskState): void {
+export async function assertNoForeignRun(ctx: RunnerContext, layout: ProjectLayout, state: TaskState): Promise<void> {
   for (const [name, entry] of Object.entries(state.tasks)) {
-    if (isForeignRunning(ctx, layout, name, entry) && entry.pid !== null && isAlive(entry.pid)) {
+    if (isForeignRunning(ctx, layout, name, entry) && entry.pid !== null && (await isAlive(entry.pid))) {
       throw new TaskRunnerError('PROJECT_BUSY', `task ${name} is running under pid ${entry.pid} (another process); wait for it or call clean`, {
         data: { base_dir: layout.dir, task: name, pid: entry.pid },
       });
@@ -63,7 +63,7 @@ export async function viewTasks(ctx: RunnerContext, layout: ProjectLayout): Prom
         result_file: result ? `results/${stem}.result` : null,
         error_file: error ? `results/${stem}.error` : null,
       };
-      if (isStale(ctx, layout, name, entry)) {
+      if (await isStale(ctx, layout, name, entry)) {
         view.stale = true;
         warnings.push(`task ${name} is marked running but its process (pid ${entry.pid ?? 'unknown'}) is gone; call clean to reset it`);
       }

@@ -1,28 +1,18 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import { groupHasLiveMembers, isProcessAlive, killGroupSync } from '../../transports/process-group.js';
+import { groupHasLiveMembers, isProcessAlive, stopProcessGroup } from '../../transports/process-group.js';
 
 /**
- * Ending a task's process group. Liveness comes from the shared process-group module
- * (zombies count as gone); this adds the task runner's own TERM-then-KILL report.
+ * Ending a task's process group through the shared stop ladder (zombies count as gone);
+ * this adds the task runner's own TERM-then-KILL report.
  */
 export { isProcessAlive as isAlive };
-
-async function waitUntilGone(pgid: number, ms: number, pollMs: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (groupHasLiveMembers(pgid)) {
-    if (Date.now() >= deadline) return false;
-    await delay(pollMs);
-  }
-  return true;
-}
 
 export type KillOutcome = 'already-gone' | 'terminated' | 'killed' | 'survived';
 
 /** SIGTERM the group, wait up to `graceMs`, then SIGKILL it and wait for it to be gone. */
 export async function killGroup(pgid: number, graceMs: number, pollMs = 25): Promise<KillOutcome> {
-  if (!groupHasLiveMembers(pgid)) return 'already-gone';
-  killGroupSync(pgid, 'SIGTERM');
-  if (await waitUntilGone(pgid, graceMs, pollMs)) return 'terminated';
-  killGroupSync(pgid, 'SIGKILL');
-  return (await waitUntilGone(pgid, 5_000, pollMs)) ? 'killed' : 'survived';
+  if (!(await groupHasLiveMembers(pgid))) return 'already-gone';
+  const result = await stopProcessGroup(pgid, { graceMs: 0, timeoutMs: graceMs, killWaitMs: 5_000, pollMs });
+  if (result.escalation === 'none') return 'already-gone';
+  if (result.escalation === 'SIGTERM') return 'terminated';
+  return result.groupEmpty ? 'killed' : 'survived';
 }

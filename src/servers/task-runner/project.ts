@@ -67,7 +67,7 @@ async function writeTasks(
       data: { base_dir: layout.dir },
     });
   }
-  assertNoForeignRun(ctx, layout, await ctx.state.read(layout.stateFile));
+  await assertNoForeignRun(ctx, layout, await ctx.state.read(layout.stateFile));
   await Promise.all(list.tasks.map((task) => writeFile(path.join(layout.tasksDir, task.fileName), task.content, 'utf8')));
   await ctx.state.update(layout.stateFile, (state) => {
     for (const task of list.tasks) state.tasks[task.fileName] = pendingEntry();

@@ -15,7 +15,7 @@ export async function runTask(ctx: RunnerContext, input: RunTaskInput, call: Cal
   const task = await resolveTaskFile(layout, input.task_path);
   const argv = requireExecutor(ctx);
   return ctx.runs.run(layout.dir, async (run) => {
-    assertNoForeignRun(ctx, layout, await ctx.state.read(layout.stateFile));
+    await assertNoForeignRun(ctx, layout, await ctx.state.read(layout.stateFile));
     const outcome = await executeTask(ctx, layout, task, run, { argv, timeoutMs: input.timeout_seconds * 1000, signal: call.signal });
     if (outcome.status === 'completed') return ok({ base_dir: layout.dir, ...outcome });
     return failure(outcomeError(outcome, layout.dir));
@@ -37,7 +37,7 @@ export async function runAllTasks(ctx: RunnerContext, input: RunAllTasksInput, c
   await requireProject(layout);
   return ctx.runs.run(layout.dir, async (run) => {
     const state = await ctx.state.read(layout.stateFile);
-    assertNoForeignRun(ctx, layout, state);
+    await assertNoForeignRun(ctx, layout, state);
     const names = await listTaskNames(layout);
     const outcomes: TaskOutcome[] = [];
     const skipped: string[] = [];

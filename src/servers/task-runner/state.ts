@@ -130,11 +130,14 @@ async function removeTempFiles(file: string): Promise<number> {
   const prefix = `${path.basename(file)}.`;
   const names = await readdir(dir).catch(() => [] as string[]);
   // `<file>.<pid>.<hex>.tmp`: only files of dead writers; ours are never left behind.
-  const stray = names.filter((n) => {
-    if (!n.startsWith(prefix) || !n.endsWith(TEMP_SUFFIX)) return false;
-    const writer = Number(n.slice(prefix.length).split('.')[0]);
-    return !Number.isInteger(writer) || writer <= 0 || (writer !== process.pid && !isAlive(writer));
-  });
+  const strayOrNot = await Promise.all(
+    names.map(async (n) => {
+      if (!n.startsWith(prefix) || !n.endsWith(TEMP_SUFFIX)) return false;
+      const writer = Number(n.slice(prefix.length).split('.')[0]);
+      return !Number.isInteger(writer) || writer <= 0 || (writer !== process.pid && !(await isAlive(writer)));
+    }),
+  );
+  const stray = names.filter((_, i) => strayOrNot[i]);
   await Promise.all(stray.map((n) => unlink(path.join(dir, n)).catch(() => undefined)));
   return stray.length;
 }
