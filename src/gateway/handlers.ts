@@ -67,20 +67,14 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
         }
         throw new ManagerError('TOOL_NOT_FOUND', `unknown tool "${request.params.name}"`, { data: { tool: request.params.name } });
       }
-      const args = request.params.arguments ?? {};
-      const run = () => callWithFailover(gw, client, routed.server, routed.name, isSafeToRepeat(gw, routed), args, request.params._meta?.progressToken, extra);
-      const cache = gw.cacheFor(routed.server, routed.name);
-      const series = gw.callMetrics?.series(routed.server, routed.name);
-      if (series === undefined) return cache ? cache.get(ResultCache.key(routed.name, args), run) : run();
-      const started = performance.now();
-      try {
-        const result = await (cache ? cache.get(ResultCache.key(routed.name, args), run) : run());
-        series.record(result.isError === true ? 'tool_error' : 'ok', started);
-        return result;
-      } catch (error) {
-        series.record('error', started);
-        throw error;
-      }
+      return callRoutedTool(gw, routed, request.params.arguments ?? {}, {
+        client,
+        signal: extra.signal,
+        sessionId: extra.sessionId,
+        progressToken: request.params._meta?.progressToken,
+        sendNotification: extra.sendNotification,
+        context: callContext(client, extra),
+      });
     }),
   );
 
@@ -158,6 +152,59 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
   );
 }
 
+/** Where a tool call comes from: a client session's request, or the manager's own `call` command. */
+export interface CallOrigin {
+  /** The calling client session (affinity, server→client requests); none for `call`. */
+  client?: ClientSession;
+  signal?: AbortSignal;
+  sessionId?: string | undefined;
+  progressToken?: ProgressToken | undefined;
+  sendNotification?: Extra['sendNotification'];
+  context?: CallContext;
+}
+
+/**
+ * Call a server's tool by the server's own name for it, as `mcp-manager call` does: the same
+ * path as a client's call (cache, metrics, balancing, queue, failover, the call timeout).
+ */
+export async function callServerTool(gw: Gateway, server: string, tool: string, args: Record<string, unknown>, origin: CallOrigin = {}): Promise<CallToolResult> {
+  if (!gw.configOf(server)) throw new ManagerError('SERVER_NOT_FOUND', `no server named "${server}"`, { data: { server } });
+  const resolve = () => {
+    const publicName = gw.catalog.publicToolName(server, tool);
+    return publicName === undefined ? undefined : gw.catalog.tool(publicName);
+  };
+  let routed = resolve();
+  if (!routed) {
+    const down = gw.unavailable.reasonOf(server);
+    if (down !== undefined) {
+      throw new ManagerError('SERVER_UNAVAILABLE', `tool "${tool}" is unavailable: server "${server}" failed: ${down}`, { data: { server, tool } });
+    }
+    // a server on its way up (or back) is waited for as a queued call would be
+    gw.dispatcher.release(await gw.dispatcher.acquire(server, origin.signal ? { signal: origin.signal } : {}));
+    routed = resolve();
+  }
+  if (!routed) throw new ManagerError('TOOL_NOT_FOUND', `server "${server}" has no tool "${tool}"`, { data: { server, tool } });
+  return callRoutedTool(gw, routed, args, origin);
+}
+
+async function callRoutedTool(gw: Gateway, routed: RoutedTool, args: Record<string, unknown>, origin: CallOrigin): Promise<CallToolResult> {
+  const run = () => callWithFailover(gw, origin, routed.server, routed.name, isSafeToRepeat(gw, routed), args);
+  const cache = gw.cacheFor(routed.server, routed.name);
+  const series = gw.callMetrics?.series(routed.server, routed.name);
+  if (series === undefined) return cache ? cache.get(ResultCache.key(routed.name, args), run) : run();
+  const started = performance.now();
+  try {
+    const result = await (cache ? cache.get(ResultCache.key(routed.name, args), run) : run());
+    series.record(result.isError === true ? 'tool_error' : 'ok', started);
+    return result;
+  } catch (error) {
+    series.record('error', started);
+    throw error;
+  }
+}
+
+type RoutedTool = NonNullable<ReturnType<Gateway['catalog']['tool']>>;
+
 function serverOfUri(gw: Gateway, uri: string): string {
   const server = gw.catalog.serverOfUri(uri);
   if (!server) throw new McpError(RESOURCE_NOT_FOUND, `resource not found: ${uri}`, { uri });
@@ -187,35 +234,35 @@ function callContext(client: ClientSession, extra: Extra): CallContext {
 
 async function callWithFailover(
   gw: Gateway,
-  client: ClientSession,
+  origin: CallOrigin,
   server: string,
   tool: string,
   safe: boolean,
   args: Record<string, unknown>,
-  progressToken: ProgressToken | undefined,
-  extra: Extra,
 ): Promise<CallToolResult> {
   const tried = new Set<string>();
   const replicas = gw.configOf(server)?.replicas ?? 1;
   const maxAttempts = replicas + 1;
+  const { client, signal, progressToken, sendNotification } = origin;
+  const who = { client: client?.id ?? 'control', session: origin.sessionId ?? null };
   for (let attempt = 1; ; attempt++) {
-    const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, exclude: tried, signal: extra.signal });
-    const untrack = gw.trackCall(lease.instance, callContext(client, extra));
+    const lease = await gw.dispatcher.acquire(server, { ...(client ? { affinityKey: client.id } : {}), exclude: tried, ...(signal ? { signal } : {}) });
+    const untrack = origin.context ? gw.trackCall(lease.instance, origin.context) : () => undefined;
     const writtenBefore = lease.session.written;
     // progress goes out in order, and all of it before the result
     let progressSent: Promise<void> = Promise.resolve();
-    const backendToken = progressToken === undefined ? undefined : `${client.id}:${++progressCounter}`;
+    const backendToken = progressToken === undefined || sendNotification === undefined ? undefined : `${who.client}:${++progressCounter}`;
     if (backendToken !== undefined) {
       lease.session.progress.set(backendToken, ({ progress, total, message }) => {
         const params = { progressToken: progressToken!, progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) };
-        progressSent = progressSent.then(() => extra.sendNotification({ method: 'notifications/progress', params })).catch(() => undefined);
+        progressSent = progressSent.then(() => sendNotification!({ method: 'notifications/progress', params })).catch(() => undefined);
       });
     }
     try {
       const result = await lease.session.client.request(
         { method: 'tools/call', params: { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) } },
         CallToolResultSchema,
-        { signal: extra.signal, timeout: CALL_TIMEOUT_MS },
+        { ...(signal ? { signal } : {}), timeout: CALL_TIMEOUT_MS },
       );
       await progressSent;
       return result;
@@ -223,10 +270,10 @@ async function callWithFailover(
       // nothing went out on this connection since the call was dispatched: it never reached the server
       const notDelivered = isNotDelivered(error) || (isConnectionLost(error) && lease.session.written === writtenBefore);
       const lost = notDelivered || isConnectionLost(error) || !lease.session.transport.running;
-      if (!lost || extra.signal.aborted) throw error;
+      if (!lost || signal?.aborted === true) throw error;
       if (!safe && !notDelivered) {
         gw.logger.warn(
-          { server, tool, instance: lease.instance, client: client.id, session: extra.sessionId ?? null },
+          { server, tool, instance: lease.instance, ...who },
           'call lost: its instance went away and the tool is not marked safe to repeat',
         );
         throw new ManagerError(
@@ -237,7 +284,7 @@ async function callWithFailover(
       }
       // a call that never went out may try a few more times than one that did
       if (attempt >= (notDelivered ? maxAttempts + NOT_DELIVERED_EXTRA_ATTEMPTS : maxAttempts)) {
-        gw.logger.warn({ server, tool, instance: lease.instance, client: client.id, session: extra.sessionId ?? null, attempt }, 'call lost: every attempt found its instance going away');
+        gw.logger.warn({ server, tool, instance: lease.instance, ...who, attempt }, 'call lost: every attempt found its instance going away');
         throw new ManagerError('SERVER_UNAVAILABLE', `server "${server}" went away during the call to "${tool}", ${attempt} times`, {
           data: { server, tool },
         });

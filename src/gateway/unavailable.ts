@@ -35,6 +35,12 @@ export class UnavailableTools {
     for (const [name, entry] of this.byName) if (entry.server === server) this.byName.delete(name);
   }
 
+  /** Why `server` is down, while its tools are remembered. */
+  reasonOf(server: string, nowMs = Date.now()): string | undefined {
+    for (const [name, entry] of this.byName) if (entry.server === server) return this.lookup(name, nowMs)?.reason;
+    return undefined;
+  }
+
   lookup(name: string, nowMs = Date.now()): Unavailable | undefined {
     const entry = this.byName.get(name);
     if (entry === undefined) return undefined;

@@ -267,3 +267,43 @@ describe('least_loaded through the gateway', () => {
     expect(pidOf(textOf(await held))).toBe(status.instances!.find((i) => i.name === busy)!.pid);
   });
 });
+
+describe('`call` from the CLI takes the same path as a client', () => {
+  it('shares the result cache with clients', async () => {
+    const m = await boot(echoServer('cached', {}, 'cache: { ttl: 600, tools: [hold] }'));
+    await m.waitState('cached', 'healthy');
+    const client = await connect(m.url);
+    const viaClient = textOf(await client.callTool({ name: 'cached__hold', arguments: {} }));
+    expect(viaClient).toMatch(/^n=1 /);
+    // the control API's call (what `mcp-manager call` sends) is answered from the same cache
+    expect(textOf(await m.control.callTool('cached', 'hold', {}))).toBe(viaClient);
+    expect(holdStarts(m, 'cached')).toBe(1);
+    // and a call it made first serves clients
+    const viaCli = textOf(await m.control.callTool('cached', 'hold', { key: 'cli' }));
+    expect(viaCli).toMatch(/^n=2 /);
+    expect(textOf(await client.callTool({ name: 'cached__hold', arguments: { key: 'cli' } }))).toBe(viaCli);
+    expect(holdStarts(m, 'cached')).toBe(2);
+  });
+
+  it('fails over to another instance when the one running it dies (a safe tool)', async () => {
+    const m = await boot(echoServer('rep', {}, 'replicas: 2\nmax_restarts: 10'));
+    const status = await m.waitState('rep', allHealthy);
+    const gate = m.gate();
+    const call = m.control.callTool('rep', 'hold', { until: gate });
+    const names = status.instances!.map((i) => i.name);
+    const first = await waitFor(() => names.find((name) => holdStarts(m, name) > 0), { what: 'the call to start on an instance' });
+    process.kill((await m.server('rep')).instances!.find((i) => i.name === first)!.pid!, 'SIGKILL');
+    const second = await waitFor(() => names.find((name) => name !== first && holdStarts(m, name) > 0), { what: 'the retry to start elsewhere' });
+    m.open(gate);
+    const answer = textOf(await call);
+    expect(pidOf(answer)).toBe((await m.server('rep')).instances!.find((i) => i.name === second)!.pid);
+  });
+
+  it('names a tool the server lacks, and a server that is down', async () => {
+    const m = await boot(echoServer('echo') + echoServer('broken', { FIXTURE_EXIT_ON_START: '3' }, 'max_restarts: 0'));
+    await m.waitState('echo', 'healthy');
+    await m.waitState('broken', 'failed');
+    await expect(m.control.callTool('echo', 'nope', {})).rejects.toMatchObject({ code: 'TOOL_NOT_FOUND', message: 'server "echo" has no tool "nope"' });
+    await expect(m.control.callTool('broken', 'echo', {})).rejects.toMatchObject({ code: 'SERVER_UNAVAILABLE', message: expect.stringContaining('server "broken"') });
+  });
+});
