@@ -2,7 +2,7 @@ import { ManagerError } from '../errors.js';
 import type { Command } from './args.js';
 import { COMMANDS } from './commands/index.js';
 import { processSignals, type CliContext } from './context.js';
-import { packageVersion } from './package-info.js';
+import { packageVersion } from '../package-info.js';
 import { createPrinter, formatTable } from './print.js';
 
 export const EXIT_OK = 0;

@@ -4,6 +4,8 @@
  * (`HealthOverrides` in types.ts); the ping interval itself is the server's
  * `healthCheckIntervalMs`.
  */
+import { PROBE_POOL_DEFAULTS } from '../probes/defaults.js';
+
 export const HEALTH_DEFAULTS = {
   /** MCP ping deadline; never above the interval (a ping ends before the next one starts). */
   pingTimeoutMs: 5_000,
@@ -35,22 +37,7 @@ export const HEALTH_DEFAULTS = {
   checksPerTurn: 8,
   /** How long one /proc scan of process groups is reused across instances. */
   groupScanTtlMs: 1_000,
-  pool: {
-    minThreads: 1,
-    /** Capped by the machine's parallelism. */
-    maxThreads: 2,
-    idleTimeoutMs: 30_000,
-    /** Past the longest timeout of a running batch, the pool stops the thread that runs it. */
-    graceMs: 1_000,
-    /** A batch that no thread starts within this (threads failing to boot) fails. */
-    startTimeoutMs: 15_000,
-    /** Probes sent to one thread at once; they run concurrently there. */
-    maxBatch: 100,
-    /** On close, how long running probes may take before their threads are stopped. */
-    closeTimeoutMs: 5_000,
-    /** Heap cap per probe thread: a runaway probe ends its thread, not the manager. */
-    maxOldGenerationSizeMb: 128,
-  },
+  pool: PROBE_POOL_DEFAULTS,
 } as const;
 
 export type HealthDefaults = typeof HEALTH_DEFAULTS;

@@ -12,7 +12,7 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
-import { HEALTH_DEFAULTS } from '../health/defaults.js';
+import { PROBE_POOL_DEFAULTS } from './defaults.js';
 import { messageOf } from './reasons.js';
 import { clampTimeout } from './run.js';
 import type { BatchChild, BatchStarted, ProbeBatch, ProbeResult, ProbeTask } from './types.js';
@@ -70,7 +70,7 @@ interface Waiting {
 }
 
 export function createProbePool(options: ProbePoolOptions = {}): ProbePool {
-  const d = HEALTH_DEFAULTS.pool;
+  const d = PROBE_POOL_DEFAULTS;
   const maxThreads = Math.max(1, Math.min(options.maxThreads ?? d.maxThreads, availableParallelism()));
   const minThreads = Math.min(options.minThreads ?? d.minThreads, maxThreads);
   const graceMs = options.graceMs ?? d.graceMs;

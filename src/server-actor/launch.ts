@@ -30,12 +30,12 @@ import { ManagerError, ServerExitError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { limitReports } from '../transports/report-limit.js';
 import type { StderrCaptureOptions } from '../transports/stderr-capture.js';
+import type { ProcessTransport } from '../transports/process-transport.js';
 import { StdioProcessTransport } from '../transports/stdio.js';
 import {
   EMPTY_CATALOG,
   type BackendCatalog,
   type BackendHooks,
-  type ProcessTransport,
   type Session,
   type SessionRegistry,
 } from './session.js';

@@ -4,9 +4,9 @@
  * session per instance.
  */
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { Implementation, Prompt, Resource, ResourceTemplate, ServerCapabilities, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ExitInfo } from '../errors.js';
+import type { ProcessTransport } from '../transports/process-transport.js';
 
 /** What a server offers, as last read from it. */
 export interface BackendCatalog {
@@ -18,16 +18,6 @@ export interface BackendCatalog {
 
 export const EMPTY_CATALOG: BackendCatalog = { tools: [], prompts: [], resources: [], resourceTemplates: [] };
 
-/** The process side of a session: our stdio transport (remote transports later). */
-export interface ProcessTransport extends Transport {
-  readonly pid: number | null;
-  /** Spawned (or connected) and not yet ended. */
-  readonly running: boolean;
-  readonly exited: Promise<ExitInfo>;
-  stderrTail(): string[];
-  /** Lines read from the server so far: MCP messages and lines that were not (stdio only). */
-  readonly stdoutLines?: { readonly messages: number; readonly bad: number };
-}
 
 export interface Session {
   readonly instance: string;

@@ -11,7 +11,7 @@ import { createActor, fromPromise, waitFor } from 'xstate';
 import { routerMachine, type RouterActor } from '../../machines/router.machine.js';
 import { serverMachine, type InstanceRef } from '../../machines/server.machine.js';
 import { supervisorMachine, type SupervisorActor } from '../../machines/supervisor.machine.js';
-import { packageRoot, packageVersion } from '../cli/package-info.js';
+import { packageRoot, packageVersion } from '../package-info.js';
 import { loadConfig } from '../config/read-isolated.js';
 import type { Config, ServerConfig } from '../config/types.js';
 import { startControlServer } from '../control/server.js';

@@ -15,7 +15,7 @@
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
-import { packageRoot } from '../cli/package-info.js';
+import { packageRoot } from '../package-info.js';
 import { ManagerError, errorMessage } from '../errors.js';
 import type { Logger } from '../logger.js';
 import { createLayoutCache } from '../statechart/layouts.js';

@@ -4,7 +4,8 @@ import { parseConfigText } from '../../src/config/load.js';
 import type { ServerConfig } from '../../src/config/types.js';
 import type { HealthEvent } from '../../src/health/monitor.js';
 import type { HealthClock } from '../../src/health/types.js';
-import { EMPTY_CATALOG, type ProcessTransport, type Session } from '../../src/server-actor/session.js';
+import type { ProcessTransport } from '../../src/transports/process-transport.js';
+import { EMPTY_CATALOG, type Session } from '../../src/server-actor/session.js';
 
 /** A server config as the loader makes it (defaults from the one DEFAULTS object), with test timings. */
 export function serverConfig(name: string, extra: Partial<ServerConfig> = {}): ServerConfig {

@@ -13,7 +13,8 @@ import { startHealthMonitor, type HealthMonitor } from '../../src/health/monitor
 import type { HealthOverrides, InstanceHealth } from '../../src/health/types.js';
 import { silentLogger } from '../../src/logger.js';
 import { createProbePool, type ProbePool } from '../../src/probes/pool.js';
-import { SessionRegistry, type ProcessTransport, type Session } from '../../src/server-actor/session.js';
+import type { ProcessTransport } from '../../src/transports/process-transport.js';
+import { SessionRegistry, type Session } from '../../src/server-actor/session.js';
 import { isAlive, pidFromLines, waitFor } from '../helpers/processes.js';
 import { closedPort, startHttpTarget, type HttpTarget } from '../probes/targets.js';
 import { FixtureRun } from '../transports/fixture-transport.js';

@@ -9,7 +9,8 @@ import { startHealthMonitor, type HealthMonitor } from '../../src/health/monitor
 import type { GroupUsage, HealthOverrides, ProbeRunner, ProcessSampler } from '../../src/health/types.js';
 import { silentLogger } from '../../src/logger.js';
 import type { ProbeResult, ProbeTask } from '../../src/probes/types.js';
-import { SessionRegistry, type ProcessTransport, type Session } from '../../src/server-actor/session.js';
+import type { ProcessTransport } from '../../src/transports/process-transport.js';
+import { SessionRegistry, type Session } from '../../src/server-actor/session.js';
 import { Inbox, ManualClock, serverConfig, sessionOf } from './helpers.js';
 
 const MiB = 1024 * 1024;

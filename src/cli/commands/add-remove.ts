@@ -7,7 +7,7 @@ import { ManagerError } from '../../errors.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, parseCount, usageError } from '../args.js';
 import { applyConfigEdit, envFileValues, resolveEditTarget, type EditResult } from '../config-edit.js';
 import type { CliContext } from '../context.js';
-import { packageRoot } from '../package-info.js';
+import { packageRoot } from '../../package-info.js';
 
 export interface AddArgs {
   name: string;

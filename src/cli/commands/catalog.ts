@@ -1,6 +1,6 @@
 import { catalogFileOf, readCatalog, searchCatalog } from '../../config/server-catalog.js';
 import { defineCommand, parseCommandArgs } from '../args.js';
-import { packageRoot } from '../package-info.js';
+import { packageRoot } from '../../package-info.js';
 
 export interface CatalogArgs {
   query?: string;

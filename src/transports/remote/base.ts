@@ -8,7 +8,7 @@ import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/tran
 import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { ManagerError, errorMessage, type ErrorCode, type ExitInfo } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { ProcessTransport } from '../../server-actor/session.js';
+import type { ProcessTransport } from '../process-transport.js';
 import { displayUrl, scrubSecrets } from './describe.js';
 
 export interface RemoteTransportOptions {

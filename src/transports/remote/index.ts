@@ -6,7 +6,7 @@
 import type { ServerConfig } from '../../config/types.js';
 import { ManagerError } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import type { ProcessTransport } from '../../server-actor/session.js';
+import type { ProcessTransport } from '../process-transport.js';
 import { HttpRemoteTransport } from './http.js';
 import { TcpRemoteTransport } from './tcp.js';
 import { WebSocketRemoteTransport } from './websocket.js';

@@ -10,7 +10,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { parseConfigText } from '../../../src/config/load.js';
 import type { ConnectionType, ServerConfig } from '../../../src/config/types.js';
 import { silentLogger } from '../../../src/logger.js';
-import type { ProcessTransport } from '../../../src/server-actor/session.js';
+import type { ProcessTransport } from '../../../src/transports/process-transport.js';
 import { openRemoteTransport } from '../../../src/transports/remote/index.js';
 import { ProcessTracker, waitFor } from '../../helpers/processes.js';
 
