@@ -18,6 +18,22 @@ export default tseslint.config(
     },
   },
   {
+    // machines are data: no I/O, no Node built-ins, nothing of src/ (implementations are provided from there)
+    files: ['machines/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^node:', message: 'machines/ holds pure charts: no Node built-ins (provide the implementation from src/).' },
+            { regex: '^(fs|path|os|child_process|net|http|https|crypto|events|stream|timers|util|worker_threads)(/.*)?$', message: 'machines/ holds pure charts: no Node built-ins (provide the implementation from src/).' },
+            { regex: '(^|/)src(/|$)', message: 'machines/ must not import from src/: src/ provides implementations to the charts, not the other way round.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/cli/print.ts', 'bench/**', 'test/fixtures/**'],
     rules: { 'no-console': 'off' },
   },

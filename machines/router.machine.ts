@@ -5,7 +5,7 @@
  * snapshot synchronously on every request (no actor work per request).
  */
 import { assign, setup, type ActorRefFrom } from 'xstate';
-import type { PublicServerState } from './index.js';
+import type { PublicServerState } from './public-state.js';
 
 export type LoadBalancing = 'round_robin' | 'least_loaded';
 

@@ -7,7 +7,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { createControlClient } from '../control/client.js';
-import type { ReloadReport } from '../control/types.js';
 import { envFileOf, envFilePath } from '../config/env-file.js';
 import { setManagerKey, type ConfigText } from '../config/edit.js';
 import { appendEnvValues, envFileText, readEnvFile } from '../config/secrets.js';
@@ -16,6 +15,7 @@ import { ManagerError, errorMessage } from '../errors.js';
 import { resolveStateDir, socketPathOf } from '../state/paths.js';
 import { parse as parseYaml } from 'yaml';
 import type { CliContext } from './context.js';
+import type { EditResult, ReloadOutcome } from './reports.js';
 import { resolveConfigFile } from './package-info.js';
 
 export interface EditTarget {
@@ -28,19 +28,6 @@ export interface EditChange {
   text: string;
   /** Values for the env file (variable → value); the config gets `manager.env_file` if it has none. */
   secrets?: Record<string, string>;
-}
-
-export interface ReloadOutcome {
-  /** `applied`: the manager reloaded; `not-running`: no manager on this state dir; `other-config`: it runs another file. */
-  status: 'applied' | 'rejected' | 'not-running' | 'other-config' | 'failed';
-  report: ReloadReport | null;
-  message?: string;
-}
-
-export interface EditResult {
-  file: string;
-  envFile: string | null;
-  reload: ReloadOutcome;
 }
 
 interface ManagerInfo {

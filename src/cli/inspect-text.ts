@@ -4,7 +4,7 @@
  */
 import type { InspectDetail, InspectInstance, InspectOverview } from '../control/inspect-types.js';
 import { toTextTree } from '../statechart/text.js';
-import type { Transition } from '../supervisor/feed.js';
+import type { Transition } from '../control/transitions.js';
 
 const valueText = (value: unknown): string => {
   if (typeof value === 'string') return value;

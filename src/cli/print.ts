@@ -17,10 +17,8 @@ import type {
   ToolCallResult,
 } from '../control/types.js';
 import type { DoctorCheck, DoctorReport } from '../discovery/doctor.js';
-import type { DiscoveryListing, DiscoverySourceJson, ManagerLookup } from './commands/discovery.js';
 import type { CatalogEntry } from '../config/server-catalog.js';
-import type { EditReport } from './commands/add-remove.js';
-import type { ImportReport } from './commands/import.js';
+import type { DiscoveryListing, DiscoverySourceJson, EditReport, ImportReport, ManagerLookup } from './reports.js';
 import { colorEnabled, colors, stateColor, visibleLength, type Colors } from './colors.js';
 import { createLogUpdate } from 'log-update';
 import type { WatchModel } from './watch-model.js';

@@ -3,7 +3,7 @@
  * `mcp-manager inspect --json` prints. Stable: fields are only ever added.
  */
 import type { Chart } from '../statechart/chart.js';
-import type { Transition } from '../supervisor/feed.js';
+import type { Transition } from './transitions.js';
 
 export interface InspectInstanceSummary {
   instance: string;

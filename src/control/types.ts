@@ -1,5 +1,8 @@
 import type { ConnectionType } from '../config/types.js';
 import type { InspectDetail, InspectOverview } from './inspect-types.js';
+import type { ControlTransition } from './transitions.js';
+
+export type { ControlTransition, Transition } from './transitions.js';
 
 /** States of a server actor (DESIGN §3). */
 export const SERVER_STATES = [
@@ -137,28 +140,6 @@ export type ControlEvent =
   | { type: 'transition'; transition: ControlTransition }
   /** Sampled figures per instance, pushed every `?stats=MS` (default 2000; 0: never). */
   | { type: 'stats'; at: number; instances: InstanceStats[] };
-
-/** A state change of one instance, as the manager's transition feed tells it. */
-export interface ControlTransition {
-  /** Increasing across the manager's life. */
-  seq: number;
-  /** Milliseconds since the epoch. */
-  at: number;
-  instance: string;
-  server: string;
-  /** Public state before; null for a new instance. */
-  from: string | null;
-  /** Public state after, or `removed` once the actor has ended. */
-  to: string;
-  /** The event behind the change (`server.exited`, `health.bad`, `xstate.after.restartBackoff`…). */
-  event: string;
-  /** A human reason: exit code or signal, probe verdict, limit exceeded, config change. */
-  reason: string | null;
-  pid: number | null;
-  restarts: number;
-  exitCode: number | null;
-  signal: string | null;
-}
 
 export interface InstanceStats {
   server: string;

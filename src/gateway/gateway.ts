@@ -19,7 +19,6 @@ import {
   type ServerRequest,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { ActorRefFrom } from 'xstate';
-import type { z } from 'zod';
 import type { RoutePolicy, routerMachine } from '../../machines/router.machine.js';
 import type { ServerConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
@@ -31,21 +30,9 @@ import { UnavailableTools } from './unavailable.js';
 import { Dispatcher } from './dispatch.js';
 import { registerHandlers } from './handlers.js';
 import { canAskRoots, unionOfRoots, type ReachableTransport } from './roots.js';
+import type { CallContext, ClientSession, GatewayCore } from './types.js';
 
-/** What a tool call's handler can do towards the client that made it. */
-export interface CallContext {
-  client: ClientSession;
-  sendRequest: <S extends z.ZodType>(request: ServerRequest, schema: S, options?: { signal?: AbortSignal }) => Promise<z.infer<S>>;
-}
-
-/** One connected MCP client. */
-export interface ClientSession {
-  readonly id: string;
-  readonly server: Server;
-  /** Minimum level of forwarded log messages (logging/setLevel). */
-  logLevel: LoggingLevel | undefined;
-  readonly subscriptions: Set<string>;
-}
+export type { CallContext, ClientSession } from './types.js';
 
 export interface GatewayOptions {
   router: ActorRefFrom<typeof routerMachine>;
@@ -68,7 +55,7 @@ export function policyOf(config: ServerConfig): RoutePolicy {
   };
 }
 
-export class Gateway {
+export class Gateway implements GatewayCore {
   readonly catalog: Catalog;
   readonly dispatcher: Dispatcher;
   readonly clients = new Set<ClientSession>();

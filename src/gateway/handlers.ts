@@ -23,7 +23,7 @@ import {
 import { ManagerError } from '../errors.js';
 import { ResultCache } from './cache.js';
 import type { Lease } from './dispatch.js';
-import type { CallContext, ClientSession, Gateway } from './gateway.js';
+import type { CallContext, ClientSession, GatewayCore as Gateway } from './types.js';
 import { isConnectionLost, isNotDelivered, toWireError } from './wire-errors.js';
 
 /** Long tool calls are the client's to time out (they may run for hours). */

@@ -5,7 +5,7 @@
  * never an error (the gateway tells every backend it serves roots).
  */
 import type { Root } from '@modelcontextprotocol/sdk/types.js';
-import type { ClientSession } from './gateway.js';
+import type { ClientSession } from './types.js';
 
 /** How long one client may take to list its roots before it is left out of the union. */
 export const CLIENT_ROOTS_TIMEOUT_MS = 5_000;

@@ -5,7 +5,8 @@
 import type { ControlExtensions, ControlTransition, InstanceStats } from '../control/types.js';
 import type { Gateway } from '../gateway/gateway.js';
 import type { HealthMonitor } from '../health/monitor.js';
-import type { Feed, Transition } from './feed.js';
+import type { Feed } from './feed.js';
+import type { Transition } from '../control/transitions.js';
 
 export function controlTransition(t: Transition): ControlTransition {
   const { value: _value, ...transition } = t;

@@ -5,19 +5,10 @@
  * `inspect`, metrics, the control event stream) listen here.
  */
 import type { AnyActorRef, Subscription } from 'xstate';
-import type { ControlTransition } from '../control/types.js';
+import type { Transition } from '../control/transitions.js';
 import { publicState } from '../../machines/index.js';
 import type { ServerSnapshot } from '../../machines/server.machine.js';
 import { serverOfInstance, type SupervisorActor } from '../../machines/supervisor.machine.js';
-
-/**
- * One change of an instance's state, with what caused it. Plain data: the control API's
- * `ControlTransition` (seq, time, instance, from → to, event, reason, pid, restarts, exit)
- * plus the machine's full state value (nested states as objects).
- */
-export interface Transition extends ControlTransition {
-  value: unknown;
-}
 
 export interface Feed {
   /** Every transition of every instance, in order. Returns the unsubscribe function. */

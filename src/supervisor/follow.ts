@@ -10,7 +10,8 @@ import type { Gateway } from '../gateway/gateway.js';
 import type { HealthMonitor } from '../health/monitor.js';
 import type { Logger } from '../logger.js';
 import type { SessionRegistry } from '../server-actor/session.js';
-import type { Feed, Transition } from './feed.js';
+import type { Feed } from './feed.js';
+import type { Transition } from '../control/transitions.js';
 import { instanceSnapshots } from './status.js';
 
 export interface FollowParts {

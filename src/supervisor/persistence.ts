@@ -12,7 +12,7 @@ import { openDesiredState, type DesiredStateStore } from '../state/desired-state
 import { createServerLogs, type ServerLogs } from '../state/log-files.js';
 import type { StaleHolder } from '../state/lock.js';
 import { logFileOf } from '../state/paths.js';
-import type { Transition } from './feed.js';
+import type { Transition } from '../control/transitions.js';
 
 export interface Persistence {
   readonly store: DesiredStateStore;

@@ -6,7 +6,8 @@
  * stays bounded however long a page stays open.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Feed, Transition } from '../supervisor/feed.js';
+import type { Feed } from '../supervisor/feed.js';
+import type { Transition } from '../control/transitions.js';
 import { rowOf, treeOf, type ConfiguredServer } from './view.js';
 
 export interface EventStreamOptions {

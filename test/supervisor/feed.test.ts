@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createActor } from 'xstate';
 import { serverMachine } from '../../machines/server.machine.js';
 import { supervisorMachine, type SupervisorActor } from '../../machines/supervisor.machine.js';
-import { createFeed, type Transition } from '../../src/supervisor/feed.js';
+import type { Transition } from '../../src/control/transitions.js';
+import { createFeed } from '../../src/supervisor/feed.js';
 import { FakeWorld, flush, newClock, spec } from '../machines/harness.js';
 
 let root: SupervisorActor | undefined;

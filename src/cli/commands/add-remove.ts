@@ -5,7 +5,8 @@ import { extractSecrets } from '../../config/secrets.js';
 import { catalogFileOf, entryFromCatalog, placeholdersIn, readCatalog } from '../../config/server-catalog.js';
 import { ManagerError } from '../../errors.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, parseCount, usageError } from '../args.js';
-import { applyConfigEdit, envFileValues, resolveEditTarget, type EditResult } from '../config-edit.js';
+import { applyConfigEdit, envFileValues, resolveEditTarget } from '../config-edit.js';
+import type { EditReport } from '../reports.js';
 import type { CliContext } from '../context.js';
 import { packageRoot } from '../../package-info.js';
 
@@ -86,12 +87,6 @@ export function parseAddArgs(argv: readonly string[]): AddArgs {
   return args;
 }
 
-export interface EditReport extends EditResult {
-  server: string;
-  action: 'added' | 'removed';
-  /** Variables whose values went to the env file instead of the config. */
-  secrets: string[];
-}
 
 export const addCommand = defineCommand({
   name: 'add',

@@ -5,13 +5,14 @@
  * running manager only which servers it manages.
  */
 import { createControlClient } from '../../control/client.js';
-import type { ScanResult, ScannedFile } from '../../discovery/scan.js';
+import type { ScanResult } from '../../discovery/scan.js';
 import type { DoctorReport } from '../../discovery/doctor.js';
-import type { DiscoveredServer, DiscoveryFormat, DiscoverySource, SourceKind } from '../../discovery/types.js';
-import { ManagerError, errorMessage, type ConfigIssue } from '../../errors.js';
+import type { DiscoverySource } from '../../discovery/types.js';
+import { ManagerError, errorMessage } from '../../errors.js';
 import { resolveStateDir, socketPathOf } from '../../state/paths.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs } from '../args.js';
 import type { CliContext } from '../context.js';
+import type { DiscoveryListing, DiscoverySourceJson, ManagerLookup } from '../reports.js';
 import { resolveConfigFile } from '../package-info.js';
 
 /** How long `discover` waits for a running manager's server list before calling MANAGED unknown. */
@@ -38,56 +39,6 @@ export function parseDiscoverArgs(argv: readonly string[]): DiscoverArgs {
   if (values.config !== undefined) args.configFile = values.config;
   if (values['state-dir'] !== undefined) args.stateDir = values['state-dir'];
   return args;
-}
-
-/** Where a declaration is; `line`/`column` are null when the format cannot tell. */
-export interface DiscoverySourceJson {
-  file: string;
-  line: number | null;
-  column: number | null;
-  format: DiscoveryFormat;
-  kind: SourceKind;
-}
-
-/** One discovered server in `discover --json`. Never carries env or header values (secrets). */
-export interface DiscoveredServerJson {
-  name: string;
-  description: string | null;
-  serverType: DiscoveredServer['serverType'];
-  connectionType: DiscoveredServer['config']['connectionType'];
-  command: string | null;
-  args: string[];
-  url: string | null;
-  /** Names of the variables the server sets (values left out). */
-  envKeys: string[];
-  enabled: boolean;
-  source: DiscoverySourceJson;
-  /** Whether the running manager has a server of this name; null when no manager answers. */
-  managed: boolean | null;
-}
-
-export interface ShadowedServerJson {
-  name: string;
-  /** The declaration that lost. */
-  source: DiscoverySourceJson;
-  /** The declaration of the same name that was kept. */
-  by: DiscoverySourceJson;
-}
-
-/** The `discover --json` document. */
-export interface DiscoveryListing {
-  servers: DiscoveredServerJson[];
-  shadowed: ShadowedServerJson[];
-  issues: ConfigIssue[];
-  warnings: ConfigIssue[];
-  files: ScannedFile[];
-}
-
-/** Whether a running manager answered, and for which state dir (for the human summary). */
-export interface ManagerLookup {
-  stateDir: string;
-  /** Names of the servers it manages; null when no manager runs (or it did not answer). */
-  names: ReadonlySet<string> | null;
 }
 
 function sourceJson(source: DiscoverySource): DiscoverySourceJson {

@@ -2,7 +2,8 @@ import { parse as parseYaml } from 'yaml';
 import { serversKeyOf, type ConfigText } from '../../config/edit.js';
 import { isRecord } from '../../config/path.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, usageError } from '../args.js';
-import { applyConfigEdit, envFileValues, readConfigText, resolveEditTarget, type EditResult } from '../config-edit.js';
+import { applyConfigEdit, envFileValues, readConfigText, resolveEditTarget } from '../config-edit.js';
+import type { EditResult, ImportReport } from '../reports.js';
 import type { CliContext } from '../context.js';
 import { importSources, planImport, readSources, type ImportPlan } from '../import-servers.js';
 
@@ -37,14 +38,6 @@ export function parseImportArgs(argv: readonly string[]): ImportArgs {
   return args;
 }
 
-export interface ImportReport extends Partial<EditResult> {
-  imported: ImportPlan['imported'];
-  skipped: ImportPlan['skipped'];
-  dropped: ImportPlan['dropped'];
-  /** Variables whose values went to the env file, per server and env key. */
-  secrets: ImportPlan['secrets'];
-  dryRun: boolean;
-}
 
 /** The servers of our config as written (name → entry). */
 export function existingEntries(config: ConfigText): Map<string, Record<string, unknown>> {

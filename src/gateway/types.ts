@@ -1,0 +1,44 @@
+/**
+ * The gateway's shared shapes: a connected client, a call's way back to it, and what the
+ * request handlers use of the gateway (so they need not know the class that builds them).
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { LoggingLevel, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { z } from 'zod';
+import type { ServerConfig } from '../config/types.js';
+import type { Logger } from '../logger.js';
+import type { CallMetrics } from '../metrics/calls.js';
+import type { SessionRegistry } from '../server-actor/session.js';
+import type { ResultCache } from './cache.js';
+import type { Catalog } from './catalog.js';
+import type { Dispatcher } from './dispatch.js';
+import type { UnavailableTools } from './unavailable.js';
+
+/** What a tool call's handler can do towards the client that made it. */
+export interface CallContext {
+  client: ClientSession;
+  sendRequest: <S extends z.ZodType>(request: ServerRequest, schema: S, options?: { signal?: AbortSignal }) => Promise<z.infer<S>>;
+}
+
+/** One connected MCP client. */
+export interface ClientSession {
+  readonly id: string;
+  readonly server: Server;
+  /** Minimum level of forwarded log messages (logging/setLevel). */
+  logLevel: LoggingLevel | undefined;
+  readonly subscriptions: Set<string>;
+}
+
+/** What the request handlers use of the gateway. */
+export interface GatewayCore {
+  readonly catalog: Catalog;
+  readonly dispatcher: Dispatcher;
+  readonly clients: ReadonlySet<ClientSession>;
+  readonly unavailable: UnavailableTools;
+  readonly callMetrics: CallMetrics | undefined;
+  readonly logger: Logger;
+  readonly options: { readonly sessions: SessionRegistry };
+  configOf(server: string): ServerConfig | undefined;
+  cacheFor(server: string, tool: string): ResultCache | undefined;
+  trackCall(instance: string, context: CallContext): () => void;
+}
