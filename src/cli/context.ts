@@ -20,6 +20,12 @@ export interface CliContext {
   print: Printer;
   /** Subscribe to SIGINT/SIGTERM; returns the unsubscribe function. */
   onSignal(handler: (signal: NodeJS.Signals) => void): () => void;
+  /**
+   * Subscribe to crashes of this process (an uncaught exception or unhandled rejection);
+   * returns the unsubscribe function. Only the CLI's own process has one: the library
+   * never takes its host's crashes.
+   */
+  onCrash?(handler: (error: unknown) => void): () => void;
   /** How to run this CLI again (for `start --daemon`): executable and leading arguments. */
   self: { command: string; args: readonly string[] };
   /** Defaults: the real modules, imported only by the commands that need them. */
@@ -42,6 +48,16 @@ export async function loadStartManager(ctx: CliContext): Promise<StartManager> {
   if (ctx.startManager) return ctx.startManager;
   const module: { startManager: StartManager } = await import('../supervisor/start.js');
   return module.startManager;
+}
+
+/** `onCrash` for the real process: uncaught exceptions and unhandled rejections. */
+export function processCrashes(handler: (error: unknown) => void): () => void {
+  process.on('uncaughtException', handler);
+  process.on('unhandledRejection', handler);
+  return () => {
+    process.off('uncaughtException', handler);
+    process.off('unhandledRejection', handler);
+  };
 }
 
 /** `onSignal` for the real process: SIGINT and SIGTERM. */

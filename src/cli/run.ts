@@ -1,7 +1,7 @@
 import { ManagerError } from '../errors.js';
 import type { Command } from './args.js';
 import { COMMANDS } from './commands/index.js';
-import { processSignals, type CliContext } from './context.js';
+import { processCrashes, processSignals, type CliContext } from './context.js';
 import { packageVersion } from '../package-info.js';
 import { createPrinter, formatTable } from './print.js';
 
@@ -17,6 +17,7 @@ export function defaultContext(): CliContext {
     cwd: process.cwd(),
     print: createPrinter(),
     onSignal: processSignals,
+    onCrash: processCrashes,
     self: { command: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] },
   };
 }

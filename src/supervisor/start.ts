@@ -144,10 +144,7 @@ async function compose(
     for (const session of sessions.all()) if (session.transport.pid) killGroupSync(session.transport.pid);
     persistence.exitSync();
   };
-  const onUncaught = (error: unknown) => logger.error({ err: errorMessage(error) }, 'uncaught error (kept running)');
   process.on('exit', killAll);
-  process.on('uncaughtException', onUncaught);
-  process.on('unhandledRejection', onUncaught);
 
   let stopping: Promise<void> | undefined;
   let resolveClosed!: () => void;
@@ -177,8 +174,6 @@ async function compose(
       await persistence.close();
       process.off('exit', killAll);
       process.off('SIGHUP', onHangup);
-      process.off('uncaughtException', onUncaught);
-      process.off('unhandledRejection', onUncaught);
       releaseLock();
       logger.info('stopped');
       await closeLog();

@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -8,7 +9,10 @@ import type { ControlHandlers } from '../../src/control/types.js';
 import { ConfigError, ManagerError } from '../../src/errors.js';
 import { silentLogger } from '../../src/logger.js';
 import type { RunningManager } from '../../src/supervisor/types.js';
+import { createControlClient } from '../../src/control/client.js';
 import { fakeHandlers, shortTempDir, snapshot, waitFor } from '../control/helpers.js';
+import { isAlive, waitFor as waitUntil } from '../helpers/processes.js';
+import { echoServer, writeConfig } from '../supervisor/harness.js';
 import { testContext } from './context.js';
 
 let stateDir: string;
@@ -233,5 +237,36 @@ describe('start (foreground, with a stub startManager)', () => {
     const ctx = testContext(stateDir, { createLogger: silentLogger, startManager: () => Promise.reject(error) });
     expect(await runCli(['start'], ctx)).toBe(1);
     expect(ctx.stderr()).toBe('mcp-manager: mcp-manager is already running (pid 7) with state dir /s; stop it\n');
+  });
+});
+
+describe('crashes: the CLI process, never the library', () => {
+  it('startManager installs no process-wide crash handler; `start` stops the servers and exits 1 on a crash', async () => {
+    const config = writeConfig(stateDir, echoServer('echo'));
+    const listeners = () => [process.listenerCount('uncaughtException'), process.listenerCount('unhandledRejection')];
+    const before = listeners();
+    const crashes = new EventEmitter();
+    const ctx = testContext(stateDir, {
+      createLogger: silentLogger,
+      onCrash(handler) {
+        crashes.on('crash', handler);
+        return () => crashes.off('crash', handler);
+      },
+    });
+    const done = runCli(['start', '--config', config, '--state-dir', join(stateDir, 'state')], ctx);
+    const control = createControlClient(join(stateDir, 'state', 'control.sock'));
+    const echo = await waitUntil(
+      async () => (await control.status().catch(() => undefined))?.servers.find((s) => s.name === 'echo' && s.state === 'healthy'),
+      { timeoutMs: 20_000, what: 'echo to be healthy' },
+    );
+    // the running manager (the library) left the host's crash handling alone
+    expect(listeners()).toEqual(before);
+    expect(crashes.listenerCount('crash')).toBe(1);
+
+    crashes.emit('crash', new Error('boom'));
+    expect(await done).toBe(1);
+    expect(isAlive(echo.pid!)).toBe(false);
+    expect(ctx.stderr()).toContain('mcp-manager crashed: boom; stopping the servers');
+    expect(crashes.listenerCount('crash')).toBe(0);
   });
 });

@@ -2,6 +2,7 @@ import { createConnection } from 'node:net';
 import { existsSync, fstatSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createControlClient } from '../../control/client.js';
+import { errorMessage } from '../../errors.js';
 import { liveHolder, managerRunningError, readLockRecord } from '../../state/lock.js';
 import { isProcessAlive, isSameProcess } from '../../transports/process-group.js';
 import { managerLogOf, resolveStateDir, socketPathOf } from '../../state/paths.js';
@@ -97,6 +98,12 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
     stopRequested = signal;
   };
   const unsubscribe = ctx.onSignal((signal) => requestStop(signal));
+  // a crash of this process stops the servers, then the process exits with a failure
+  let crashed: unknown;
+  let crash: (error: unknown) => void = (error) => {
+    crashed ??= error;
+  };
+  const unsubscribeCrash = ctx.onCrash?.((error) => crash(error)) ?? (() => undefined);
   try {
     const startManager = await loadStartManager(ctx);
     // The composition root builds the logger (at the config's level) unless a test injects one.
@@ -128,7 +135,16 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
         },
       );
     };
-    if (stopRequested) requestStop(stopRequested);
+    crash = (error) => {
+      ctx.print.notice(`mcp-manager crashed: ${errorMessage(error)}; stopping the servers`);
+      if (stopping) return;
+      stopping = manager.stop(`crashed: ${errorMessage(error)}`).then(
+        () => false,
+        () => false,
+      );
+    };
+    if (crashed !== undefined) crash(crashed);
+    else if (stopRequested) requestStop(stopRequested);
     else if (view) await followStart(manager, configFile, ctx, () => stopping !== undefined);
     else ctx.print.notice(`mcp-manager running (pid ${process.pid}), state dir ${manager.stateDir}; stop with Ctrl-C or "mcp-manager stop"`);
 
@@ -137,6 +153,7 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
     return stoppedCleanly ? 0 : 1;
   } finally {
     unsubscribe();
+    unsubscribeCrash();
   }
 }
 
