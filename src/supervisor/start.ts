@@ -185,13 +185,20 @@ async function compose(
       resolveClosed();
     })());
 
-  const reload = buildReloader(config, live, root, router, gateway, sessions, logger, options.env, metrics, persistence);
-  const onHangup = () => void reload();
-  process.on('SIGHUP', onHangup);
-  // every edit of the config file is a reload (debounced, atomic saves included)
-  const watcher = watchConfig([config.file], () => void reload(), {
+  const reloadConfig = buildReloader(config, live, root, router, gateway, sessions, logger, options.env, metrics, persistence);
+  // every edit of the config file or of its env file is a reload (debounced, atomic saves included)
+  const watchedFiles = () => [live.current().file, ...(live.current().manager.envFile ? [live.current().manager.envFile!] : [])];
+  const watcher = watchConfig(watchedFiles(), () => void reload(), {
     onError: (error) => logger.warn({ err: error.message, file: config.file }, 'config watcher problem'),
   });
+  const reload: typeof reloadConfig = async () => {
+    const report = await reloadConfig();
+    // the config may name another env file now
+    await watcher.setFiles(watchedFiles());
+    return report;
+  };
+  const onHangup = () => void reload();
+  process.on('SIGHUP', onHangup);
 
   const socketPath = socketPathOf(stateDir);
   const commands = createControlHandlers({
