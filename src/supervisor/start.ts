@@ -137,7 +137,7 @@ async function compose(
   // Prometheus metrics, when the HTTP listener can serve them and the config has not turned them off
   const listen = options.http ?? config.manager.http;
   const metrics: Metrics | undefined =
-    listen && config.manager.metrics ? buildMetrics({ feed, gateway, monitor, servers: () => live.current().servers.map((s) => s.name) }) : undefined;
+    listen && config.manager.metrics ? buildMetrics({ feed, gateway, monitor, servers: () => live.current().servers.map((s) => s.name), sessionEvictions: () => http?.evictions() ?? 0 }) : undefined;
 
   // whatever happens to this process, no server outlives it
   const killAll = () => {
