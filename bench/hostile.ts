@@ -1,12 +1,13 @@
 /**
  * Hostile-input benchmark: how fast the real manager answers `/healthz` while it is fed
- * bad input — a backend flooding stdout with garbage, tool arguments nested 10,000 deep,
- * oversized bodies, and SDK clients reconnecting past the session cap. Aim: p99 < 100 ms
- * in every phase, printed beside the idle phase's p99 (the baseline of the same run). The
- * raw HTTP loads run in a worker thread, so the probes time the manager, not the bench's
- * own event loop. Each phase is bounded in time. Also: the manager's RSS at the end against
- * the start (aim within 20 %), and what `redact()` costs on a line of one long token against
- * an ordinary log line of the same length.
+ * bad input — a backend flooding stdout with garbage, tool arguments nested 10,000 deep, a
+ * body just under the size limit nested 600,000 deep, oversized bodies, and clients
+ * reconnecting past the session cap. Aim: p99 < 100 ms in every phase, printed beside the
+ * idle phase's p99 (the baseline of the same run). The raw HTTP loads run in a worker
+ * thread, so the probes time the manager, not the bench's own event loop. Each phase is
+ * bounded in time. Also: the manager's RSS at the end against the start (aim within 20 %),
+ * and what `redact()` costs on a line of one long token against an ordinary log line of the
+ * same length.
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -133,12 +134,14 @@ async function run(options: BenchOptions): Promise<BenchResult> {
     const session = init.headers.get('mcp-session-id') ?? undefined;
     await init.arrayBuffer();
     const deep = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo__echo","arguments":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}}`;
+    const deeper = `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo__echo","arguments":${'{"a":'.repeat(600_000)}1${'}'.repeat(600_000)}}}`;
     const oversized = new TextEncoder().encode(`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo__echo","arguments":{"text":"${'x'.repeat(20 * 1024 * 1024)}"}}}`);
 
     const phases: [string, (stop: AbortSignal) => Promise<void>][] = [
       ['idle', () => Promise.resolve()],
       ['stdout garbage flood', async () => void (await client.callTool({ name: 'noisy__flood', arguments: { ms: phaseMs } }))],
       ['arguments 10,000 deep', (stop) => postLoop(url, deep, session, stop)],
+      ['3.6 MB body 600,000 deep', (stop) => postLoop(url, deeper, session, stop)],
       ['20 MB bodies', (stop) => postLoop(url, oversized, session, stop)],
       // what an SDK client's connect does, without a DELETE at close: every one leaves an idle session
       ['reconnects past the cap', (stop) => postLoop(url, initialize, undefined, stop)],
