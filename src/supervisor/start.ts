@@ -187,7 +187,10 @@ async function compose(
 
   const reloadConfig = buildReloader(config, live, root, router, gateway, sessions, logger, options.env, metrics, persistence);
   // every edit of the config file or of its env file is a reload (debounced, atomic saves included)
-  const watchedFiles = () => [live.current().file, ...(live.current().manager.envFile ? [live.current().manager.envFile!] : [])];
+  const watchedFiles = () => {
+    const { file, manager } = live.current();
+    return manager.envFile === undefined ? [file] : [file, manager.envFile];
+  };
   const watcher = watchConfig(watchedFiles(), () => void reload(), {
     onError: (error) => logger.warn({ err: error.message, file: config.file }, 'config watcher problem'),
   });

@@ -76,6 +76,7 @@ describe('hostile config edits on the running manager', () => {
     m.child.kill('SIGHUP');
     const children = m.descendants();
     expect(await m.stop()).toBe(0);
+    expect(m.log().some((l) => l.includes('stopping (received SIGTERM)'))).toBe(true);
     expect(children.filter(isAlive)).toEqual([]);
   });
 });
