@@ -93,10 +93,17 @@ function knownPattern(): RegExp | undefined {
 }
 
 const FLAG_NAMES = 'token|api[-_]?key|apikey|access[-_]?token|auth[-_]?token|auth|password|passwd|secret|client[-_]?secret|bearer|key|pat';
-/** Credential-shaped text, in the order applied. Each keeps its first group and hides the rest. */
-const SHAPES: readonly (readonly [RegExp, string])[] = [
-  // user info in any URL: scheme://user:pass@host
-  [/([a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]+@/gi, `$1${REDACTED}@`],
+/** A shape: what it matches, its replacement, and a cheap test a line must pass before the shape is tried. */
+type Shape = readonly [shape: RegExp, replacement: string, worthTrying?: (text: string) => boolean];
+const ASSIGNED_NAME = /TOKEN|SECRET|PASSW|API_?KEY|ACCESS_?KEY/i;
+/**
+ * Credential-shaped text, in the order applied. Each keeps its first group and hides the rest.
+ * Every shape is linear in the text: starts are anchored at a boundary and every name-like run
+ * is bounded, so a line made of one long token costs no more than an ordinary one.
+ */
+const SHAPES: readonly Shape[] = [
+  // user info in any URL: scheme://user:pass@host (a scheme starts after a non-scheme character)
+  [/((?<![a-z0-9+.-])[a-z][a-z0-9+.-]*:\/\/)[^\s/@"'<>]+@/gi, `$1${REDACTED}@`, (text) => text.includes('://')],
   // token-like query parameters
   [
     /([?&](?:access[-_]?token|token|api[-_]?key|apikey|key|secret|client[-_]?secret|password|auth|sig|signature|code)=)[^&#\s"'<>]+/gi,
@@ -106,10 +113,11 @@ const SHAPES: readonly (readonly [RegExp, string])[] = [
   [new RegExp(`((?:^|[\\s"'\\[,])--?(?:${FLAG_NAMES})(?:=|[ \\t]+|"[ \\t]*,[ \\t]*"))(?!\\[redacted\\])[^\\s"',\\]]+`, 'gi'), `$1${REDACTED}`],
   // Authorization: Bearer V / Basic V
   [/(\b(?:bearer|basic)[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`],
-  // NAME_TOKEN=V, "api_key": "V" style assignments in free text
+  // NAME_TOKEN=V, "api_key": "V" style assignments in free text (names bounded in length)
   [
-    /(\b[A-Za-z0-9_]*(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY)[A-Za-z0-9_]*"?\s*[=:]\s*"?)(?!\[redacted\])(?![\d.]+\b)[^\s"',;&]{4,}/gi,
+    /(\b[A-Za-z0-9_]{0,64}(?:TOKEN|SECRET|PASSWORD|PASSWD|API_?KEY|ACCESS_?KEY)[A-Za-z0-9_]{0,64}"?\s*[=:]\s*"?)(?!\[redacted\])(?![\d.]+\b)[^\s"',;&]{4,}/gi,
     `$1${REDACTED}`,
+    (text) => ASSIGNED_NAME.test(text),
   ],
   // well-known key shapes
   [/\b(?:sk|pk|rk)-[A-Za-z0-9_-]{12,}/g, REDACTED],
@@ -134,7 +142,7 @@ export function redact(text: string): string {
   let clean = text;
   const values = knownPattern();
   if (values) clean = clean.replace(values, REDACTED);
-  for (const [shape, replacement] of SHAPES) clean = clean.replace(shape, replacement);
+  for (const [shape, replacement, worthTrying] of SHAPES) if (worthTrying?.(clean) ?? true) clean = clean.replace(shape, replacement);
   return clean;
 }
 

@@ -40,3 +40,18 @@ describe('redact', () => {
     expect(JSON.parse(clean)).toEqual({ maxTokens: 1000, url: `http://${REDACTED}@h/x`, note: 'fine' });
   });
 });
+
+describe('redact on long lines', () => {
+  it('leaves a line of one long token as it is, and still finds credentials after it', () => {
+    for (const token of ['a'.repeat(65_536), 'ab-'.repeat(20_000), 'TOKEN'.repeat(10_000), 'x.y'.repeat(20_000)]) {
+      expect(redact(token)).toBe(token);
+      const line = `${token} https://alice:pw-123456@example.com/ MY_API_TOKEN=abcdef123 ${token}`;
+      expect(redact(line)).toBe(`${token} https://${REDACTED}@example.com/ MY_API_TOKEN=${REDACTED} ${token}`);
+    }
+  });
+
+  it('finds user info after a long scheme-like run and a long variable name', () => {
+    expect(redact(`${'a'.repeat(100)}+https://u:p4ss@h/`)).toBe(`${'a'.repeat(100)}+https://${REDACTED}@h/`);
+    expect(redact(`${'B'.repeat(60)}_TOKEN=value-123`)).toBe(`${'B'.repeat(60)}_TOKEN=${REDACTED}`);
+  });
+});

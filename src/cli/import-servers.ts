@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { addServer, serverNamesIn, type ConfigText, type ServerEntryData } from '../config/edit.js';
 import { isRecord } from '../config/path.js';
-import { serverShape } from '../config/schema.js';
+import { RESERVED_SERVER_NAMES, serverShape } from '../config/schema.js';
 import { extractSecrets, type SecretMove } from '../config/secrets.js';
 import { parseConfigText } from '../config/load.js';
 import { CLIENTS, clientConfigFile, type Client } from '../discovery/clients.js';
@@ -136,7 +136,7 @@ export function planImport(
 ): ImportPlan {
   const plan: ImportPlan = { imported: [], skipped: [], dropped: [], secrets: [], values: {}, text: config.text };
   const wanted = options.names ? new Set(options.names) : undefined;
-  const names = new Set(serverNamesIn(config));
+  const names = new Set([...serverNamesIn(config), ...RESERVED_SERVER_NAMES]);
   const existing = options.existing ?? new Map<string, Record<string, unknown>>();
   const candidates: { name: string; entry: ServerEntryData; from: FoundServer; renamedFrom?: string }[] = [];
 

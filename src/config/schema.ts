@@ -33,7 +33,13 @@ export const LOAD_BALANCING = ['round_robin', 'least_loaded'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 export const SERVER_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
-const serverName = z.string().regex(SERVER_NAME, { error: 'expected a server name of 1-64 letters, digits, "_", "." or "-"' });
+/** Names a server may not have: `manager` would share `logs/manager.log` with the manager itself. */
+export const RESERVED_SERVER_NAMES: readonly string[] = ['manager'];
+export const isReservedServerName = (name: string): boolean => RESERVED_SERVER_NAMES.includes(name.toLowerCase());
+const serverName = z
+  .string()
+  .regex(SERVER_NAME, { error: 'expected a server name of 1-64 letters, digits, "_", "." or "-"' })
+  .refine((name) => !isReservedServerName(name), { error: 'is reserved for the manager itself (its log is logs/manager.log): choose another server name' });
 const PREFIX = /^[a-zA-Z0-9_-]*$/;
 
 const BackoffSchema = z.strictObject({

@@ -53,3 +53,54 @@ export function excessiveNesting(value: unknown, maxDepth = MAX_MESSAGE_DEPTH): 
 export function nestingMessage(where: string, maxDepth = MAX_MESSAGE_DEPTH): string {
   return `Invalid params: nested deeper than ${maxDepth} levels at ${where}`;
 }
+
+/**
+ * JSON text with every container that opens deeper than `keepLevels` levels replaced by `0`,
+ * so parsing it costs what a shallow document costs (V8 takes tens of milliseconds for one
+ * nested 10,000 deep). A document within the bound comes back as it is. The levels kept are
+ * enough for `excessiveNesting` to find the same place in the parsed value (a batch adds one
+ * level). Strings are skipped whole; the text is not otherwise checked (JSON.parse does that).
+ */
+export function pruneDeepJson(text: string, keepLevels = MAX_MESSAGE_DEPTH + 2): string {
+  let depth = 0;
+  const kept: string[] = [];
+  let copiedTo = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) i = stringEnd(text, i);
+    else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      if (++depth <= keepLevels) continue;
+      const end = closingOf(text, i);
+      kept.push(text.slice(copiedTo, i), '0');
+      copiedTo = end + 1;
+      i = end;
+      depth--;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) depth--;
+  }
+  return kept.length === 0 ? text : kept.join('') + text.slice(copiedTo);
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+
+/** Index of the quote closing the string that opens at `start` (the last index if none does). */
+function stringEnd(text: string, start: number): number {
+  for (let end = text.indexOf('"', start + 1); end !== -1; end = text.indexOf('"', end + 1)) {
+    let slashes = 0;
+    while (text.charCodeAt(end - 1 - slashes) === BACKSLASH) slashes++;
+    if (slashes % 2 === 0) return end;
+  }
+  return text.length - 1;
+}
+
+/** Index of the bracket closing the container that opens at `start` (the last index if none does). */
+function closingOf(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) i = stringEnd(text, i);
+    else if (c === 0x7b || c === 0x5b) depth++;
+    else if ((c === 0x7d || c === 0x5d) && --depth === 0) return i;
+  }
+  return text.length - 1;
+}

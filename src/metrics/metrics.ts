@@ -51,6 +51,8 @@ export interface MetricsSources {
   queued(server: string): number;
   /** Connected gateway client sessions per protocol era. */
   sessions(): Record<string, number>;
+  /** Idle gateway sessions evicted at the session cap so far. */
+  sessionEvictions?(): number;
   catalogTools(): number;
   now?: () => number;
 }
@@ -234,6 +236,15 @@ export function createMetrics(sources: MetricsSources): Metrics {
     collect() {
       this.reset();
       for (const [era, n] of Object.entries(sources.sessions())) this.set({ era }, n);
+    },
+  });
+  new Counter({
+    name: name('gateway_session_evictions_total'),
+    help: 'Idle gateway client sessions closed to make room for a new one at the session cap',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.sessionEvictions?.() ?? 0);
     },
   });
   new Gauge({

@@ -14,9 +14,11 @@ export interface MetricsParts {
   monitor: HealthMonitor;
   /** Configured server names (they change on reload). */
   servers: () => string[];
+  /** Idle sessions the HTTP listener evicted at its cap so far (0 before it listens). */
+  sessionEvictions: () => number;
 }
 
-export function buildMetrics({ feed, gateway, monitor, servers }: MetricsParts): Metrics {
+export function buildMetrics({ feed, gateway, monitor, servers, sessionEvictions }: MetricsParts): Metrics {
   const metrics = createMetrics({
     feed,
     servers,
@@ -25,6 +27,7 @@ export function buildMetrics({ feed, gateway, monitor, servers }: MetricsParts):
     queued: (server) => gateway.dispatcher.queued(server),
     // every connected client session speaks the 2025-11-25 era (initialize, sessions)
     sessions: () => ({ legacy: gateway.clients.size }),
+    sessionEvictions,
     catalogTools: () => gateway.catalog.tools().length,
   });
   gateway.callMetrics = metrics.calls;

@@ -12,6 +12,7 @@ import { openDesiredState, type DesiredStateStore } from '../state/desired-state
 import { createServerLogs, type ServerLogs } from '../state/log-files.js';
 import type { StaleHolder } from '../state/lock.js';
 import { logFileOf } from '../state/paths.js';
+import { removeStaleTemps } from '../state/temp-files.js';
 import type { Transition } from '../control/transitions.js';
 
 export interface Persistence {
@@ -52,6 +53,8 @@ export async function openPersistence(options: PersistenceOptions): Promise<Pers
       `took over the stale lock of a previous manager (pid ${options.takenOver.pid}) that did not shut down cleanly: ${options.takenOver.reason}`,
     );
   }
+  const temps = removeStaleTemps(stateDir);
+  if (temps.length > 0) logger.info({ removed: temps }, `removed ${temps.length} temp file(s) of writes cut short: ${temps.join(', ')}`);
   // children of a predecessor are recorded only until it stopped them; leftovers mean it did not
   const longestStop = Math.max(1_000, ...config.servers.map((s) => s.stopTimeoutMs));
   const sweep = await sweepOrphans(stateDir, { timeoutMs: longestStop });

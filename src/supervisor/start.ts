@@ -137,7 +137,7 @@ async function compose(
   // Prometheus metrics, when the HTTP listener can serve them and the config has not turned them off
   const listen = options.http ?? config.manager.http;
   const metrics: Metrics | undefined =
-    listen && config.manager.metrics ? buildMetrics({ feed, gateway, monitor, servers: () => live.current().servers.map((s) => s.name) }) : undefined;
+    listen && config.manager.metrics ? buildMetrics({ feed, gateway, monitor, servers: () => live.current().servers.map((s) => s.name), sessionEvictions: () => http?.evictions() ?? 0 }) : undefined;
 
   // whatever happens to this process, no server outlives it
   const killAll = () => {
@@ -180,13 +180,23 @@ async function compose(
       resolveClosed();
     })());
 
-  const reload = buildReloader(config, live, root, router, gateway, sessions, logger, options.env, metrics, persistence);
-  const onHangup = () => void reload();
-  process.on('SIGHUP', onHangup);
-  // every edit of the config file is a reload (debounced, atomic saves included)
-  const watcher = watchConfig([config.file], () => void reload(), {
+  const reloadConfig = buildReloader(config, live, root, router, gateway, sessions, logger, options.env, metrics, persistence);
+  // every edit of the config file or of its env file is a reload (debounced, atomic saves included)
+  const watchedFiles = () => {
+    const { file, manager } = live.current();
+    return manager.envFile === undefined ? [file] : [file, manager.envFile];
+  };
+  const watcher = watchConfig(watchedFiles(), () => void reload(), {
     onError: (error) => logger.warn({ err: error.message, file: config.file }, 'config watcher problem'),
   });
+  const reload: typeof reloadConfig = async () => {
+    const report = await reloadConfig();
+    // the config may name another env file now
+    await watcher.setFiles(watchedFiles());
+    return report;
+  };
+  const onHangup = () => void reload();
+  process.on('SIGHUP', onHangup);
 
   const socketPath = socketPathOf(stateDir);
   const commands = createControlHandlers({

@@ -171,6 +171,25 @@ group('watchConfig', () => {
   });
 });
 
+group('watchConfig: another set of files', () => {
+  it('setFiles watches the new set from then on and drops the old one', async () => {
+    const { dir, file } = setup();
+    const oldEnv = writeFile(path.join(dir, 'old.env'), 'A=1\n');
+    const newEnv = writeFile(path.join(dir, 'secrets', 'new.env'), 'A=1\n');
+    const { recorder, watcher } = await watching([file, oldEnv]);
+    writeFileSync(oldEnv, 'A=2\n');
+    await settled(recorder, 1);
+    await watcher.setFiles([file, newEnv]);
+    writeFileSync(newEnv, 'A=2\n');
+    await settled(recorder, 2);
+    // the old env file is no longer watched: an edit of it and then of the config report only the config
+    writeFileSync(oldEnv, 'A=3\n');
+    writeFileSync(file, yaml('python3'));
+    await settled(recorder, 3);
+    expect(recorder.changes).toEqual([oldEnv, newEnv, file]);
+  });
+});
+
 group('watchConfig edge cases', () => {
   it('is ready at once with nothing to watch, and reports a directory that does not exist', async () => {
     const errors: Error[] = [];

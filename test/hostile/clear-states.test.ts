@@ -13,7 +13,7 @@ import { startManager } from '../../src/supervisor/start.js';
 import type { RunningManager } from '../../src/supervisor/types.js';
 import { createControlClient } from '../../src/control/client.js';
 import { socketPathOf } from '../../src/state/paths.js';
-import { isAlive, waitFor } from '../helpers/processes.js';
+import { descendantsOf, isAlive, waitFor } from '../helpers/processes.js';
 import { echoServer, tempDir, writeConfig } from '../supervisor/harness.js';
 import { healthz } from './harness.js';
 
@@ -34,7 +34,11 @@ async function boot(servers: string) {
     env: process.env,
     http: { host: '127.0.0.1', port: 0 },
   });
-  cleanups.push(() => manager.stop());
+  // after the stop, nothing the manager started is left (the test process starts nothing else)
+  cleanups.push(async () => {
+    await manager.stop();
+    expect(descendantsOf(process.pid)).toEqual([]);
+  });
   const control = createControlClient(socketPathOf(manager.stateDir));
   const server = async (name: string) => (await control.status({ detailed: true })).servers.find((s) => s.name === name)!;
   const until = (name: string, state: string) =>

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from '../helpers/processes.js';
+import { isAlive, waitFor } from '../helpers/processes.js';
 import { CLI, echoServer, tempDir } from '../supervisor/harness.js';
 import { endedAfterEach, startCliManager } from './harness.js';
 
@@ -104,7 +104,9 @@ describe('secrets', () => {
     expect(outputs[6]).toMatch(/started pid \d+: .*--token=\[redacted\] --api-key \[redacted\]/);
     expect(outputs[10]).toContain('starting with key [redacted]');
 
+    const children = m.descendants();
     expect(await m.stop()).toBe(0);
+    expect(children.filter(isAlive)).toEqual([]);
     const logs = filesUnder(stateDir).map((path) => `== ${path}\n${readFileSync(path, 'utf8')}`);
     const everything = [...outputs, ...logs, `== manager log\n${m.log().join('\n')}`].join('\n');
     const leaks = everything.split('\n').filter((line) => line.includes(MARK));

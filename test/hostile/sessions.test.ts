@@ -18,7 +18,7 @@ const CYCLES = 5_000;
 const CAP = 50;
 
 describe('HTTP session cap', () => {
-  it(`${CYCLES} connect/close cycles with the SDK client never get a 503 (cap ${CAP})`, { timeout: 300_000 }, async () => {
+  it(`${CYCLES} connect/close cycles with the SDK client never get a 503 (cap ${CAP})`, { timeout: 600_000 }, async () => {
     const tmp = tempDir();
     started.cleanup = tmp.cleanup;
     const config = join(tmp.dir, 'config.yaml');
@@ -51,6 +51,10 @@ describe('HTTP session cap', () => {
     expect(info.http).toMatchObject({ maxSessions: CAP });
     expect(info.http!.sessions).toBeLessThanOrEqual(CAP);
     expect(info.http!.evictions).toBeGreaterThanOrEqual(CYCLES - CAP);
+    // and in the metrics
+    const metrics = await (await fetch(new URL('/metrics', m.url))).text();
+    const counted = /^mcp_manager_gateway_session_evictions_total (\d+)$/m.exec(metrics);
+    expect(Number(counted?.[1])).toBe(info.http!.evictions);
     // garbage-collected memory comes and goes: once idle it must come back within 20 %
     await waitFor(() => rssOf(m.pid) <= rssBefore * 1.2, {
       timeoutMs: 60_000,

@@ -2,7 +2,7 @@
  * The state dir is ours alone: one writable by others or owned by someone else is
  * refused with the fix, a planted `logs` symlink is never followed, log files are 0600.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/logger.js';
@@ -29,6 +29,18 @@ describe('state dir safety', () => {
     mkdirSync(state);
     chmodSync(state, 0o777);
     expect(() => ensureStateDir(state)).toThrow(/is writable by others \(mode 777\); fix: "chmod 700 /);
+  });
+
+  it('refuses a state dir owned by another user, naming the fix', () => {
+    // as root: a dir of ours given to "nobody"; otherwise /usr (root's, mode 755)
+    let foreign = '/usr';
+    if (process.getuid?.() === 0) {
+      foreign = join(dir(), 'state');
+      mkdirSync(foreign, { mode: 0o700 });
+      chownSync(foreign, 65534, 65534);
+    }
+    const owner = statSync(foreign).uid;
+    expect(() => ensureStateDir(foreign)).toThrow(new RegExp(`is owned by uid ${owner}, not by this user .*fix: use a state dir of your own`));
   });
 
   it('refuses a planted logs symlink and writes nothing through it', () => {

@@ -5,7 +5,7 @@ import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import { ManagerError, errorMessage } from '../../errors.js';
 import type { Logger } from '../../logger.js';
-import { INVALID_PARAMS, excessiveNesting, nestingMessage } from '../depth.js';
+import { INVALID_PARAMS, excessiveNesting, nestingMessage, pruneDeepJson } from '../depth.js';
 import { readBody } from './body.js';
 import { hostHeadersFor, reachableNames } from './exposure.js';
 import { allowedHostHeaders, bearerCheck, isLoopbackHost, originPolicy, urlHost } from './guard.js';
@@ -214,7 +214,8 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
     }
     let value: unknown;
     try {
-      value = JSON.parse(body.text);
+      // a document nested past the bound is cut short before parsing (V8 needs seconds for millions of levels)
+      value = JSON.parse(pruneDeepJson(body.text));
     } catch {
       log.debug('rejected body: invalid JSON');
       sendRpcError(res, 400, RpcCode.PARSE_ERROR, 'Parse error: invalid JSON');
