@@ -812,7 +812,7 @@ export function formatStartSummary(s: StartSummary, c: Colors): string {
   const lines = [`mcp-manager running (pid ${s.pid}), state dir ${s.stateDir}; stop with Ctrl-C or "mcp-manager stop"`];
   if (s.gatewayUrl) {
     lines.push(`  gateway   ${c.bold(s.gatewayUrl)}`);
-    lines.push(`  connect   mcp-manager connect claude-desktop|claude-code|vscode|cursor   (or point a client at the URL above)`);
+    lines.push(`  connect   mcp-manager connect claude-code|vscode|cursor --http   (or point a client at the URL above)`);
   } else {
     lines.push(`  gateway   no HTTP listener (set manager.http or pass --http HOST:PORT)`);
     lines.push(`  connect   mcp-manager connect claude-desktop --stdio   (clients run: mcp-manager start --stdio --config ${s.configFile})`);

@@ -13,6 +13,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { connectTarget } from '../../src/cli/connect-client.js';
 import { runCli } from '../../src/cli/run.js';
 import { descendantsOf, isAlive, waitFor } from '../helpers/processes.js';
 import { CLI, ECHO, echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
@@ -271,5 +272,16 @@ describe('connect claude-code', () => {
     expect(readJson(join(project, '.mcp.json'))).toEqual({ mcpServers: { 'mcp-manager': { type: 'http', url: 'http://127.0.0.1:3998/mcp' } } });
     expect(await runCli(['disconnect', 'claude-code', '--project'], ctx)).toBe(0);
     expect(existsSync(join(project, '.mcp.json'))).toBe(false);
+  });
+});
+
+describe('client files on Windows', () => {
+  it('are under %APPDATA% (Claude Desktop, VS Code) and %USERPROFILE% (Claude Code, Cursor)', () => {
+    const env = { USERPROFILE: 'C:\\Users\\ada', APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' };
+    const where = (client: 'claude-desktop' | 'claude-code' | 'vscode' | 'cursor') => connectTarget(client, { env, cwd: 'C:\\work', platform: 'win32', project: false });
+    expect(where('claude-desktop')).toEqual({ file: 'C:\\Users\\ada\\AppData\\Roaming\\Claude\\claude_desktop_config.json', key: 'mcpServers' });
+    expect(where('vscode')).toEqual({ file: 'C:\\Users\\ada\\AppData\\Roaming\\Code\\User\\mcp.json', key: 'servers' });
+    expect(where('claude-code')).toEqual({ file: 'C:\\Users\\ada\\.claude.json', key: 'mcpServers' });
+    expect(where('cursor')).toEqual({ file: 'C:\\Users\\ada\\.cursor\\mcp.json', key: 'mcpServers' });
   });
 });

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runInTerminal, terminalEnv, type Terminal } from '../helpers/pty.js';
-import { echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
+import { ECHO, echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
 
 const run = promisify(execFile);
 const ESC = '\x1b[';
@@ -98,6 +98,30 @@ describe('start on a terminal', () => {
     expect(terminal.output()).not.toContain('starting servers');
     terminal.write('\x03');
     expect((await terminal.exited).exitCode).toBe(0);
+  });
+});
+
+describe('progress of other long work on a terminal', () => {
+  it('restart-server shows the server going down and back up; add shows the new server coming up', async () => {
+    const { env } = await startEcho();
+    terminal = runInTerminal(['restart-server', 'alpha'], env);
+    expect((await terminal.exited).exitCode).toBe(0);
+    const restart = terminal.output();
+    expect(restart).toContain('restarting alpha');
+    expect(restart).toContain('0/1 ready');
+    expect(restart).toMatch(/1\/1 ready[^]*✓\S* alpha\s+\S*healthy\S*\s+\d/);
+    expect(restart).toContain('restarted server "alpha"');
+
+    terminal = runInTerminal(['add', 'beta', '--', process.execPath, ECHO], env);
+    expect((await terminal.exited).exitCode).toBe(0);
+    const add = terminal.output();
+    expect(add).toContain('added server "beta"');
+    expect(add).toContain('applying the new config');
+    expect(add).toMatch(/✓\S* beta\s+\S*healthy/);
+    // the same command in a pipe, or with --json, shows no progress
+    const piped = await run(process.execPath, [CLI, 'remove', 'beta', '--json'], { env });
+    expect(piped.stderr).toBe('');
+    expect(JSON.parse(piped.stdout)).toMatchObject({ action: 'removed', server: 'beta' });
   });
 });
 
