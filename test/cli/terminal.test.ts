@@ -123,6 +123,25 @@ describe('progress of other long work on a terminal', () => {
     expect(piped.stderr).toBe('');
     expect(JSON.parse(piped.stdout)).toMatchObject({ action: 'removed', server: 'beta' });
   });
+
+  it('stop shows every server going down', async () => {
+    const stateDir = join(dir, 'state');
+    const config = writeConfig(dir, echoServer('alpha') + echoServer('beta'));
+    const env = terminalEnv({ MCP_MANAGER_HOME: stateDir });
+    await run(process.execPath, [CLI, 'start', '--daemon', '--config', config], { env });
+    try {
+      terminal = runInTerminal(['stop'], env);
+      expect((await terminal.exited).exitCode).toBe(0);
+    } finally {
+      // a daemon left running would outlive the test
+      await run(process.execPath, [CLI, 'stop'], { env }).catch(() => undefined);
+    }
+    const out = terminal.output();
+    expect(out).toMatch(/stopping mcp-manager \(pid \d+\)\S*\s+0\/2 ready/);
+    expect(out).toMatch(/-\S* alpha\s+\S*stopped/);
+    expect(out).toMatch(/-\S* beta\s+\S*stopped/);
+    expect(out).toContain('mcp-manager stopped');
+  });
 });
 
 describe('status --watch', () => {
