@@ -134,6 +134,18 @@ export function otherServers(text: string | null, file: string, key: string, cli
     .map(([name, entry]) => ({ name, entry, source: { source: client, file } }));
 }
 
+/**
+ * The client's servers `connect` would replace: those in its file now, and, after an earlier
+ * connect, those of the file as it was (kept in the backup), so `--move` can still take them.
+ */
+export function serversToReplace(plan: { client: Client; file: string; key: string; stateDir: string; project: boolean }): FoundServer[] {
+  const now = otherServers(readClientFile(plan.file), plan.file, plan.key, plan.client);
+  const record = readRecord(recordPaths(plan.stateDir, plan.client, plan.project).record);
+  if (!record || record.file !== plan.file || record.backup === null) return now;
+  const before = otherServers(readFileSync(record.backup, 'utf8'), plan.file, plan.key, plan.client);
+  return [...now, ...before.filter((b) => !now.some((n) => n.name === b.name))];
+}
+
 export interface ConnectPlan {
   client: Client;
   file: string;

@@ -275,6 +275,33 @@ describe('connect claude-code', () => {
   });
 });
 
+describe('connect again', () => {
+  it('--move after a plain connect still takes the servers the first one replaced; disconnect restores the first backup', async () => {
+    const home = join(dir, 'home');
+    const stateDir = join(dir, 'state');
+    const config = writeConfig(dir, echoServer('alpha'));
+    const file = join(home, '.cursor', 'mcp.json');
+    const original = put(file, JSON.stringify({ mcpServers: { gh: { command: process.execPath, args: [ECHO, '--gh'] } } }, null, 2) + '\n');
+    const env = { HOME: home, MCP_MANAGER_HOME: stateDir };
+
+    const first = testContext(stateDir, { env, cwd: dir, platform: 'linux' });
+    expect(await runCli(['connect', 'cursor', '--config', config], first)).toBe(0);
+    expect(first.stderr()).toContain('replaced gh');
+    expect(readFileSync(config, 'utf8')).not.toContain('gh:');
+
+    const second = testContext(stateDir, { env, cwd: dir, platform: 'linux' });
+    expect(await runCli(['connect', 'cursor', '--move', '--config', config, '--json'], second)).toBe(0);
+    const report = JSON.parse(second.stdout()) as { moved: { imported: { name: string }[] } };
+    expect(report.moved.imported.map((i) => i.name)).toEqual(['gh']);
+    expect(parseYaml(readFileSync(config, 'utf8'))).toMatchObject({ servers: { gh: { command: process.execPath, args: [ECHO, '--gh'] } } });
+
+    const last = testContext(stateDir, { env, cwd: dir, platform: 'linux' });
+    expect(await runCli(['disconnect', 'cursor', '--json'], last)).toBe(0);
+    expect(JSON.parse(last.stdout())).toMatchObject({ action: 'restored', moved: ['gh'] });
+    expect(readFileSync(file, 'utf8')).toBe(original);
+  });
+});
+
 describe('client files on Windows', () => {
   it('are under %APPDATA% (Claude Desktop, VS Code) and %USERPROFILE% (Claude Code, Cursor)', () => {
     const env = { USERPROFILE: 'C:\\Users\\ada', APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' };

@@ -7,8 +7,7 @@ import { resolveEditTarget, showEditProgress } from '../config-edit.js';
 import {
   clientEntry,
   connectTarget,
-  otherServers,
-  readClientFile,
+  serversToReplace,
   undoConnection,
   writeConnection,
   type ConnectTransport,
@@ -112,7 +111,8 @@ export const connectCommand = defineCommand({
     const target = await resolveEditTarget(args, ctx);
     const { file, key } = connectTarget(args.client, { env: ctx.env, cwd: ctx.cwd, platform: ctx.platform ?? process.platform, project: args.project });
     const endpoint = await endpointFor(args, target.file, target.manager, ctx, target.socketPath);
-    const others = otherServers(readClientFile(file), file, key, args.client);
+    const stateDir = resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd });
+    const others = serversToReplace({ client: args.client, file, key, stateDir, project: args.project });
 
     let moved: ImportReport | null = null;
     if (args.move && others.length > 0) {
@@ -122,7 +122,6 @@ export const connectCommand = defineCommand({
         throw new ManagerError('CONFIG_INVALID', `the running manager rejected the config with the moved servers; ${args.client}'s file was left as it was`);
       }
     }
-    const stateDir = resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd });
     const outcome = writeConnection({ client: args.client, file, key, stateDir, project: args.project, endpoint }, moved?.imported.map((i) => i.name) ?? []);
     const report: ConnectReport = { client: args.client, transport: endpoint.transport, moved, config: target.file, ...outcome };
     if (args.json) ctx.print.json(report);
