@@ -8,7 +8,7 @@
  * or, when the client has changed the file since, puts back only its server list.
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { editJson } from '../config/edit.js';
@@ -103,6 +103,17 @@ function safeJson(text: string): unknown {
   }
 }
 
+/** Write the client's file; through a symlink (dotfiles kept elsewhere), the file it points to. */
+function writeClientFile(file: string, text: string, mode?: number): void {
+  let target = file;
+  try {
+    target = realpathSync(file);
+  } catch {
+    // a new file
+  }
+  writeFileAtomic(target, text, mode);
+}
+
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
 /** The client's file as text (`null`: none yet), checked to be a JSON object. */
@@ -187,7 +198,7 @@ export function writeConnection(plan: ConnectPlan, moved: readonly string[]): Co
     backup = paths.backup;
   }
   mkdirSync(path.dirname(plan.file), { recursive: true });
-  writeFileAtomic(plan.file, text, 0o600);
+  writeClientFile(plan.file, text, 0o600);
   const record: ConnectRecord = {
     client: plan.client,
     file: plan.file,
@@ -232,13 +243,13 @@ export function undoConnection(stateDir: string, client: Client, project: boolea
       rmSync(record.file);
       action = 'removed';
     } else {
-      writeFileAtomic(record.file, original, statSync(record.backup!).mode & 0o777);
+      writeClientFile(record.file, original, statSync(record.backup!).mode & 0o777);
       action = 'restored';
     }
   } else if (current !== null && hasOurEntry(current, record.key)) {
     const before: unknown = original === null || original.trim() === '' ? {} : safeJson(original);
     const servers = isRecord(before) ? before[record.key] : undefined;
-    writeFileAtomic(
+    writeClientFile(
       record.file,
       editJson(current, (value) => {
         if (servers === undefined) delete value[record.key];

@@ -5,7 +5,7 @@
  * for byte; `--move` leaves no server configured twice.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -259,6 +259,24 @@ describe('connect claude-code', () => {
     expect(await runCli(['disconnect', 'claude-code', '--json'], after)).toBe(0);
     expect(JSON.parse(after.stdout())).toMatchObject({ action: 'servers-restored', file });
     expect(readJson(file)).toEqual({ ...state, numStartups: 4 });
+  });
+
+  it('a ~/.claude.json that links into a dotfiles folder stays a link; the file it points to is edited and restored', async () => {
+    const home = join(dir, 'home');
+    const stateDir = join(dir, 'state');
+    const config = writeConfig(dir, echoServer('alpha'));
+    const real = join(dir, 'dotfiles', 'claude.json');
+    const original = put(real, JSON.stringify({ numStartups: 1, mcpServers: {} }, null, 2));
+    mkdirSync(home);
+    symlinkSync(real, join(home, '.claude.json'));
+    const ctx = testContext(stateDir, { env: { HOME: home, MCP_MANAGER_HOME: stateDir }, cwd: dir });
+
+    expect(await runCli(['connect', 'claude-code', '--config', config], ctx)).toBe(0);
+    expect(lstatSync(join(home, '.claude.json')).isSymbolicLink()).toBe(true);
+    expect(Object.keys((readJson(real) as { mcpServers: object }).mcpServers)).toEqual(['mcp-manager']);
+    expect(await runCli(['disconnect', 'claude-code'], ctx)).toBe(0);
+    expect(lstatSync(join(home, '.claude.json')).isSymbolicLink()).toBe(true);
+    expect(readFileSync(real, 'utf8')).toBe(original);
   });
 
   it('--project: the project\'s .mcp.json with type http', async () => {
