@@ -101,8 +101,9 @@ describe('start on a terminal', () => {
   });
 });
 
-describe('progress of other long work on a terminal', () => {
-  it('restart-server shows the server going down and back up; add shows the new server coming up', async () => {
+// several CLI runs in a terminal each: slow on a busy machine
+describe('progress of other long work on a terminal', { timeout: 90_000 }, () => {
+  it('restart-server shows the server going down and back up', async () => {
     const { env } = await startEcho();
     terminal = runInTerminal(['restart-server', 'alpha'], env);
     expect((await terminal.exited).exitCode).toBe(0);
@@ -111,7 +112,10 @@ describe('progress of other long work on a terminal', () => {
     expect(restart).toContain('0/1 ready');
     expect(restart).toMatch(/1\/1 ready[^]*✓\S* alpha\s+\S*healthy\S*\s+\d/);
     expect(restart).toContain('restarted server "alpha"');
+  });
 
+  it('add shows the new server coming up; with --json in a pipe, remove shows nothing but the JSON', async () => {
+    const { env } = await startEcho();
     terminal = runInTerminal(['add', 'beta', '--', process.execPath, ECHO], env);
     expect((await terminal.exited).exitCode).toBe(0);
     const add = terminal.output();
