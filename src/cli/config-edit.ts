@@ -17,6 +17,7 @@ import { parse as parseYaml } from 'yaml';
 import type { CliContext } from './context.js';
 import type { EditResult, ReloadOutcome } from './reports.js';
 import { resolveConfigFile } from './package-info.js';
+import { followReload } from './start-progress.js';
 
 export interface EditTarget {
   /** Config file to edit: the flag, else $MCP_MANAGER_CONFIG, else the running manager's, else the bundled one. */
@@ -126,4 +127,10 @@ async function reloadManager(resolved: { file: string; manager: ManagerInfo | nu
   } catch (error) {
     return { status: 'failed', report: null, message: errorMessage(error) };
   }
+}
+
+/** On a terminal (not with --json): the servers an applied edit added or changed, coming up. */
+export async function showEditProgress(ctx: CliContext, socketPath: string, result: Partial<EditResult>, json: boolean): Promise<void> {
+  const report = result.reload?.status === 'applied' ? result.reload.report : null;
+  if (!json && report?.ok) await followReload(ctx, socketPath, report);
 }

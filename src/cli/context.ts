@@ -32,6 +32,8 @@ export interface CliContext {
   readConfig?: ReadConfig;
   startManager?: StartManager;
   createLogger?: () => Logger;
+  /** The platform whose client paths `connect` uses; default `process.platform`. */
+  platform?: NodeJS.Platform;
   /** Whether systemd runs here (`service install` then enables the unit); default: /run/systemd/system exists. */
   systemdRunning?: boolean;
   /** Ask the user for a value (`add --from-catalog`); default: a prompt on the terminal, none without one. */

@@ -18,7 +18,7 @@ import type {
 } from '../control/types.js';
 import type { DoctorCheck, DoctorReport } from '../discovery/doctor.js';
 import type { CatalogEntry } from '../config/server-catalog.js';
-import type { DiscoveryListing, DiscoverySourceJson, EditReport, ImportReport, ManagerLookup } from './reports.js';
+import type { ConnectReport, DisconnectReport, DiscoveryListing, DiscoverySourceJson, EditReport, ImportReport, ManagerLookup } from './reports.js';
 import { colorEnabled, colors, stateColor, visibleLength, type Colors } from './colors.js';
 import { createLogUpdate } from 'log-update';
 import type { WatchModel } from './watch-model.js';
@@ -67,6 +67,10 @@ export interface Printer {
   configEdit(report: EditReport): void;
   /** `import`: what was taken (and renamed), what was skipped and why. */
   importReport(report: ImportReport): void;
+  /** `connect`: what was written where, the backup, what was moved or replaced. */
+  connectReport(report: ConnectReport): void;
+  /** `disconnect`: how the client's file was put back. */
+  disconnectReport(report: DisconnectReport): void;
   /** `catalog`: one block per entry with what it needs. */
   catalog(entries: readonly CatalogEntry[], query: string | undefined): void;
   /**
@@ -201,6 +205,14 @@ export function createPrinter(
         if (note) err(note);
       }
     },
+    connectReport: (report) => {
+      if (report.moved) out(formatImport(report.moved, c.out));
+      out(formatConnect(report, c.out));
+      if (report.replaced.length > 0 && !report.moved) {
+        err(`${c.err.yellow('warning:')} replaced ${report.replaced.join(', ')} (kept in the backup); "connect --move" takes them into the config instead`);
+      }
+    },
+    disconnectReport: (report) => out(formatDisconnect(report, c.out)),
     catalog: (entries, query) => {
       if (entries.length === 0) err(query === undefined ? 'the catalog is empty' : `no catalog entry matches "${query}"`);
       else out(formatCatalog(entries, c.out));
@@ -696,6 +708,33 @@ function reloadNote(report: EditReport): string | undefined {
   return undefined;
 }
 
+const CLIENT_NAMES: Record<string, string> = { 'claude-desktop': 'Claude Desktop', 'claude-code': 'Claude Code', vscode: 'VS Code', cursor: 'Cursor' };
+
+export function formatConnect(report: ConnectReport, c: Colors): string {
+  const { url, command, args } = report.entry as { url?: string; command?: string; args?: string[] };
+  const how = url === undefined ? `runs: ${[command ?? '', ...(args ?? [])].join(' ')}` : `connects to ${url}`;
+  const lines = [
+    `${c.green('✓')} ${CLIENT_NAMES[report.client] ?? report.client} now has mcp-manager as its one server (${report.file})`,
+    `  it ${how}`,
+    report.backup ? `  backup of the file as it was: ${report.backup}` : '  there was no file before; "disconnect" removes it',
+  ];
+  if (report.replaced.length > 0 && report.moved) lines.push(`  replaced: ${report.replaced.join(', ')} (moved into ${report.config}, see above)`);
+  lines.push(`  restart ${CLIENT_NAMES[report.client] ?? report.client} to pick it up; undo with "mcp-manager disconnect ${report.client}"`);
+  return lines.join('\n');
+}
+
+export function formatDisconnect(report: DisconnectReport, c: Colors): string {
+  const what = {
+    restored: `${report.file} is back as it was before connect`,
+    removed: `removed ${report.file} (there was none before connect)`,
+    'servers-restored': `${report.file} changed since connect: only its server list was put back`,
+    left: `${report.file} no longer named mcp-manager; left as it is`,
+  }[report.action];
+  const lines = [`${c.green('✓')} ${what}`];
+  if (report.moved.length > 0) lines.push(`  the servers moved by connect --move stay in the config (${report.moved.join(', ')}); "mcp-manager remove NAME" takes one out`);
+  return lines.join('\n');
+}
+
 /** One block per entry: name, description, and what it needs. */
 export function formatCatalog(entries: readonly CatalogEntry[], c: Colors): string {
   return entries
@@ -770,7 +809,7 @@ export function formatStartSummary(s: StartSummary, c: Colors): string {
   const lines = [`mcp-manager running (pid ${s.pid}), state dir ${s.stateDir}; stop with Ctrl-C or "mcp-manager stop"`];
   if (s.gatewayUrl) {
     lines.push(`  gateway   ${c.bold(s.gatewayUrl)}`);
-    lines.push(`  connect   mcp-manager connect claude-desktop|claude-code|vscode|cursor   (or point a client at the URL above)`);
+    lines.push(`  connect   mcp-manager connect claude-code|vscode|cursor --http   (or point a client at the URL above)`);
   } else {
     lines.push(`  gateway   no HTTP listener (set manager.http or pass --http HOST:PORT)`);
     lines.push(`  connect   mcp-manager connect claude-desktop --stdio   (clients run: mcp-manager start --stdio --config ${s.configFile})`);

@@ -7,6 +7,8 @@ import type { ScannedFile } from '../discovery/scan.js';
 import type { DiscoveredServer, DiscoveryFormat, SourceKind } from '../discovery/types.js';
 import type { ConfigIssue } from '../errors.js';
 import type { ImportPlan } from './import-servers.js';
+import type { Client } from '../discovery/clients.js';
+import type { ConnectTransport, DisconnectOutcome } from './connect-client.js';
 
 /** Where a declaration is; `line`/`column` are null when the format cannot tell. */
 export interface DiscoverySourceJson {
@@ -86,3 +88,20 @@ export interface ImportReport extends Partial<EditResult> {
   secrets: ImportPlan['secrets'];
   dryRun: boolean;
 }
+
+export interface ConnectReport {
+  client: Client;
+  file: string;
+  transport: ConnectTransport;
+  /** Our entry as written into the client's file. */
+  entry: Record<string, unknown>;
+  /** The file as it was before the first connect (none when there was no file). */
+  backup: string | null;
+  /** The client's other servers, now replaced by mcp-manager (kept in the backup). */
+  replaced: string[];
+  /** `--move`: what was taken into our config, as `import --json` reports it. */
+  moved: ImportReport | null;
+  config: string;
+}
+
+export type DisconnectReport = DisconnectOutcome & { client: Client };

@@ -1,6 +1,6 @@
 import { ManagerError } from '../errors.js';
 import type { Command } from './args.js';
-import { COMMANDS } from './commands/index.js';
+import { COMMANDS, HIDDEN_COMMANDS } from './commands/index.js';
 import { processCrashes, processSignals, type CliContext } from './context.js';
 import { packageVersion } from '../package-info.js';
 import { createPrinter, formatTable } from './print.js';
@@ -77,7 +77,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
 }
 
 function findCommand(name: string): Command | undefined {
-  return COMMANDS.find((c) => c.name === name);
+  return COMMANDS.find((c) => c.name === name) ?? HIDDEN_COMMANDS.find((c) => c.name === name);
 }
 
 function unknownCommand(name: string, ctx: CliContext): number {

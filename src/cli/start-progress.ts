@@ -38,8 +38,10 @@ export interface ProgressOptions {
 export async function showProgress(ctx: CliContext, options: ProgressOptions, work?: () => Promise<unknown>): Promise<ProgressRow[]> {
   const startedAt = options.startedAt ?? Date.now();
   const rows = new Map<string, ProgressRow>();
+  const mustMoveSet = new Set<string>();
   for (const s of options.servers) {
     const mustMove = options.needsChange === true || (options.needsChange instanceof Set && options.needsChange.has(s.name));
+    if (mustMove) mustMoveSet.add(s.name);
     const settled = !mustMove && SETTLED_STATES.has(s.state);
     rows.set(s.name, { name: s.name, state: s.state, settledMs: settled ? Date.now() - startedAt : null, reason: null, fix: null, moved: false });
   }
@@ -74,6 +76,8 @@ export async function showProgress(ctx: CliContext, options: ProgressOptions, wo
     follower = f;
     unsubscribe = () => f.close();
     await Promise.race([subscribed, f.done]);
+    // a server may have settled between the snapshot and the subscription: take its state now
+    await resync(options.socketPath, rows, mustMoveSet, startedAt);
   }
   const tick = setInterval(draw, 100);
   try {
@@ -90,6 +94,17 @@ export async function showProgress(ctx: CliContext, options: ProgressOptions, wo
     unsubscribe();
     follower?.close();
     live.done();
+  }
+}
+
+/** Rows that need not move and have not moved yet: their state from a fresh snapshot. */
+async function resync(socketPath: string, rows: Map<string, ProgressRow>, mustMove: ReadonlySet<string>, startedAt: number): Promise<void> {
+  const status = await createControlClient(socketPath).status().catch(() => null);
+  for (const server of status?.servers ?? []) {
+    const row = rows.get(server.name);
+    if (!row || row.moved || row.settledMs !== null || mustMove.has(row.name)) continue;
+    row.state = server.state;
+    if (SETTLED_STATES.has(server.state)) row.settledMs = Date.now() - startedAt;
   }
 }
 

@@ -111,7 +111,7 @@ function parseJson(text: string): unknown {
 }
 
 /** Parse, change, and print back with the file's indentation and final newline. */
-function editJson(text: string, change: (value: Record<string, unknown>) => void): string {
+export function editJson(text: string, change: (value: Record<string, unknown>) => void): string {
   const value = text.trim() === '' ? {} : parseJson(text);
   if (!isRecord(value)) throw new ManagerError('CONFIG_INVALID', 'the config file is not a JSON object');
   change(value);

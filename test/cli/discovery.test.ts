@@ -486,8 +486,8 @@ describe('help and completion', () => {
     expect(doctorHelp.code).toBe(0);
     expect(doctorHelp.ctx.stdout()).toContain('--no-handshake');
     const completion = await run(['completion', 'bash']);
-    expect(completion.ctx.stdout()).toContain('    discover) COMPREPLY=( $(compgen -W "--config --path --json --state-dir" -- "$cur") ) ;;');
-    expect(completion.ctx.stdout()).toContain('    doctor) COMPREPLY=( $(compgen -W "--config --no-handshake --json" -- "$cur") ) ;;');
+    expect(completion.ctx.stdout()).toContain('      discover) words="--config -c --path -p --json --state-dir" ;;');
+    expect(completion.ctx.stdout()).toContain('      doctor) words="--config -c --no-handshake --json" ;;');
   });
 });
 

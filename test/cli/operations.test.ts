@@ -301,8 +301,8 @@ describe('help and completion', () => {
 
   it('completion offers the new commands and their flags', async () => {
     const { ctx } = await run(['completion', 'bash']);
-    expect(ctx.stdout()).toContain('    call) COMPREPLY=( $(compgen -W "--args --json --state-dir" -- "$cur") ) ;;');
-    expect(ctx.stdout()).toContain('    health) COMPREPLY=( $(compgen -W "--server --json --state-dir" -- "$cur") ) ;;');
+    expect(ctx.stdout()).toContain('      call) words="--args -a --json --state-dir" ;;');
+    expect(ctx.stdout()).toContain('      health) words="--server -s --json --state-dir" ;;');
     expect(ctx.stdout()).toMatch(/compgen -W "start stop status .*capabilities call health reload validate/);
   });
 });

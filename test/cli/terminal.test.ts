@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLI, runInTerminal, terminalEnv, type Terminal } from '../helpers/pty.js';
-import { echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
+import { ECHO, echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
 
 const run = promisify(execFile);
 const ESC = '\x1b[';
@@ -98,6 +98,53 @@ describe('start on a terminal', () => {
     expect(terminal.output()).not.toContain('starting servers');
     terminal.write('\x03');
     expect((await terminal.exited).exitCode).toBe(0);
+  });
+});
+
+// several CLI runs in a terminal each: slow on a busy machine
+describe('progress of other long work on a terminal', { timeout: 90_000 }, () => {
+  it('restart-server shows the server going down and back up', async () => {
+    const { env } = await startEcho();
+    terminal = runInTerminal(['restart-server', 'alpha'], env);
+    expect((await terminal.exited).exitCode).toBe(0);
+    const restart = terminal.output();
+    expect(restart).toContain('restarting alpha');
+    expect(restart).toContain('0/1 ready');
+    expect(restart).toMatch(/1\/1 ready[^]*✓\S* alpha\s+\S*healthy\S*\s+\d/);
+    expect(restart).toContain('restarted server "alpha"');
+  });
+
+  it('add shows the new server coming up; with --json in a pipe, remove shows nothing but the JSON', async () => {
+    const { env } = await startEcho();
+    terminal = runInTerminal(['add', 'beta', '--', process.execPath, ECHO], env);
+    expect((await terminal.exited).exitCode).toBe(0);
+    const add = terminal.output();
+    expect(add).toContain('added server "beta"');
+    expect(add).toContain('applying the new config');
+    expect(add).toMatch(/✓\S* beta\s+\S*healthy/);
+    // the same command in a pipe, or with --json, shows no progress
+    const piped = await run(process.execPath, [CLI, 'remove', 'beta', '--json'], { env });
+    expect(piped.stderr).toBe('');
+    expect(JSON.parse(piped.stdout)).toMatchObject({ action: 'removed', server: 'beta' });
+  });
+
+  it('stop shows every server going down', async () => {
+    const stateDir = join(dir, 'state');
+    const config = writeConfig(dir, echoServer('alpha') + echoServer('beta'));
+    const env = terminalEnv({ MCP_MANAGER_HOME: stateDir });
+    await run(process.execPath, [CLI, 'start', '--daemon', '--config', config], { env });
+    try {
+      terminal = runInTerminal(['stop'], env);
+      expect((await terminal.exited).exitCode).toBe(0);
+    } finally {
+      // a daemon left running would outlive the test
+      await run(process.execPath, [CLI, 'stop'], { env }).catch(() => undefined);
+    }
+    const out = terminal.output();
+    expect(out).toMatch(/stopping mcp-manager \(pid \d+\)\S*\s+0\/2 ready/);
+    expect(out).toMatch(/-\S* alpha\s+\S*stopped/);
+    expect(out).toMatch(/-\S* beta\s+\S*stopped/);
+    expect(out).toContain('mcp-manager stopped');
   });
 });
 

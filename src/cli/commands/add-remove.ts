@@ -5,8 +5,8 @@ import { extractSecrets } from '../../config/secrets.js';
 import { catalogFileOf, entryFromCatalog, placeholdersIn, readCatalog } from '../../config/server-catalog.js';
 import { ManagerError } from '../../errors.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, parseCount, usageError } from '../args.js';
-import { applyConfigEdit, envFileValues, resolveEditTarget } from '../config-edit.js';
-import type { EditReport } from '../reports.js';
+import { applyConfigEdit, envFileValues, resolveEditTarget, showEditProgress } from '../config-edit.js';
+import type { EditReport, EditResult } from '../reports.js';
 import type { CliContext } from '../context.js';
 import { packageRoot } from '../../package-info.js';
 
@@ -127,6 +127,7 @@ export const addCommand = defineCommand({
     const report: EditReport = { action: 'added', server: args.name, secrets, ...result };
     if (args.json) ctx.print.json(report);
     else ctx.print.configEdit(report);
+    await showEditProgress(ctx, target.socketPath, result, args.json);
     return report.reload.status === 'rejected' ? 1 : 0;
   },
 });

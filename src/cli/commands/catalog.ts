@@ -16,11 +16,6 @@ export function parseCatalogArgs(argv: readonly string[]): CatalogArgs {
   return args;
 }
 
-/** Names of the bundled catalog's entries (for completion). */
-export function catalogNames(): string[] {
-  return readCatalog(catalogFileOf(packageRoot())).map((e) => e.name);
-}
-
 export const catalogCommand = defineCommand({
   name: 'catalog',
   usage: 'catalog [QUERY] [--json]',

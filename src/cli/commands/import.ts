@@ -2,8 +2,9 @@ import { parse as parseYaml } from 'yaml';
 import { serversKeyOf, type ConfigText } from '../../config/edit.js';
 import { isRecord } from '../../config/path.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, usageError } from '../args.js';
-import { applyConfigEdit, envFileValues, readConfigText, resolveEditTarget } from '../config-edit.js';
+import { applyConfigEdit, envFileValues, readConfigText, resolveEditTarget, showEditProgress } from '../config-edit.js';
 import type { EditResult, ImportReport } from '../reports.js';
+import { resolveStateDir, socketPathOf } from '../../state/paths.js';
 import type { CliContext } from '../context.js';
 import { importSources, planImport, readSources, type ImportPlan } from '../import-servers.js';
 
@@ -94,6 +95,7 @@ export const importCommand = defineCommand({
     const report = await importInto(args, ctx);
     if (args.json) ctx.print.json(report);
     else ctx.print.importReport(report);
+    await showEditProgress(ctx, socketPathOf(resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd })), report, args.json);
     return report.imported.length === 0 && report.skipped.length > 0 ? 1 : report.reload?.status === 'rejected' ? 1 : 0;
   },
 });

@@ -2,7 +2,8 @@ import type { Command } from '../args.js';
 import { addCommand, removeCommand } from './add-remove.js';
 import { catalogCommand } from './catalog.js';
 import { importCommand } from './import.js';
-import { completionCommand } from './completion.js';
+import { completeCommand, completionCommand } from './completion.js';
+import { connectCommand, disconnectCommand } from './connect.js';
 import { reloadCommand, validateCommand } from './config.js';
 import { discoverCommand, doctorCommand } from './discovery.js';
 import { callCommand, capabilitiesCommand } from './gateway.js';
@@ -40,7 +41,12 @@ export const COMMANDS: readonly Command[] = [
   addCommand,
   removeCommand,
   importCommand,
+  connectCommand,
+  disconnectCommand,
   catalogCommand,
   inspectCommand,
   completionCommand(() => COMMANDS),
 ];
+
+/** Verbs for scripts, not listed by `help`: `__complete` feeds shell completion. */
+export const HIDDEN_COMMANDS: readonly Command[] = [completeCommand];

@@ -10,6 +10,7 @@ import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, pars
 import { loadStartManager, type CliContext, type CliStartOptions } from '../context.js';
 import { spawnDaemon } from '../daemon.js';
 import { resolveConfigFile } from '../package-info.js';
+import { withProgress } from '../start-progress.js';
 import { followStart } from '../start-view.js';
 
 export interface StartArgs {
@@ -221,21 +222,28 @@ export const stopCommand = defineCommand({
     const socketPath = socketPathOf(stateDir);
     const record = readLockRecord(stateDir);
     const pid = record?.pid ?? null;
-    await createControlClient(socketPath).shutdown();
-    ctx.print.notice(`stopping mcp-manager${pid === null ? '' : ` (pid ${pid})`}`);
 
     // Gone means: its process has exited (when we know it), else its socket no longer answers.
     const gone = async (): Promise<boolean> => {
       if (record === null) return !(await socketAnswers(socketPath));
       return record.startTime !== null ? !(await isSameProcess(record.pid, record.startTime)) : !(await isProcessAlive(record.pid));
     };
-    const deadline = Date.now() + STOP_TIMEOUT_MS;
-    while (!(await gone())) {
-      if (Date.now() >= deadline) {
-        ctx.print.error(`mcp-manager${pid === null ? '' : ` (pid ${pid})`} is still stopping after ${STOP_TIMEOUT_MS / 1000} s`);
-        return 1;
+    const stop = async (): Promise<boolean> => {
+      await createControlClient(socketPath).shutdown();
+      if (!ctx.print.interactive) ctx.print.notice(`stopping mcp-manager${pid === null ? '' : ` (pid ${pid})`}`);
+      const deadline = Date.now() + STOP_TIMEOUT_MS;
+      while (!(await gone())) {
+        if (Date.now() >= deadline) return false;
+        await sleep(100);
       }
-      await sleep(100);
+      return true;
+    };
+    // on a terminal: every server going down, as the manager reports it
+    const names = ctx.print.interactive ? ((await createControlClient(socketPath).status().catch(() => null))?.servers ?? []).map((s) => s.name) : [];
+    const stopped = names.length > 0 ? await withProgress(ctx, socketPath, names, `stopping mcp-manager${pid === null ? '' : ` (pid ${pid})`}`, stop) : await stop();
+    if (!stopped) {
+      ctx.print.error(`mcp-manager${pid === null ? '' : ` (pid ${pid})`} is still stopping after ${STOP_TIMEOUT_MS / 1000} s`);
+      return 1;
     }
     ctx.print.line(`mcp-manager stopped${pid === null ? '' : ` (pid ${pid})`}`);
     return 0;
