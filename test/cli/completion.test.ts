@@ -34,7 +34,8 @@ beforeAll(async () => {
     await running?.manager.stop();
     cleanup();
   };
-});
+  // a manager and a CLI run: slow on a busy machine
+}, 120_000);
 
 /** What bash offers for `words` with the cursor on the last one. */
 async function complete(words: string[], env: Record<string, string> = { MCP_MANAGER_HOME: join(dir, 'state') }): Promise<string[]> {

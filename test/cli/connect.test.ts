@@ -76,7 +76,8 @@ async function toolsOver(transport: StdioClientTransport | StreamableHTTPClientT
   );
 }
 
-describe('connect on Linux (the built CLI)', () => {
+// each test runs the built CLI several times and starts managers: slow on a busy machine
+describe('connect on Linux (the built CLI)', { timeout: 120_000 }, () => {
   it('claude-desktop: mcpServers with our stdio command, indentation kept; the client reaches the servers; disconnect restores the bytes', async () => {
     const home = join(dir, 'home');
     const stateDir = join(dir, 'state');
