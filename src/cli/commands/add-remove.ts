@@ -6,7 +6,7 @@ import { catalogFileOf, entryFromCatalog, placeholdersIn, readCatalog } from '..
 import { ManagerError } from '../../errors.js';
 import { STATE_DIR_HELP, STATE_DIR_OPTION, defineCommand, parseCommandArgs, parseCount, usageError } from '../args.js';
 import { applyConfigEdit, envFileValues, resolveEditTarget, showEditProgress } from '../config-edit.js';
-import type { EditReport, EditResult } from '../reports.js';
+import type { EditReport } from '../reports.js';
 import type { CliContext } from '../context.js';
 import { packageRoot } from '../../package-info.js';
 
