@@ -68,7 +68,7 @@ function filesUnder(dir: string): string[] {
 }
 
 describe('secrets', () => {
-  it('appear in no command output and no log', { timeout: 120_000 }, async () => {
+  it('appear in no command output and no log', { timeout: 300_000 }, async () => {
     const tmp = tempDir();
     started.cleanup = tmp.cleanup;
     const file = config(tmp.dir);
