@@ -5,19 +5,8 @@
  * client session.
  */
 import { randomUUID } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CreateMessageResultSchema,
-  ElicitResultSchema,
-  ErrorCode,
-  ListRootsResultSchema,
-  McpError,
-  RootsListChangedNotificationSchema,
-  type LoggingLevel,
-  type ServerNotification,
-  type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type { LoggingLevel, ServerNotification, ServerRequest, Transport } from '@modelcontextprotocol/server';
 import type { ActorRefFrom } from 'xstate';
 import type { RoutePolicy, routerMachine } from '../../machines/router.machine.js';
 import type { ServerConfig } from '../config/types.js';
@@ -44,6 +33,11 @@ export interface GatewayOptions {
 
 const LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
+/** A legacy-era backend that logs: it takes `logging/setLevel` (2026-07-28 ones get the level per request). */
+function isLegacyLogger(session: Session): boolean {
+  return session.capabilities.logging !== undefined && session.client.getProtocolEra() !== 'modern';
+}
+
 export function policyOf(config: ServerConfig): RoutePolicy {
   return {
     loadBalancing: config.loadBalancing,
@@ -66,6 +60,8 @@ export class Gateway implements GatewayCore {
   private readonly caches = new Map<string, ResultCache>();
   /** Tool-call metrics, when the manager records them (set by the composition root). */
   callMetrics: CallMetrics | undefined;
+  /** Backend sessions already told the clients' log level and subscriptions. */
+  private readonly primed = new WeakSet<Session>();
 
   constructor(readonly options: GatewayOptions) {
     this.catalog = new Catalog({ logger: options.logger });
@@ -99,6 +95,48 @@ export class Gateway implements GatewayCore {
     if (session) this.unavailable.forget(server);
     if (session) this.catalog.setServer(server, session.catalog, this.configOf(server)?.prefix);
     else this.catalog.removeServer(server);
+    if (session && !this.primed.has(session)) {
+      this.primed.add(session);
+      this.prime(session);
+    }
+  }
+
+  /** The most verbose level any live client asked for (undefined: none asked). */
+  logLevel(): LoggingLevel | undefined {
+    let best: number | undefined;
+    for (const client of this.clients) {
+      if (client.logLevel === undefined) continue;
+      const index = LEVELS.indexOf(client.logLevel);
+      if (best === undefined || index < best) best = index;
+    }
+    return best === undefined ? undefined : LEVELS[best];
+  }
+
+  /** Tell every legacy-era backend that logs the clients' most verbose level. */
+  async applyLogLevel(): Promise<void> {
+    const level = this.logLevel();
+    if (level === undefined) return;
+    await Promise.allSettled(
+      this.options.sessions
+        .all()
+        .filter((s) => isLegacyLogger(s))
+        .map((s) => s.client.setLoggingLevel(level)),
+    );
+  }
+
+  /**
+   * A new backend session (first start or restart): give it what the clients asked of its
+   * predecessor, the log level and the resource subscriptions, so updates keep coming.
+   */
+  private prime(session: Session): void {
+    const failed = (what: string) => (error: unknown) =>
+      this.logger.debug({ err: error instanceof Error ? error.message : String(error), server: session.instance }, `could not re-send ${what} to a server`);
+    const level = this.logLevel();
+    if (level !== undefined && isLegacyLogger(session)) session.client.setLoggingLevel(level).catch(failed('the log level'));
+    if (!session.capabilities.resources?.subscribe || session.client.getProtocolEra() === 'modern') return;
+    const uris = new Set<string>();
+    for (const client of this.clients) for (const uri of client.subscriptions) if (this.catalog.serverOfUri(uri) === session.server) uris.add(uri);
+    for (const uri of uris) session.client.subscribeResource({ uri }).catch(failed('a resource subscription'));
   }
 
   /** Every instance of `server` failed: drop its tools, answering calls to them with `reason` for a while. */
@@ -126,7 +164,7 @@ export class Gateway implements GatewayCore {
     registerHandlers(server, client, this);
     // the roots backends see are the union of the clients': a change of any is a change of all
     const offersRoots = () => server.getClientCapabilities()?.roots !== undefined;
-    server.setNotificationHandler(RootsListChangedNotificationSchema, () => this.rootsChanged());
+    server.setNotificationHandler('notifications/roots/list_changed', () => this.rootsChanged());
     server.oninitialized = () => {
       if (!offersRoots()) return;
       // over HTTP the client is reachable only once its GET stream is open
@@ -134,7 +172,10 @@ export class Gateway implements GatewayCore {
       if (canAskRoots(client)) this.rootsChanged();
     };
     server.onclose = () => {
+      const hadLevel = client.logLevel !== undefined;
       this.clients.delete(client);
+      // the most verbose level may have left with it
+      if (hadLevel) void this.applyLogLevel();
       this.dispatcher.forgetAffinity(client.id);
       if (offersRoots()) this.rootsChanged();
     };
@@ -172,18 +213,12 @@ export class Gateway implements GatewayCore {
         return unionOfRoots(this.clients, signal);
       }
       if (!call) {
-        throw new McpError(
-          ErrorCode.InvalidRequest,
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
           `${request.method} from server "${session.server}": no client call is in progress to send it to`,
         );
       }
-      const schema =
-        request.method === 'sampling/createMessage'
-          ? CreateMessageResultSchema
-          : request.method === 'elicitation/create'
-            ? ElicitResultSchema
-            : ListRootsResultSchema;
-      return (await call.sendRequest(request as ServerRequest, schema, { signal }));
+      return await call.sendRequest(request as ServerRequest, { signal });
     },
     notification: (session, notification) => {
       if (notification.method === 'notifications/message') this.forwardLog(session, notification.params ?? {});
@@ -195,7 +230,7 @@ export class Gateway implements GatewayCore {
   /** Tell every backend that the roots changed (it may ask `roots/list` again). */
   private rootsChanged(): void {
     for (const session of this.options.sessions.all()) {
-      if (!session.client.transport) continue;
+      if (!session.client.transport || !this.configOf(session.server)?.clientCapabilities.roots) continue;
       session.client.sendRootsListChanged().catch((error: unknown) => {
         this.logger.debug({ err: error instanceof Error ? error.message : String(error), server: session.instance }, 'could not tell a server its roots changed');
       });

@@ -1,25 +1,9 @@
 /**
  * The MCP methods a client session can call, each routed to the right server.
  */
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  CallToolResultSchema,
-  CompleteRequestSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListResourcesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-  type CallToolResult,
-  type ProgressToken,
-} from '@modelcontextprotocol/sdk/types.js';
+import { LOG_LEVEL_META_KEY, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { CallToolResult, LoggingLevel, ProgressToken, Server, ServerContext } from '@modelcontextprotocol/server';
+import type { Session } from '../server-actor/session.js';
 import { ManagerError } from '../errors.js';
 import { ResultCache } from './cache.js';
 import type { Lease } from './dispatch.js';
@@ -35,7 +19,7 @@ const EXIT_WAIT_MS = 2_000;
 /** MCP's "resource not found". */
 const RESOURCE_NOT_FOUND = -32002;
 
-type Extra = Parameters<Parameters<Server['setRequestHandler']>[1]>[1];
+type Extra = ServerContext;
 
 export function registerHandlers(server: Server, client: ClientSession, gw: Gateway): void {
   /** Every handler's failures go through the one wire mapping. */
@@ -49,13 +33,13 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       }
     };
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: gw.catalog.tools() }));
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: gw.catalog.prompts() }));
-  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: gw.catalog.resources() }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: gw.catalog.resourceTemplates() }));
+  server.setRequestHandler('tools/list', () => ({ tools: gw.catalog.tools() }));
+  server.setRequestHandler('prompts/list', () => ({ prompts: gw.catalog.prompts() }));
+  server.setRequestHandler('resources/list', () => ({ resources: gw.catalog.resources() }));
+  server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: gw.catalog.resourceTemplates() }));
 
   server.setRequestHandler(
-    CallToolRequestSchema,
+    'tools/call',
     handle(async (request, extra: Extra) => {
       const routed = gw.catalog.tool(request.params.name);
       if (!routed) {
@@ -69,84 +53,80 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       }
       return callRoutedTool(gw, routed, request.params.arguments ?? {}, {
         client,
-        signal: extra.signal,
+        signal: extra.mcpReq.signal,
         sessionId: extra.sessionId,
         progressToken: request.params._meta?.progressToken,
-        sendNotification: extra.sendNotification,
+        notify: extra.mcpReq.notify,
+        logLevel: logLevelOf(client, extra),
         context: callContext(client, extra),
       });
     }),
   );
 
   server.setRequestHandler(
-    GetPromptRequestSchema,
+    'prompts/get',
     handle(async (request, extra: Extra) => {
       const routed = gw.catalog.prompt(request.params.name);
-      if (!routed) throw new McpError(ErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`);
+      if (!routed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`);
       return withLease(gw, client, routed.server, extra, (lease) =>
-        lease.session.client.getPrompt({ ...request.params, name: routed.name }, { signal: extra.signal }),
+        lease.session.client.getPrompt(withLogLevel(lease.session, { ...request.params, name: routed.name }, logLevelOf(client, extra)), { signal: extra.mcpReq.signal }),
       );
     }),
   );
 
   server.setRequestHandler(
-    ReadResourceRequestSchema,
+    'resources/read',
     handle(async (request, extra: Extra) => {
       const server = serverOfUri(gw, request.params.uri);
-      return withLease(gw, client, server, extra, (lease) => lease.session.client.readResource(request.params, { signal: extra.signal }));
+      return withLease(gw, client, server, extra, (lease) => lease.session.client.readResource(withLogLevel(lease.session, request.params, logLevelOf(client, extra)), { signal: extra.mcpReq.signal }));
     }),
   );
 
   server.setRequestHandler(
-    SubscribeRequestSchema,
+    'resources/subscribe',
     handle(async (request, extra: Extra) => {
       const server = serverOfUri(gw, request.params.uri);
-      await withLease(gw, client, server, extra, (lease) => lease.session.client.subscribeResource(request.params, { signal: extra.signal }));
+      await withLease(gw, client, server, extra, (lease) => lease.session.client.subscribeResource(request.params, { signal: extra.mcpReq.signal }));
       client.subscriptions.add(request.params.uri);
       return {};
     }),
   );
 
   server.setRequestHandler(
-    UnsubscribeRequestSchema,
+    'resources/unsubscribe',
     handle(async (request, extra: Extra) => {
       client.subscriptions.delete(request.params.uri);
       const stillWanted = [...gw.clients].some((c) => c.subscriptions.has(request.params.uri));
       const server = gw.catalog.serverOfUri(request.params.uri);
       if (!stillWanted && server) {
-        await withLease(gw, client, server, extra, (lease) => lease.session.client.unsubscribeResource(request.params, { signal: extra.signal }));
+        await withLease(gw, client, server, extra, (lease) => lease.session.client.unsubscribeResource(request.params, { signal: extra.mcpReq.signal }));
       }
       return {};
     }),
   );
 
   server.setRequestHandler(
-    CompleteRequestSchema,
+    'completion/complete',
     handle(async (request, extra: Extra) => {
       const ref = request.params.ref;
       if (ref.type === 'ref/prompt') {
         const routed = gw.catalog.prompt(ref.name);
-        if (!routed) throw new McpError(ErrorCode.InvalidParams, `unknown prompt "${ref.name}"`);
+        if (!routed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${ref.name}"`);
         return withLease(gw, client, routed.server, extra, (lease) =>
-          lease.session.client.complete({ ...request.params, ref: { ...ref, name: routed.name } }, { signal: extra.signal }),
+          lease.session.client.complete({ ...request.params, ref: { ...ref, name: routed.name } }, { signal: extra.mcpReq.signal }),
         );
       }
       const server = gw.catalog.serverOfTemplate(ref.uri) ?? serverOfUri(gw, ref.uri);
-      return withLease(gw, client, server, extra, (lease) => lease.session.client.complete(request.params, { signal: extra.signal }));
+      return withLease(gw, client, server, extra, (lease) => lease.session.client.complete(request.params, { signal: extra.mcpReq.signal }));
     }),
   );
 
   server.setRequestHandler(
-    SetLevelRequestSchema,
+    'logging/setLevel',
     handle(async (request) => {
       client.logLevel = request.params.level;
-      // backends send at the most verbose level any client asked for
-      await Promise.allSettled(
-        gw.options.sessions
-          .all()
-          .filter((s) => s.capabilities.logging)
-          .map((s) => s.client.setLoggingLevel(request.params.level)),
-      );
+      // backends send at the most verbose level any live client asked for
+      await gw.applyLogLevel();
       return {};
     }),
   );
@@ -159,7 +139,9 @@ export interface CallOrigin {
   signal?: AbortSignal;
   sessionId?: string | undefined;
   progressToken?: ProgressToken | undefined;
-  sendNotification?: Extra['sendNotification'];
+  notify?: Extra['mcpReq']['notify'];
+  /** The level this call's log messages are forwarded at (2026-07-28 `_meta`, else the session's). */
+  logLevel?: LoggingLevel | undefined;
   context?: CallContext;
 }
 
@@ -205,9 +187,21 @@ async function callRoutedTool(gw: Gateway, routed: RoutedTool, args: Record<stri
 
 type RoutedTool = NonNullable<ReturnType<Gateway['catalog']['tool']>>;
 
+/** The log level a request asks for: its own (2026-07-28 `_meta`), else its session's `logging/setLevel`. */
+function logLevelOf(client: ClientSession, extra: Extra): LoggingLevel | undefined {
+  const own = (extra.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
+  return typeof own === 'string' ? (own as LoggingLevel) : client.logLevel;
+}
+
+/** A 2026-07-28 backend takes the level per request; a legacy one has it from `logging/setLevel`. */
+function withLogLevel<P extends { _meta?: Record<string, unknown> }>(session: Session, params: P, level: LoggingLevel | undefined): P {
+  if (level === undefined || session.client.getProtocolEra() !== 'modern') return params;
+  return { ...params, _meta: { ...params._meta, [LOG_LEVEL_META_KEY]: level } };
+}
+
 function serverOfUri(gw: Gateway, uri: string): string {
   const server = gw.catalog.serverOfUri(uri);
-  if (!server) throw new McpError(RESOURCE_NOT_FOUND, `resource not found: ${uri}`, { uri });
+  if (!server) throw new ProtocolError(RESOURCE_NOT_FOUND, `resource not found: ${uri}`, { uri });
   return server;
 }
 
@@ -218,7 +212,7 @@ function isSafeToRepeat(gw: Gateway, routed: { server: string; name: string; too
 }
 
 async function withLease<T>(gw: Gateway, client: ClientSession, server: string, extra: Extra, fn: (lease: Lease) => Promise<T>): Promise<T> {
-  const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, signal: extra.signal });
+  const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, signal: extra.mcpReq.signal });
   const untrack = gw.trackCall(lease.instance, callContext(client, extra));
   try {
     return await fn(lease);
@@ -229,7 +223,7 @@ async function withLease<T>(gw: Gateway, client: ClientSession, server: string, 
 }
 
 function callContext(client: ClientSession, extra: Extra): CallContext {
-  return { client, sendRequest: (request, schema, options) => extra.sendRequest(request, schema, options) };
+  return { client, sendRequest: (request, options) => extra.mcpReq.send(request, options) };
 }
 
 async function callWithFailover(
@@ -243,7 +237,7 @@ async function callWithFailover(
   const tried = new Set<string>();
   const replicas = gw.configOf(server)?.replicas ?? 1;
   const maxAttempts = replicas + 1;
-  const { client, signal, progressToken, sendNotification } = origin;
+  const { client, signal, progressToken, notify } = origin;
   const who = { client: client?.id ?? 'control', session: origin.sessionId ?? null };
   for (let attempt = 1; ; attempt++) {
     const lease = await gw.dispatcher.acquire(server, { ...(client ? { affinityKey: client.id } : {}), exclude: tried, ...(signal ? { signal } : {}) });
@@ -251,17 +245,19 @@ async function callWithFailover(
     const writtenBefore = lease.session.written;
     // progress goes out in order, and all of it before the result
     let progressSent: Promise<void> = Promise.resolve();
-    const backendToken = progressToken === undefined || sendNotification === undefined ? undefined : `${who.client}:${++progressCounter}`;
+    const backendToken = progressToken === undefined || notify === undefined ? undefined : `${who.client}:${++progressCounter}`;
     if (backendToken !== undefined) {
       lease.session.progress.set(backendToken, ({ progress, total, message }) => {
         const params = { progressToken: progressToken!, progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) };
-        progressSent = progressSent.then(() => sendNotification!({ method: 'notifications/progress', params })).catch(() => undefined);
+        progressSent = progressSent.then(() => notify!({ method: 'notifications/progress', params })).catch(() => undefined);
       });
     }
     try {
       const result = await lease.session.client.request(
-        { method: 'tools/call', params: { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) } },
-        CallToolResultSchema,
+        {
+          method: 'tools/call',
+          params: withLogLevel(lease.session, { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) }, origin.logLevel),
+        },
         { ...(signal ? { signal } : {}), timeout: CALL_TIMEOUT_MS },
       );
       await progressSent;

@@ -2,9 +2,7 @@
  * The gateway's shared shapes: a connected client, a call's way back to it, and what the
  * request handlers use of the gateway (so they need not know the class that builds them).
  */
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { LoggingLevel, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
-import type { z } from 'zod';
+import type { LoggingLevel, Server, ServerRequest } from '@modelcontextprotocol/server';
 import type { ServerConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { CallMetrics } from '../metrics/calls.js';
@@ -17,7 +15,7 @@ import type { UnavailableTools } from './unavailable.js';
 /** What a tool call's handler can do towards the client that made it. */
 export interface CallContext {
   client: ClientSession;
-  sendRequest: <S extends z.ZodType>(request: ServerRequest, schema: S, options?: { signal?: AbortSignal }) => Promise<z.infer<S>>;
+  sendRequest: (request: ServerRequest, options?: { signal?: AbortSignal }) => Promise<Record<string, unknown>>;
 }
 
 /** One connected MCP client. */
@@ -41,4 +39,6 @@ export interface GatewayCore {
   configOf(server: string): ServerConfig | undefined;
   cacheFor(server: string, tool: string): ResultCache | undefined;
   trackCall(instance: string, context: CallContext): () => void;
+  /** Sends backends the most verbose log level any live client asked for. */
+  applyLogLevel(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { Transport } from '@modelcontextprotocol/client';
 import type { ExitInfo } from '../errors.js';
 
 /** The process side of a session: our stdio transport or a remote one. */

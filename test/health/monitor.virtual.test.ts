@@ -2,7 +2,7 @@
  * The monitor's decisions and scheduling on virtual time: fake sessions (scripted pings),
  * a fake process sampler and a fake probe pool. Real processes: monitor.test.ts.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config/types.js';
 import { startHealthMonitor, type HealthMonitor } from '../../src/health/monitor.js';
@@ -67,7 +67,7 @@ class FakePool implements ProbeRunner {
 
 function fakeSession(instance: string, server: FakeServer, pid: number | null = 4242): Session {
   const transport = { pid, running: true, exited: new Promise(() => undefined), stderrTail: () => [] } as unknown as ProcessTransport;
-  return sessionOf(instance, instance.split('#')[0]!, transport, { ping: server.ping } as unknown as Client);
+  return sessionOf(instance, instance.split('#')[0]!, transport, { ping: server.ping, getProtocolEra: () => 'legacy' } as unknown as Client);
 }
 
 let monitor: HealthMonitor | undefined;
