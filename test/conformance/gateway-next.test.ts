@@ -13,7 +13,7 @@ import { formatFailures, listServerScenarios, runConformance, type SpecVersion }
 const SPEC_VERSIONS_THROUGH_GATEWAY: readonly SpecVersion[] = ['2025-11-25'];
 
 const BACKENDS = {
-  stdio: async () => `    command: ${process.execPath}\n    args: ["${DUAL_FIXTURE}", "stdio"]\n`,
+  stdio: () => Promise.resolve(`    command: ${process.execPath}\n    args: ["${DUAL_FIXTURE}", "stdio"]\n`),
   http: async (tracker: ProcessTracker) => `    connection_type: http\n    url: "${await startDualFixtureHttp(tracker)}"\n`,
 } as const;
 
