@@ -3,8 +3,8 @@
  * longer than `maxLineBytes` is reported and skipped (never buffered without bound), a
  * line that is not JSON-RPC is reported and the next one read, blank lines are skipped.
  */
-import { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { ReadBuffer } from '@modelcontextprotocol/client';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 
 /** Why a line was not delivered. */
 export type LineErrorKind = 'oversized' | 'not-json' | 'not-jsonrpc';

@@ -1,4 +1,5 @@
-import { RELATED_TASK_META_KEY, type JSONRPCMessage, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { RELATED_TASK_META_KEY } from '@modelcontextprotocol/server';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 
 /**
  * Structural JSON-RPC checks for message bodies arriving over HTTP, without zod.
