@@ -37,3 +37,35 @@ export function aggregateInstructions(backends: readonly BackendView[]): string 
   }
   return parts.length === 0 ? undefined : parts.join('\n\n');
 }
+
+/** Which capability each optional method family needs. */
+const FAMILY: Record<string, keyof ServerCapabilities> = {
+  'prompts/list': 'prompts',
+  'prompts/get': 'prompts',
+  'resources/list': 'resources',
+  'resources/templates/list': 'resources',
+  'resources/read': 'resources',
+  'resources/subscribe': 'resources',
+  'resources/unsubscribe': 'resources',
+  'completion/complete': 'completions',
+  'logging/setLevel': 'logging',
+};
+
+/**
+ * The server as the handler registration sees it: handlers of families the server does
+ * not offer are left out (the SDK refuses them), so a server built with the aggregate
+ * capabilities takes the same registration as one offering everything.
+ */
+export function offeredOnly<S extends { getCapabilities(): ServerCapabilities; setRequestHandler: (...args: never[]) => unknown }>(server: S): S {
+  const offered = server.getCapabilities();
+  return new Proxy(server, {
+    get(target, property) {
+      if (property !== 'setRequestHandler') return Reflect.get(target, property, target) as unknown;
+      return (method: string, ...rest: unknown[]) => {
+        const family = FAMILY[method];
+        if (family !== undefined && offered[family] === undefined) return;
+        return (target.setRequestHandler as (...args: unknown[]) => unknown).call(target, method, ...rest);
+      };
+    },
+  });
+}

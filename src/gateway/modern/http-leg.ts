@@ -91,12 +91,12 @@ async function listenSubscriptions(
   subscribe: NonNullable<ModernHttpOptions['subscribe']>,
 ): Promise<{ body: unknown; release(): void } | undefined> {
   if (!isDict(body) || body.method !== 'subscriptions/listen' || !isDict(body.params)) return undefined;
-  const filter = body.params.filter;
+  const filter = body.params.notifications;
   if (!isDict(filter) || !Array.isArray(filter.resourceSubscriptions)) return undefined;
   const uris = filter.resourceSubscriptions.filter((uri): uri is string => typeof uri === 'string');
   const { accepted, release } = await subscribe(uris);
   const narrowed = { ...filter, resourceSubscriptions: accepted };
-  return { body: { ...body, params: { ...body.params, filter: narrowed } }, release };
+  return { body: { ...body, params: { ...body.params, notifications: narrowed } }, release };
 }
 
 async function writeResponse(res: ServerResponse, response: Response): Promise<void> {

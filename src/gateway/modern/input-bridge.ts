@@ -13,6 +13,7 @@ import {
   MissingRequiredClientCapabilityError,
   ProtocolError,
   ProtocolErrorCode,
+  CLIENT_CAPABILITIES_META_KEY,
   createRequestStateCodec,
   inputRequired,
   type ClientCapabilities,
@@ -229,4 +230,21 @@ export class InputBridge {
   close(): void {
     for (const flight of [...this.flights.values()]) this.end(flight, 'the gateway is closing');
   }
+}
+
+/**
+ * A tool call from a modern client, through the bridge: `call` gets the request's context
+ * with the call's own signal (it outlives this request) and requests to the client
+ * turned into asks.
+ */
+export function bridgeCall<T>(bridge: InputBridge, ctx: ServerContext, call: (ctx: ServerContext) => Promise<T>): Promise<T | InputRequiredResult> {
+  const round: Round = {
+    signal: ctx.mcpReq.signal,
+    capabilities: (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined,
+    state: ctx.mcpReq.requestState(),
+    responses: ctx.mcpReq.inputResponses,
+  };
+  return bridge.run(round, ctx, (ask, signal) =>
+    call({ ...ctx, mcpReq: { ...ctx.mcpReq, signal, send: ((request: BackendAsk) => ask(request)) as ServerContext['mcpReq']['send'] } }),
+  );
 }

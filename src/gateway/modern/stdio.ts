@@ -77,11 +77,11 @@ class ListenNarrowing implements Transport {
       else this.enqueue(() => this.onmessage?.(message, extra));
       return;
     }
-    const request = message as unknown as { id: string | number; params: { filter: Record<string, unknown> } };
+    const request = message as unknown as { id: string | number; params: { notifications: Record<string, unknown> } };
     this.narrowing++;
     const narrowed = this.subscribe(uris).then((subscriptions) => {
       this.held.set(request.id, subscriptions.release);
-      return { ...request, params: { ...request.params, filter: { ...request.params.filter, resourceSubscriptions: subscriptions.accepted } } } as unknown as JSONRPCMessage;
+      return { ...request, params: { ...request.params, notifications: { ...request.params.notifications, resourceSubscriptions: subscriptions.accepted } } } as unknown as JSONRPCMessage;
     });
     this.enqueue(async () => {
       const ready = await narrowed;
@@ -108,7 +108,7 @@ class ListenNarrowing implements Transport {
 
 function listenUris(message: JSONRPCMessage): string[] | undefined {
   if (!('method' in message) || message.method !== 'subscriptions/listen' || !('id' in message)) return undefined;
-  const filter = (message.params as { filter?: { resourceSubscriptions?: unknown } } | undefined)?.filter;
+  const filter = (message.params as { notifications?: { resourceSubscriptions?: unknown } } | undefined)?.notifications;
   if (!Array.isArray(filter?.resourceSubscriptions)) return undefined;
   return filter.resourceSubscriptions.filter((uri): uri is string => typeof uri === 'string');
 }
