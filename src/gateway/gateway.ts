@@ -161,15 +161,16 @@ export class Gateway {
   }
 
   /**
-   * A client session's server, not connected yet. 2025-era sessions are offered every
-   * family; a modern one what the catalog can serve now (its `server/discover`).
+   * A client session's server, not connected yet. A modern HTTP request's server offers
+   * what the catalog can serve now (its `server/discover`); a connection, which outlives
+   * catalog changes, is offered every family.
    */
   openClient(era: Era, perRequest = false): ClientSession {
     const backends = this.options.sessions.all();
     const instructions = era === 'modern' ? aggregateInstructions(backends) : undefined;
     const server = new Server(this.options.serverInfo, {
       capabilities:
-        era === 'modern'
+        era === 'modern' && perRequest
           ? aggregateCapabilities(backends)
           : {
               tools: { listChanged: true },
@@ -182,7 +183,7 @@ export class Gateway {
       requestState: { verify: this.inputs.verify },
     });
     const client: ClientSession = { id: randomUUID(), era, server, logLevel: undefined, subscriptions: new Set() };
-    registerHandlers(era === 'modern' ? offeredOnly(server) : server, client, this);
+    registerHandlers(perRequest ? offeredOnly(server) : server, client, this);
     if (perRequest) return client;
     // the roots backends see are the union of the clients': a change of any is a change of all
     const offersRoots = () => server.getClientCapabilities()?.roots !== undefined;

@@ -248,7 +248,7 @@ describe('both eras on stdio', () => {
         const client = v1();
         const transport = new StdioV1(params);
         await client.connect(transport);
-        tracker.track(transport.pid!);
+        tracker.track(transport.pid);
         names = await waitFor(async () => {
           const tools = (await client.listTools()).tools.map((t) => t.name);
           return tools.includes('one__echo') ? tools : undefined;
@@ -258,7 +258,7 @@ describe('both eras on stdio', () => {
         const client = v2(kind);
         const transport = new InPlaceStdio(params);
         await client.connect(transport);
-        tracker.track(transport.pid!);
+        tracker.track(transport.pid);
         expect(client.getProtocolEra()).toBe(kind === 'legacy' ? 'legacy' : 'modern');
         names = await waitFor(async () => {
           const tools = (await client.listTools()).tools.map((t) => t.name);
@@ -271,6 +271,22 @@ describe('both eras on stdio', () => {
     expect(seen.modern).toEqual(seen.auto);
     expect(seen.legacy).toEqual(seen.auto);
     expect(seen.v1).toEqual(seen.auto);
+  });
+  it('a modern stdio client is asked for input across its retries, and hears of resource updates it listens for', async () => {
+    const tmp = tempDir();
+    cleanups.push(tmp.cleanup);
+    const client = v2('modern', { elicit: 'stdio-user' });
+    const updated: string[] = [];
+    client.setNotificationHandler('notifications/resources/updated', (n) => void updated.push(n.params.uri));
+    const transport = new InPlaceStdio(spawnArgs(tmp.dir, eraAsk('ask', 'legacy')));
+    await client.connect(transport);
+    tracker.track(transport.pid);
+    await waitFor(async () => ((await client.listTools()).tools.some((t) => t.name === 'ask__ask') ? true : undefined), { timeoutMs: 15_000, what: 'tools listed' });
+    expect(textOf(await client.callTool({ name: 'ask__ask', arguments: {} }))).toBe('hello stdio-user');
+    const subscription = await client.listen({ resourceSubscriptions: ['era://note', 'nowhere://x'] });
+    expect(subscription.honoredFilter).toEqual({ resourceSubscriptions: ['era://note'] });
+    expect(textOf(await client.callTool({ name: 'ask__touch', arguments: {} }))).toBe('touched');
+    await waitFor(() => updated.includes('era://note'), { timeoutMs: 10_000, what: 'resources/updated on the stdio listen stream' });
   });
 });
 

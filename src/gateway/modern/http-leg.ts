@@ -9,6 +9,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
   classifyInboundRequest,
   createMcpHandler,
@@ -22,7 +23,7 @@ import type { Logger } from '../../logger.js';
 /** Upstream subscriptions a listen stream asks for: the URIs upstreams accepted, and how to let go of them. */
 export interface ListenSubscriptions {
   accepted: string[];
-  release(): void;
+  release: () => void;
 }
 
 export interface ModernHttpOptions {
@@ -89,7 +90,7 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
 async function listenSubscriptions(
   body: unknown,
   subscribe: NonNullable<ModernHttpOptions['subscribe']>,
-): Promise<{ body: unknown; release(): void } | undefined> {
+): Promise<{ body: unknown; release: () => void } | undefined> {
   if (!isDict(body) || body.method !== 'subscriptions/listen' || !isDict(body.params)) return undefined;
   const filter = body.params.notifications;
   if (!isDict(filter) || !Array.isArray(filter.resourceSubscriptions)) return undefined;
@@ -115,7 +116,7 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   }
   res.writeHead(response.status, headers);
   res.flushHeaders();
-  const stream = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream<Uint8Array>);
+  const stream = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
   await new Promise<void>((resolve) => {
     stream.on('data', (chunk: Buffer) => res.write(chunk));
     stream.once('end', () => {

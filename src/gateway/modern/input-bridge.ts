@@ -245,6 +245,6 @@ export function bridgeCall<T>(bridge: InputBridge, ctx: ServerContext, call: (ct
     responses: ctx.mcpReq.inputResponses,
   };
   return bridge.run(round, ctx, (ask, signal) =>
-    call({ ...ctx, mcpReq: { ...ctx.mcpReq, signal, send: ((request: BackendAsk) => ask(request)) as ServerContext['mcpReq']['send'] } }),
+    call({ ...ctx, mcpReq: { ...ctx.mcpReq, signal, send: (request: BackendAsk) => ask(request) } }),
   );
 }
