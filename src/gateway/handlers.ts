@@ -8,6 +8,7 @@ import { ResultCache } from './cache.js';
 import type { Lease } from './dispatch.js';
 import type { CallContext, ClientSession, Gateway } from './gateway.js';
 import { isConnectionLost, isNotDelivered, toWireError } from './wire-errors.js';
+import { bridgeCall } from './modern/input-bridge.js';
 
 /** Long tool calls are the client's to time out (they may run for hours). */
 const CALL_TIMEOUT_MS = 60 * 60_000;
@@ -51,13 +52,16 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
         throw new ManagerError('TOOL_NOT_FOUND', `unknown tool "${request.params.name}"`, { data: { tool: request.params.name } });
       }
       const args = request.params.arguments ?? {};
-      const run = () => callWithFailover(gw, client, routed.server, routed.name, isSafeToRepeat(gw, routed), args, request.params._meta?.progressToken, extra);
+      const call = (ctx: Extra) => callWithFailover(gw, client, routed.server, routed.name, isSafeToRepeat(gw, routed), args, request.params._meta?.progressToken, ctx);
       const cache = gw.cacheFor(routed.server, routed.name);
+      const cached = (ctx: Extra) => (cache ? cache.get(ResultCache.key(routed.name, args), () => call(ctx)) : call(ctx));
+      // a 2026-07-28 client is asked for input with input_required results, across its retries
+      const run = () => (client.era === 'modern' ? bridgeCall(gw.inputs, extra, cached) : cached(extra));
       const series = gw.callMetrics?.series(routed.server, routed.name);
-      if (series === undefined) return cache ? cache.get(ResultCache.key(routed.name, args), run) : run();
+      if (series === undefined) return run();
       const started = performance.now();
       try {
-        const result = await (cache ? cache.get(ResultCache.key(routed.name, args), run) : run());
+        const result = await run();
         series.record(result.isError === true ? 'tool_error' : 'ok', started);
         return result;
       } catch (error) {
@@ -100,7 +104,7 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     'resources/unsubscribe',
     handle(async (request, extra: Extra) => {
       client.subscriptions.delete(request.params.uri);
-      const stillWanted = [...gw.clients].some((c) => c.subscriptions.has(request.params.uri));
+      const stillWanted = [...gw.clients].some((c) => c.subscriptions.has(request.params.uri)) || gw.listen.wants(request.params.uri);
       const server = gw.catalog.serverOfUri(request.params.uri);
       if (!stillWanted && server) {
         await withLease(gw, client, server, extra, (lease) => lease.session.client.unsubscribeResource(request.params, { signal: extra.mcpReq.signal }));
