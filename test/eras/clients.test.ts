@@ -1,7 +1,6 @@
 /**
  * Real clients of each protocol era against the gateway's Streamable HTTP endpoint, with
- * upstreams of each era behind it, over stdio and over HTTP: the dual-era conformance
- * fixture, the same fixture refusing the 2025 era (a modern-only upstream), and the
+ * upstreams behind it over stdio and over HTTP: the dual-era conformance fixture and the
  * 2025-only conformance fixture on the 1.x SDK (a legacy-only upstream). Every client sees
  * the tools of every upstream and can call each of them.
  */
@@ -57,6 +56,8 @@ function textOf(content: unknown): string {
 }
 
 const CLIENTS: readonly { label: string; era: string; connect: (url: string) => Promise<EraClient> }[] = [
+  { label: 'v2 client, auto mode', era: 'modern', connect: (url) => v2Client(url, 'auto') },
+  { label: 'v2 client, pinned to 2026-07-28', era: 'modern', connect: (url) => v2Client(url, { pin: '2026-07-28' }) },
   { label: 'v2 client, legacy mode', era: 'legacy', connect: (url) => v2Client(url, 'legacy') },
   { label: '1.x SDK client', era: 'legacy', connect: sdk1Client },
 ];
