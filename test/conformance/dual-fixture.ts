@@ -9,9 +9,12 @@ import { REPO } from '../supervisor/harness.js';
 
 export const DUAL_FIXTURE = join(REPO, 'test/fixtures/servers/conformance-dual.mjs');
 
-/** Starts the fixture over HTTP (tracked for cleanup) and resolves to its /mcp URL. */
-export async function startDualFixtureHttp(tracker: ProcessTracker): Promise<string> {
-  const backend = spawn(process.execPath, [DUAL_FIXTURE, 'http', '--port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+/**
+ * Starts the fixture over HTTP (tracked for cleanup) and resolves to its /mcp URL.
+ * `--modern-only` in `extraArgs` makes it refuse the 2025 era.
+ */
+export async function startDualFixtureHttp(tracker: ProcessTracker, extraArgs: readonly string[] = []): Promise<string> {
+  const backend = spawn(process.execPath, [DUAL_FIXTURE, 'http', '--port', '0', ...extraArgs], { stdio: ['ignore', 'ignore', 'pipe'] });
   tracker.track(backend.pid);
   let stderr = '';
   backend.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));

@@ -1,8 +1,9 @@
 /**
  * Real clients of each protocol era against the gateway's Streamable HTTP endpoint, with
- * upstreams behind it over stdio and over HTTP: the dual-era conformance fixture and the
- * 2025-only conformance fixture on the 1.x SDK (a legacy-only upstream). Every client sees
- * the tools of every upstream and can call each of them.
+ * upstreams of each era behind it, over stdio and over HTTP: the dual-era conformance
+ * fixture, the same fixture refusing the 2025 era (a modern-only upstream), and the
+ * 2025-only conformance fixture on the 1.x SDK (a legacy-only upstream), all on the default
+ * `protocol: auto`. Every client sees the tools of every upstream and can call each of them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
@@ -79,6 +80,8 @@ const httpEntry = (url: string) => `    connection_type: http\n    url: "${url}"
 const UPSTREAMS: readonly { name: string; fixture: 'dual' | 'legacy'; entry: (tracker: ProcessTracker) => Promise<string> }[] = [
   { name: 'dualstdio', fixture: 'dual', entry: () => stdioEntry(DUAL_FIXTURE) },
   { name: 'dualhttp', fixture: 'dual', entry: async (tracker) => httpEntry(await startDualFixtureHttp(tracker)) },
+  { name: 'modernstdio', fixture: 'dual', entry: () => stdioEntry(DUAL_FIXTURE, '--modern-only') },
+  { name: 'modernhttp', fixture: 'dual', entry: async (tracker) => httpEntry(await startDualFixtureHttp(tracker, ['--modern-only'])) },
   { name: 'legacystdio', fixture: 'legacy', entry: () => stdioEntry(LEGACY_FIXTURE) },
   { name: 'legacyhttp', fixture: 'legacy', entry: async (tracker) => httpEntry(await startLegacyFixtureHttp(tracker)) },
 ];
