@@ -10,6 +10,8 @@ import { runManager, tempDir, writeConfig, type Running } from '../supervisor/ha
 import { DUAL_FIXTURE, startDualFixtureHttp } from './dual-fixture.js';
 import { formatFailures, listServerScenarios, runConformance, type SpecVersion } from './run-suite.js';
 
+// 2026-07-28 through the gateway does not pass yet: the modern leg lacks Mcp-Param-*
+// header validation, and input_required rounds from a modern upstream are not passed through.
 const SPEC_VERSIONS_THROUGH_GATEWAY: readonly SpecVersion[] = ['2025-11-25'];
 
 const BACKENDS = {
@@ -26,7 +28,14 @@ describe.each(Object.keys(BACKENDS) as (keyof typeof BACKENDS)[])('conformance 0
     const tmp = tempDir();
     cleanup = tmp.cleanup;
     const entry = await BACKENDS[transport](tracker);
-    const config = writeConfig(tmp.dir, `  conformance:\n${entry}    prefix: ""\n`);
+    // The backend is held to the 2025 era: with `protocol: auto` it is reached in the
+    // 2026-07-28 era, and a 2025 client's sampling, elicitation and resources/subscribe are
+    // not yet carried to a modern upstream. The gateway declares to it the capabilities the
+    // scenarios' client has.
+    const config = writeConfig(
+      tmp.dir,
+      `  conformance:\n${entry}    prefix: ""\n    protocol: legacy\n    client_capabilities: { sampling: true, elicitation: true, roots: true }\n`,
+    );
     m = await runManager(config, join(tmp.dir, 'state'), { http: { host: '127.0.0.1', port: 0 } });
     await m.waitState('conformance', 'healthy');
   });
