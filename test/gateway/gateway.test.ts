@@ -183,7 +183,7 @@ describe('concurrency', () => {
 describe('protocol parity', () => {
   it('sampling from a backend reaches the client that made the call', async () => {
     const fixture = join(REPO, 'test/fixtures/servers/conformance.mjs');
-    const m = await boot(`  conf:\n    command: ${process.execPath}\n    args: ["${fixture}", "stdio"]\n    prefix: ""\n`);
+    const m = await boot(`  conf:\n    command: ${process.execPath}\n    args: ["${fixture}", "stdio"]\n    prefix: ""\n    client_capabilities: { sampling: true }\n`);
     await m.waitState('conf', 'healthy');
     const asked: string[] = [];
     const client = await connect(m.url, (c) =>

@@ -66,7 +66,7 @@ class FakePool implements ProbeRunner {
 
 function fakeSession(instance: string, server: FakeServer, pid: number | null = 4242): Session {
   const transport = { pid, running: true, exited: new Promise(() => undefined), stderrTail: () => [] } as unknown as ProcessTransport;
-  return sessionOf(instance, instance.split('#')[0]!, transport, { ping: server.ping } as unknown as Client);
+  return sessionOf(instance, instance.split('#')[0]!, transport, { ping: server.ping, getProtocolEra: () => 'legacy' } as unknown as Client);
 }
 
 let monitor: HealthMonitor | undefined;
