@@ -25,6 +25,8 @@ export const DEFAULTS = {
     maxQueuedRequests: 1024,
     loadBalancing: 'round_robin',
     sessionAffinity: false,
+    /** Probe the server's era once, then remember the verdict (see src/server-actor/era.ts). */
+    protocol: 'auto',
     startupTimeoutMs: 30_000,
     healthCheckIntervalMs: 30_000,
     stopGraceMs: 1_000,

@@ -103,6 +103,12 @@ function normalizeServer(name: string, e: ServerEntry, dir: string, unset: strin
     loadBalancing: e.load_balancing ?? d.loadBalancing,
     sessionAffinity: e.session_affinity ?? d.sessionAffinity,
     retryTools: e.retry_tools ?? [],
+    protocol: e.protocol ?? d.protocol,
+    clientCapabilities: {
+      sampling: e.client_capabilities?.sampling ?? false,
+      elicitation: e.client_capabilities?.elicitation ?? false,
+      roots: e.client_capabilities?.roots ?? false,
+    },
     startupTimeoutMs: e.startup_timeout ?? d.startupTimeoutMs,
     healthCheckIntervalMs: e.health_check_interval ?? d.healthCheckIntervalMs,
     stopGraceMs: e.stop_grace ?? d.stopGraceMs,

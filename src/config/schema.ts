@@ -31,6 +31,8 @@ export const SERVER_TYPES = ['python', 'node', 'go', 'rust', 'shell', 'binary', 
 export const RESTART_TYPES = ['permanent', 'transient', 'temporary'] as const;
 export const LOAD_BALANCING = ['round_robin', 'least_loaded'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+/** Which protocol era the manager speaks to a server: probe once (`auto`), 2025-11-25 (`legacy`) or 2026-07-28 (`modern`). */
+export const PROTOCOLS = ['auto', 'legacy', 'modern'] as const;
 
 export const SERVER_NAME = /^[a-zA-Z0-9_.-]{1,64}$/;
 const serverName = z.string().regex(SERVER_NAME, { error: 'expected a server name of 1-64 letters, digits, "_", "." or "-"' });
@@ -47,6 +49,13 @@ const BackoffSchema = z.strictObject({
 const CacheSchema = z.strictObject({
   ttl: duration({ positive: true }),
   tools: stringList.min(1, { error: 'expected at least one tool name' }),
+});
+
+/** What the gateway tells a server it can serve on its clients' behalf. */
+const ClientCapabilitiesSchema = z.strictObject({
+  sampling: boolean.optional(),
+  elicitation: boolean.optional(),
+  roots: boolean.optional(),
 });
 
 const HealthCommandSchema = z.strictObject({
@@ -96,6 +105,8 @@ export const serverShape = {
   max_memory: size.optional(),
   max_cpu_percent: number({ above: 0 }).optional(),
   cache: CacheSchema.optional(),
+  protocol: oneOf(PROTOCOLS).optional(),
+  client_capabilities: ClientCapabilitiesSchema.optional(),
 };
 
 /** `type` spellings seen in the wild for the JSON forms. */

@@ -7,6 +7,14 @@ export type ConnectionType = 'stdio' | 'http' | 'sse' | 'websocket' | 'tcp';
 export type ServerType = 'python' | 'node' | 'go' | 'rust' | 'shell' | 'binary' | 'remote' | 'unknown';
 export type RestartType = 'permanent' | 'transient' | 'temporary';
 export type LoadBalancing = 'round_robin' | 'least_loaded';
+export type UpstreamProtocol = 'auto' | 'legacy' | 'modern';
+
+/** Client-side features the gateway may offer a server (it answers them through its clients). */
+export interface ClientFeatures {
+  sampling: boolean;
+  elicitation: boolean;
+  roots: boolean;
+}
 
 export interface ServerConfig {
   name: string;
@@ -38,6 +46,10 @@ export interface ServerConfig {
   loadBalancing: LoadBalancing;
   sessionAffinity: boolean;
   retryTools: string[];
+  /** The protocol era spoken to this server (`auto`: probed once, the verdict kept in the state dir). */
+  protocol: UpstreamProtocol;
+  /** What the gateway tells this server it can serve; unset features are not offered. */
+  clientCapabilities: ClientFeatures;
   startupTimeoutMs: number;
   /** Ping interval. */
   healthCheckIntervalMs: number;

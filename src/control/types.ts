@@ -94,6 +94,13 @@ export interface ServerCapabilitiesEntry {
   /** The server's own `initialize` answer, when it has run. */
   serverInfo: { name: string; version: string } | null;
   protocolCapabilities: Record<string, unknown>;
+  /** The protocol era the manager speaks to it (null until connected). */
+  era: 'legacy' | 'modern' | null;
+  /**
+   * What the gateway told the server it can serve (`client_capabilities`); a server may
+   * hide tools that need the others (sampling, elicitation, roots).
+   */
+  offered: { sampling: boolean; elicitation: boolean; roots: boolean };
   tools: { name: string; publicName: string | null; description?: string; readOnly: boolean }[];
   prompts: { name: string; publicName: string | null }[];
   resources: { uri: string; name: string }[];

@@ -5,6 +5,7 @@
  */
 import { Client } from '@modelcontextprotocol/client';
 import type { Transport } from '@modelcontextprotocol/client';
+import { negotiationOf } from '../server-actor/era.js';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/types.js';
 import { ManagerError, describeExit, errorMessage, type ExitInfo } from '../errors.js';
@@ -54,7 +55,8 @@ export async function handshake(server: ServerConfig, options: HandshakeOptions)
   (transport as Transport).setProtocolVersion = (version: string) => {
     protocolVersion = version;
   };
-  const client = new Client(options.clientInfo, { capabilities: {} });
+  // a server pinned to 2026-07-28 is checked in that era; others with the initialize handshake
+  const client = new Client(options.clientInfo, { capabilities: {}, ...(server.protocol === 'modern' ? { versionNegotiation: negotiationOf(server) } : {}) });
   client.onerror = (error) => transportErrors.push(errorMessage(error));
   const started = Date.now();
   try {
@@ -63,7 +65,7 @@ export async function handshake(server: ServerConfig, options: HandshakeOptions)
     const info = client.getServerVersion();
     return {
       ok: true,
-      protocolVersion,
+      protocolVersion: protocolVersion ?? client.getNegotiatedProtocolVersion(),
       serverInfo: info ? { name: info.name, version: info.version } : undefined,
       tools,
       transportErrors,

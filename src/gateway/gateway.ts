@@ -52,6 +52,11 @@ export interface GatewayOptions {
 
 const LEVELS: LoggingLevel[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
+/** A legacy-era backend that logs: it takes `logging/setLevel` (2026-07-28 ones get the level per request). */
+function isLegacyLogger(session: Session): boolean {
+  return session.capabilities.logging !== undefined && session.client.getProtocolEra() !== 'modern';
+}
+
 export function policyOf(config: ServerConfig): RoutePolicy {
   return {
     loadBalancing: config.loadBalancing,
@@ -80,6 +85,8 @@ export class Gateway {
   readonly listenStreams = new Set<ServerNotifier>();
   /** Tool-call metrics, when the manager records them (set by the composition root). */
   callMetrics: CallMetrics | undefined;
+  /** Backend sessions already told the clients' log level and subscriptions. */
+  private readonly primed = new WeakSet<Session>();
 
   constructor(readonly options: GatewayOptions) {
     this.catalog = new Catalog({ logger: options.logger });
@@ -133,6 +140,48 @@ export class Gateway {
     if (session) this.unavailable.forget(server);
     if (session) this.catalog.setServer(server, session.catalog, this.configOf(server)?.prefix);
     else this.catalog.removeServer(server);
+    if (session && !this.primed.has(session)) {
+      this.primed.add(session);
+      this.prime(session);
+    }
+  }
+
+  /** The most verbose level any live client asked for (undefined: none asked). */
+  logLevel(): LoggingLevel | undefined {
+    let best: number | undefined;
+    for (const client of this.clients) {
+      if (client.logLevel === undefined) continue;
+      const index = LEVELS.indexOf(client.logLevel);
+      if (best === undefined || index < best) best = index;
+    }
+    return best === undefined ? undefined : LEVELS[best];
+  }
+
+  /** Tell every legacy-era backend that logs the clients' most verbose level. */
+  async applyLogLevel(): Promise<void> {
+    const level = this.logLevel();
+    if (level === undefined) return;
+    await Promise.allSettled(
+      this.options.sessions
+        .all()
+        .filter((s) => isLegacyLogger(s))
+        .map((s) => s.client.setLoggingLevel(level)),
+    );
+  }
+
+  /**
+   * A new backend session (first start or restart): give it what the clients asked of its
+   * predecessor, the log level and the resource subscriptions, so updates keep coming.
+   */
+  private prime(session: Session): void {
+    const failed = (what: string) => (error: unknown) =>
+      this.logger.debug({ err: error instanceof Error ? error.message : String(error), server: session.instance }, `could not re-send ${what} to a server`);
+    const level = this.logLevel();
+    if (level !== undefined && isLegacyLogger(session)) session.client.setLoggingLevel(level).catch(failed('the log level'));
+    if (!session.capabilities.resources?.subscribe || session.client.getProtocolEra() === 'modern') return;
+    const uris = new Set<string>();
+    for (const client of this.clients) for (const uri of client.subscriptions) if (this.catalog.serverOfUri(uri) === session.server) uris.add(uri);
+    for (const uri of uris) session.client.subscribeResource({ uri }).catch(failed('a resource subscription'));
   }
 
   /** Every instance of `server` failed: drop its tools, answering calls to them with `reason` for a while. */
@@ -195,7 +244,10 @@ export class Gateway {
       if (canAskRoots(client)) this.rootsChanged();
     };
     server.onclose = () => {
+      const hadLevel = client.logLevel !== undefined;
       this.clients.delete(client);
+      // the most verbose level may have left with it
+      if (hadLevel) void this.applyLogLevel();
       this.dispatcher.forgetAffinity(client.id);
       if (offersRoots()) this.rootsChanged();
     };
@@ -250,7 +302,7 @@ export class Gateway {
   /** Tell every backend that the roots changed (it may ask `roots/list` again). */
   private rootsChanged(): void {
     for (const session of this.options.sessions.all()) {
-      if (!session.client.transport) continue;
+      if (!session.client.transport || !this.configOf(session.server)?.clientCapabilities.roots) continue;
       session.client.sendRootsListChanged().catch((error: unknown) => {
         this.logger.debug({ err: error instanceof Error ? error.message : String(error), server: session.instance }, 'could not tell a server its roots changed');
       });

@@ -1,8 +1,9 @@
 /**
  * The MCP methods a client session can call, each routed to the right server.
  */
-import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { CallToolResult, ProgressToken, Server, ServerContext } from '@modelcontextprotocol/server';
+import { LOG_LEVEL_META_KEY, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { CallToolResult, LoggingLevel, ProgressToken, Server, ServerContext } from '@modelcontextprotocol/server';
+import type { Session } from '../server-actor/session.js';
 import { ManagerError } from '../errors.js';
 import { ResultCache } from './cache.js';
 import type { Lease } from './dispatch.js';
@@ -77,7 +78,7 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       const routed = gw.catalog.prompt(request.params.name);
       if (!routed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`);
       return withLease(gw, client, routed.server, extra, (lease) =>
-        lease.session.client.getPrompt({ ...request.params, name: routed.name }, { signal: extra.mcpReq.signal }),
+        lease.session.client.getPrompt(withLogLevel(lease.session, { ...request.params, name: routed.name }, logLevelOf(client, extra)), { signal: extra.mcpReq.signal }),
       );
     }),
   );
@@ -86,7 +87,7 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     'resources/read',
     handle(async (request, extra: Extra) => {
       const server = serverOfUri(gw, request.params.uri);
-      return withLease(gw, client, server, extra, (lease) => lease.session.client.readResource(request.params, { signal: extra.mcpReq.signal }));
+      return withLease(gw, client, server, extra, (lease) => lease.session.client.readResource(withLogLevel(lease.session, request.params, logLevelOf(client, extra)), { signal: extra.mcpReq.signal }));
     }),
   );
 
@@ -133,16 +134,23 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     'logging/setLevel',
     handle(async (request) => {
       client.logLevel = request.params.level;
-      // backends send at the most verbose level any client asked for
-      await Promise.allSettled(
-        gw.options.sessions
-          .all()
-          .filter((s) => s.capabilities.logging)
-          .map((s) => s.client.setLoggingLevel(request.params.level)),
-      );
+      // backends send at the most verbose level any live client asked for
+      await gw.applyLogLevel();
       return {};
     }),
   );
+}
+
+/** The log level a request asks for: its own (2026-07-28 `_meta`), else its session's `logging/setLevel`. */
+function logLevelOf(client: ClientSession, extra: Extra): LoggingLevel | undefined {
+  const own = (extra.mcpReq.envelope as Record<string, unknown> | undefined)?.[LOG_LEVEL_META_KEY];
+  return typeof own === 'string' ? (own as LoggingLevel) : client.logLevel;
+}
+
+/** A 2026-07-28 backend takes the level per request; a legacy one has it from `logging/setLevel`. */
+function withLogLevel<P extends { _meta?: Record<string, unknown> }>(session: Session, params: P, level: LoggingLevel | undefined): P {
+  if (level === undefined || session.client.getProtocolEra() !== 'modern') return params;
+  return { ...params, _meta: { ...params._meta, [LOG_LEVEL_META_KEY]: level } };
 }
 
 function serverOfUri(gw: Gateway, uri: string): string {
@@ -200,7 +208,14 @@ async function callWithFailover(
     }
     try {
       const result = await lease.session.client.request(
-        { method: 'tools/call', params: { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) } },
+        {
+          method: 'tools/call',
+          params: withLogLevel(
+            lease.session,
+            { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) },
+            logLevelOf(client, extra),
+          ),
+        },
         { signal: extra.mcpReq.signal, timeout: CALL_TIMEOUT_MS },
       );
       await progressSent;

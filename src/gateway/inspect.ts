@@ -14,6 +14,8 @@ export function capabilitiesOf(gw: Gateway, server: string, state: ServerCapabil
     state,
     serverInfo: session?.serverInfo ? { name: session.serverInfo.name, version: session.serverInfo.version } : null,
     protocolCapabilities: session?.capabilities ?? {},
+    era: session?.client.getProtocolEra() ?? null,
+    offered: gw.configOf(server)?.clientCapabilities ?? { sampling: false, elicitation: false, roots: false },
     tools: (catalog?.tools ?? []).map((t) => ({
       name: t.name,
       publicName: gw.catalog.publicToolName(server, t.name) ?? null,

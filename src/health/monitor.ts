@@ -174,7 +174,9 @@ export function startHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     const onStop = () => controller.abort(PING_STOPPED);
     stop.addEventListener('abort', onStop, { once: true });
     try {
-      await session.client.ping({ timeout: timeoutMs, signal: controller.signal });
+      // 2026-07-28 has no ping: a modern server is asked for its discover answer instead
+      const options = { timeout: timeoutMs, signal: controller.signal };
+      await (session.client.getProtocolEra() === 'modern' ? session.client.discover(options) : session.client.ping(options));
       return { ok: true, latencyMs: clock.now() - started, timedOut: false, processAlive: true, detail: 'pong' };
     } catch (error) {
       const latencyMs = clock.now() - started;

@@ -3,8 +3,8 @@
  * Resolves with data for the chart; rejects with a ManagerError whose code and data
  * say what went wrong (spawn failure, exit before initialize with the stderr tail).
  */
-import { Client, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
-import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
+import type { PriorDiscovery, Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
 import { fromPromise } from 'xstate';
 import type { LaunchResult } from '../../machines/events.js';
 import type { InstanceRef } from '../../machines/server.machine.js';
@@ -16,6 +16,7 @@ import type { Logger } from '../logger.js';
 import { limitReports } from '../transports/report-limit.js';
 import type { StderrCaptureOptions } from '../transports/stderr-capture.js';
 import { StdioProcessTransport } from '../transports/stdio.js';
+import { negotiationOf, priorOf, verdictOf, type EraStore } from './era.js';
 import {
   EMPTY_CATALOG,
   type BackendCatalog,
@@ -39,6 +40,8 @@ export interface LaunchDeps {
   clientInfo: { name: string; version: string };
   /** The gateway's side: server→client requests, forwarded notifications, catalog changes. */
   hooks?: BackendHooks;
+  /** Kept protocol-era verdicts (the state dir); without it every `auto` start probes. */
+  eras?: EraStore;
 }
 
 /** How long to wait, after the handshake broke, for the process to report its exit. */
@@ -53,12 +56,28 @@ export function createLaunch(deps: LaunchDeps) {
     const stale = deps.sessions.get(input.instance);
     if (stale) await stale.close();
 
-    const session = openSession(input.instance, config, await openTransport(input.instance, config, deps), deps);
+    const prior = priorOf(config, deps.eras?.get(server), Date.now());
+    let session = openSession(input.instance, config, await openTransport(input.instance, config, deps), deps);
     deps.sessions.set(session);
     const abort = () => void session.close();
     signal.addEventListener('abort', abort, { once: true });
     try {
-      await session.client.connect(session.transport);
+      try {
+        await session.client.connect(session.transport, prior ? { prior } : undefined);
+      } catch (error) {
+        if (!(await closedOnProbe(config, prior, session, error))) throw error;
+        // some servers exit on any request before initialize: start it again, straight to initialize
+        deps.logger.info({ server: input.instance }, 'server closed its connection on the server/discover probe; starting it again in the legacy era');
+        await session.close();
+        deps.sessions.delete(session);
+        session = openSession(input.instance, config, await openTransport(input.instance, config, deps), deps);
+        deps.sessions.set(session);
+        signal.throwIfAborted();
+        await session.client.connect(session.transport, { prior: { kind: 'legacy' } });
+      }
+      if (config.protocol !== 'legacy' && (prior === undefined || prior.kind !== session.client.getProtocolEra())) {
+        deps.eras?.set(server, verdictOf(session.client, config, Date.now()));
+      }
       tapProgress(session);
       session.capabilities = session.client.getServerCapabilities() ?? {};
       session.serverInfo = session.client.getServerVersion();
@@ -66,6 +85,8 @@ export function createLaunch(deps: LaunchDeps) {
       signal.throwIfAborted();
       return { pid: session.transport.pid, tools: session.catalog.tools.map((t) => t.name), startedAt: Date.now() };
     } catch (error) {
+      // a verdict that did not lead to a working start is probed again next time
+      if (config.protocol !== 'legacy' && deps.eras?.get(server) !== undefined) deps.eras.set(server, undefined);
       throw await explainLaunchFailure(server, config, session, error);
     } finally {
       signal.removeEventListener('abort', abort);
@@ -96,9 +117,34 @@ async function openTransport(instance: string, config: ServerConfig, deps: Launc
   });
 }
 
+/**
+ * Did an `auto` probe end because the server closed the connection (exited) on it? Then it is
+ * a legacy server that cannot take an unexpected first message.
+ */
+async function closedOnProbe(config: ServerConfig, prior: PriorDiscovery | undefined, session: Session, error: unknown): Promise<boolean> {
+  if (config.protocol !== 'auto' || prior !== undefined || session.client.getProtocolEra() !== undefined) return false;
+  if (!(error instanceof SdkError) || error.code !== SdkErrorCode.EraNegotiationFailed) return false;
+  const exit = await Promise.race([
+    session.exited,
+    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_REPORT_MS).unref()),
+  ]);
+  return exit !== undefined;
+}
+
+/** What the gateway tells a server it can serve (configured per server; nothing by default). */
+export function clientCapabilitiesOf(config: ServerConfig): Record<string, object> {
+  const offered = config.clientCapabilities;
+  return {
+    ...(offered.sampling ? { sampling: {} } : {}),
+    ...(offered.elicitation ? { elicitation: {} } : {}),
+    ...(offered.roots ? { roots: { listChanged: true } } : {}),
+  };
+}
+
 function openSession(instance: string, config: ServerConfig, transport: ProcessTransport, deps: LaunchDeps): Session {
   const client = new Client(deps.clientInfo, {
-    capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } },
+    capabilities: clientCapabilitiesOf(config),
+    versionNegotiation: negotiationOf(config),
   });
   const log = deps.logger.child({ server: instance });
   // bad lines on stdout, oversized messages: reported (a few per interval, then a count), never fatal
@@ -149,9 +195,11 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
     if (!deps.hooks) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `${request.method}: no client is connected to mcp-manager`);
     return deps.hooks.request(session, request, signal);
   };
-  client.setRequestHandler('sampling/createMessage', (r, ctx) => ask(r, ctx.mcpReq.signal) as never);
-  client.setRequestHandler('elicitation/create', (r, ctx) => ask(r, ctx.mcpReq.signal) as never);
-  client.setRequestHandler('roots/list', (r, ctx) => ask(r, ctx.mcpReq.signal) as never);
+  // only what was offered: a request for anything else is refused by the SDK
+  const offered = config.clientCapabilities;
+  if (offered.sampling) client.setRequestHandler('sampling/createMessage', (r, ctx) => ask(r, ctx.mcpReq.signal) as never);
+  if (offered.elicitation) client.setRequestHandler('elicitation/create', (r, ctx) => ask(r, ctx.mcpReq.signal) as never);
+  if (offered.roots) client.setRequestHandler('roots/list', (r, ctx) => ask(r, ctx.mcpReq.signal) as never);
   return session;
 }
 
@@ -252,6 +300,10 @@ async function launchError(server: string, session: Session, error: unknown): Pr
   // "closed its input" (EPIPE on the initialize write) races the exit of a process that
   // died at once: wait for the exit, so its code and stderr tail make the diagnosis
   if (ManagerError.is(error) && !(error.code === 'SERVER_UNAVAILABLE' && error.data.delivered === false)) return error;
+  // the server answered, but not in the era asked for (`protocol: modern` against a legacy server)
+  if (error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed) {
+    return new ManagerError('INITIALIZE_FAILED', `server "${server}": ${errorMessage(error)}`, { cause: error, data: { stderrTail: session.transport.stderrTail() } });
+  }
   const exit = await Promise.race([
     session.exited,
     new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_REPORT_MS).unref()),

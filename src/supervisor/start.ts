@@ -22,6 +22,7 @@ import type { GatewayHttp } from '../gateway/http/listener.js';
 import { watchConfig } from '../discovery/watch.js';
 import { startHealthMonitor, type HealthMonitor } from '../health/monitor.js';
 import { createLogger, createManagerLogger, type Logger } from '../logger.js';
+import { ERA_TOPIC } from '../server-actor/era.js';
 import { createLaunch } from '../server-actor/launch.js';
 import { SessionRegistry } from '../server-actor/session.js';
 import { createStop } from '../server-actor/stop.js';
@@ -298,6 +299,11 @@ function buildSupervisor(
             logger,
             clientInfo: { name: 'mcp-manager', version: packageVersion() },
             hooks: gateway.hooks,
+            // protocol-era verdicts live with the other upstream facts in state.json
+            eras: {
+              get: (server) => persistence.store.upstream(server, ERA_TOPIC),
+              set: (server, verdict) => persistence.store.setUpstream(server, ERA_TOPIC, verdict),
+            },
           }),
           watchExit: createWatchExit(sessions),
           stop: createStop(sessions),

@@ -75,6 +75,8 @@ describe('the seed entry', () => {
         loadBalancing: 'round_robin',
         sessionAffinity: false,
         retryTools: [],
+        protocol: 'auto',
+        clientCapabilities: { sampling: false, elicitation: false, roots: false },
         startupTimeoutMs: 30_000,
         healthCheckIntervalMs: 30_000,
         stopGraceMs: d.stopGraceMs,

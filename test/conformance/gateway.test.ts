@@ -18,7 +18,7 @@ describe('conformance through the gateway (stdio backend)', () => {
   beforeAll(async () => {
     const tmp = tempDir();
     cleanup = tmp.cleanup;
-    const config = writeConfig(tmp.dir, `  conformance:\n    command: ${process.execPath}\n    args: ["${FIXTURE}", "stdio"]\n    prefix: ""\n`);
+    const config = writeConfig(tmp.dir, `  conformance:\n    command: ${process.execPath}\n    args: ["${FIXTURE}", "stdio"]\n    prefix: ""\n    client_capabilities: { sampling: true, elicitation: true, roots: true }\n`);
     m = await runManager(config, join(tmp.dir, 'state'), { http: { host: '127.0.0.1', port: 0 } });
     await m.waitState('conformance', 'healthy');
   });

@@ -134,6 +134,8 @@ export const CAPABILITIES: CapabilitiesSnapshot = {
       state: 'healthy',
       serverInfo: { name: 'echo-server', version: '1.2.0' },
       protocolCapabilities: { tools: {}, prompts: {}, resources: {} },
+      era: 'legacy',
+      offered: { sampling: false, elicitation: false, roots: false },
       tools: [
         { name: 'echo', publicName: 'echo__echo', description: 'Echo the text back', readOnly: true },
         { name: 'add_numbers', publicName: 'echo__add_numbers', readOnly: false },
@@ -148,6 +150,8 @@ export const CAPABILITIES: CapabilitiesSnapshot = {
       state: 'failed',
       serverInfo: null,
       protocolCapabilities: {},
+      era: null,
+      offered: { sampling: false, elicitation: false, roots: false },
       tools: [],
       prompts: [],
       resources: [],

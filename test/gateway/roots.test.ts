@@ -20,7 +20,7 @@ const ROOTS = join(REPO, 'test/fixtures/servers/roots.mjs');
 
 async function boot(): Promise<Running & { url: string }> {
   const tmp = tempDir();
-  const servers = `  roots:\n    command: ${process.execPath}\n    args: ["${ROOTS}"]\n    stop_grace: 0.2\n    stop_timeout: 1\n`;
+  const servers = `  roots:\n    command: ${process.execPath}\n    args: ["${ROOTS}"]\n    client_capabilities: { roots: true }\n    stop_grace: 0.2\n    stop_timeout: 1\n`;
   const running = await runManager(writeConfig(tmp.dir, servers), join(tmp.dir, 'state'), { http: { host: '127.0.0.1', port: 0 } });
   cleanups.push(tmp.cleanup, () => running.manager.stop());
   return { ...running, url: running.manager.gatewayUrl! };

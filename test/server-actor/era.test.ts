@@ -1,0 +1,168 @@
+/**
+ * The protocol era of an upstream server: probed once on the server's own process, kept,
+ * handed back as the SDK's `prior`, dropped after a failed start or a day. Real processes:
+ * a v2 server that refuses initialize, the same in dual mode, a 1.x SDK server, and a
+ * hand-written legacy server that exits on an unexpected first message.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createActor, toPromise } from 'xstate';
+import type { ServerConfig } from '../../src/config/types.js';
+import { silentLogger } from '../../src/logger.js';
+import { configKeyOf, priorOf, VERDICT_MAX_AGE_MS, type EraStore, type EraVerdict } from '../../src/server-actor/era.js';
+import { createLaunch } from '../../src/server-actor/launch.js';
+import { SessionRegistry, type Session } from '../../src/server-actor/session.js';
+import { serverConfig } from '../health/helpers.js';
+import { ProcessTracker, pidFromLines } from '../helpers/processes.js';
+
+const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/servers/${name}`, import.meta.url));
+const MODERN = fixture('modern-era.mjs');
+const STRICT = fixture('legacy-era-strict.mjs');
+const ECHO = fixture('echo.mjs');
+
+class MemoryEras implements EraStore {
+  readonly verdicts = new Map<string, EraVerdict>();
+  get(server: string): unknown {
+    return this.verdicts.get(server);
+  }
+  set(server: string, verdict: EraVerdict | undefined): void {
+    if (verdict) this.verdicts.set(server, verdict);
+    else this.verdicts.delete(server);
+  }
+}
+
+const tracker = new ProcessTracker();
+const sessions = new SessionRegistry();
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.allSettled(sessions.all().map((s) => s.close()));
+  for (const s of sessions.all()) sessions.delete(s);
+  tracker.killAll();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function configOf(script: string, extra: Partial<ServerConfig> = {}): ServerConfig {
+  return serverConfig('era', { args: [script], stopGraceMs: 200, stopTimeoutMs: 1_000, startupTimeoutMs: 15_000, ...extra });
+}
+
+/** Run the launch actor once, as the server chart does; resolves with the live session. */
+async function launch(config: ServerConfig, eras: EraStore): Promise<Session> {
+  const dir = mkdtempSync(join(tmpdir(), 'era-'));
+  dirs.push(dir);
+  const logic = createLaunch({
+    sessions,
+    configOf: () => config,
+    logFileOf: () => join(dir, 'era.log'),
+    logger: silentLogger(),
+    clientInfo: { name: 'era-test', version: '1.0.0' },
+    eras,
+  });
+  const actor = createActor(logic, { input: { instance: 'era' } });
+  actor.start();
+  try {
+    await toPromise(actor);
+  } finally {
+    for (const s of sessions.all()) tracker.trackGroup(s.transport.pid);
+  }
+  return sessions.get('era')!;
+}
+
+const firstMethod = (session: Session) => session.transport.stderrTail().find((l) => l.startsWith('first-method='))?.slice('first-method='.length);
+const textOf = (result: unknown) => ((result as { content: { text: string }[] }).content[0]?.text ?? '');
+
+describe('protocol: auto', () => {
+  it('probes a modern-only server once, keeps the verdict, and skips the probe on the next start', async () => {
+    const eras = new MemoryEras();
+    const config = configOf(MODERN);
+    const first = await launch(config, eras);
+    expect(first.client.getProtocolEra()).toBe('modern');
+    expect(firstMethod(first)).toBe('server/discover');
+    expect(first.catalog.tools.map((t) => t.name).sort()).toEqual(['echo', 'era', 'log_level']);
+    expect(textOf(await first.client.callTool({ name: 'era', arguments: {} }))).toBe('modern');
+    const verdict = eras.verdicts.get('era');
+    expect(verdict).toMatchObject({ era: 'modern', config: configKeyOf(config) });
+    expect(verdict?.discover).toBeDefined();
+    // health checks on a modern connection: server/discover (ping is gone in 2026-07-28)
+    await expect(first.client.discover()).resolves.toMatchObject({ supportedVersions: expect.arrayContaining(['2026-07-28']) as unknown });
+    await first.close();
+
+    const second = await launch(config, eras);
+    expect(second.client.getProtocolEra()).toBe('modern');
+    // the kept verdict was handed over: no probe went out, the first message was a real request
+    await expect.poll(() => firstMethod(second)).toBeDefined();
+    expect(firstMethod(second)).not.toBe('server/discover');
+    expect(textOf(await second.client.callTool({ name: 'echo', arguments: { text: 'hi' } }))).toBe('hi');
+  });
+
+  it('finds a 1.x SDK server legacy, and goes straight to initialize next time', async () => {
+    const eras = new MemoryEras();
+    const config = configOf(ECHO);
+    const first = await launch(config, eras);
+    expect(first.client.getProtocolEra()).toBe('legacy');
+    expect(eras.verdicts.get('era')).toMatchObject({ era: 'legacy' });
+    await expect(first.client.ping()).resolves.toEqual({});
+    await first.close();
+    // the legacy verdict is the SDK's prior: no server/discover
+    expect(priorOf(config, eras.get('era'), Date.now())).toEqual({ kind: 'legacy' });
+    const second = await launch(config, eras);
+    expect(second.client.getProtocolEra()).toBe('legacy');
+  });
+
+  it('starts a server that exits on the probe again in the legacy era, and remembers it', async () => {
+    const eras = new MemoryEras();
+    const config = configOf(STRICT);
+    const session = await launch(config, eras);
+    expect(session.client.getProtocolEra()).toBe('legacy');
+    expect(firstMethod(session)).toBe('initialize');
+    expect(textOf(await session.client.callTool({ name: 'echo', arguments: { text: 'again' } }))).toBe('again');
+    expect(eras.verdicts.get('era')).toMatchObject({ era: 'legacy' });
+    await session.close();
+
+    // next time: one process, initialize first
+    const next = await launch(config, eras);
+    expect(firstMethod(next)).toBe('initialize');
+    expect(pidFromLines(next.transport.stderrTail(), 'strict-pid')).toBe(next.transport.pid);
+  });
+
+  it('picks the modern era of a dual server, and probes again once the verdict is a day old', async () => {
+    const eras = new MemoryEras();
+    const config = configOf(MODERN, { env: { FIXTURE_ERA: 'dual' } });
+    const stale: EraVerdict = { era: 'legacy', at: new Date(Date.now() - VERDICT_MAX_AGE_MS - 1_000).toISOString(), config: configKeyOf(config) };
+    eras.set('era', stale);
+    expect(priorOf(config, stale, Date.now())).toBeUndefined();
+    const session = await launch(config, eras);
+    expect(firstMethod(session)).toBe('server/discover');
+    expect(session.client.getProtocolEra()).toBe('modern');
+    expect(eras.verdicts.get('era')).toMatchObject({ era: 'modern' });
+  });
+
+  it('ignores a verdict learnt for another configuration of the server', () => {
+    const config = configOf(MODERN);
+    const verdict: EraVerdict = { era: 'legacy', at: new Date().toISOString(), config: configKeyOf(configOf(ECHO)) };
+    expect(priorOf(config, verdict, Date.now())).toBeUndefined();
+    expect(priorOf(config, { ...verdict, config: configKeyOf(config) }, Date.now())).toEqual({ kind: 'legacy' });
+    expect(priorOf(config, { nonsense: true }, Date.now())).toBeUndefined();
+  });
+});
+
+describe('pinned eras', () => {
+  it('protocol: legacy speaks 2025-11-25 to a dual server without probing and keeps no verdict', async () => {
+    const eras = new MemoryEras();
+    const session = await launch(configOf(MODERN, { env: { FIXTURE_ERA: 'dual' }, protocol: 'legacy' }), eras);
+    expect(firstMethod(session)).toBe('initialize');
+    expect(session.client.getProtocolEra()).toBe('legacy');
+    expect(textOf(await session.client.callTool({ name: 'era', arguments: {} }))).toBe('legacy');
+    expect(eras.verdicts.size).toBe(0);
+  });
+
+  it('protocol: modern fails clearly against a legacy-only server, and a kept verdict is dropped', async () => {
+    const eras = new MemoryEras();
+    const config = configOf(ECHO, { protocol: 'modern' });
+    eras.set('era', { era: 'modern', at: new Date().toISOString(), config: 'another' });
+    await expect(launch(config, eras)).rejects.toThrow(/2026-07-28/);
+    expect(eras.verdicts.size).toBe(0);
+  });
+});
