@@ -32,6 +32,7 @@ function eraAsk(name: string, mode: 'legacy' | 'modern' | 'dual'): string {
     `    command: ${process.execPath}`,
     `    args: ["${ERA_ASK}"]`,
     ...(mode === 'modern' ? ['    protocol: modern'] : []),
+    `    client_capabilities: { elicitation: true }`,
     `    stop_grace: 0.2`,
     `    stop_timeout: 1`,
     `    env:`,
