@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
-import type { LoggingLevel, ServerNotification, ServerRequest, Transport } from '@modelcontextprotocol/server';
+import type { LoggingLevel, McpRequestContext, ServerNotification, ServerNotifier, ServerRequest, Transport } from '@modelcontextprotocol/server';
 import type { ActorRefFrom } from 'xstate';
 import type { RoutePolicy, routerMachine } from '../../machines/router.machine.js';
 import type { ServerConfig } from '../config/types.js';
@@ -19,9 +19,12 @@ import { UnavailableTools } from './unavailable.js';
 import { Dispatcher } from './dispatch.js';
 import { registerHandlers } from './handlers.js';
 import { canAskRoots, unionOfRoots, type ReachableTransport } from './roots.js';
-import type { CallContext, ClientSession, GatewayCore } from './types.js';
+import type { CallContext, ClientSession, Era, GatewayCore } from './types.js';
+import { aggregateCapabilities, aggregateInstructions, offeredOnly } from './modern/discover.js';
+import { InputBridge } from './modern/input-bridge.js';
+import { ListenResources } from './modern/listen.js';
 
-export type { CallContext, ClientSession } from './types.js';
+export type { CallContext, ClientSession, Era } from './types.js';
 
 export interface GatewayOptions {
   router: ActorRefFrom<typeof routerMachine>;
@@ -58,6 +61,12 @@ export class Gateway implements GatewayCore {
   /** Calls in flight per backend instance: where its server→client requests go. */
   readonly activeCalls = new Map<string, Set<CallContext>>();
   private readonly caches = new Map<string, ResultCache>();
+  /** Modern clients' input rounds: calls waiting for a client's retry. */
+  readonly inputs: InputBridge;
+  /** Upstream resource subscriptions held for `subscriptions/listen` streams. */
+  readonly listen: ListenResources;
+  /** Where list changes and resource updates reach modern HTTP listen streams. */
+  readonly listenStreams = new Set<ServerNotifier>();
   /** Tool-call metrics, when the manager records them (set by the composition root). */
   callMetrics: CallMetrics | undefined;
   /** Backend sessions already told the clients' log level and subscriptions. */
@@ -67,6 +76,26 @@ export class Gateway implements GatewayCore {
     this.catalog = new Catalog({ logger: options.logger });
     this.dispatcher = new Dispatcher(options.router, options.sessions);
     this.catalog.onChange((kinds) => this.broadcastListChanged(kinds));
+    this.inputs = new InputBridge({ logger: options.logger });
+    this.listen = new ListenResources(
+      {
+        subscribe: (uri) => this.onUpstreamOf(uri, (client) => client.subscribeResource({ uri })),
+        unsubscribe: (uri) => this.onUpstreamOf(uri, (client) => client.unsubscribeResource({ uri })),
+        heldElsewhere: (uri) => [...this.clients].some((c) => c.subscriptions.has(uri)),
+      },
+      options.logger,
+    );
+  }
+
+  private async onUpstreamOf(uri: string, fn: (client: Session['client']) => Promise<unknown>): Promise<void> {
+    const server = this.catalog.serverOfUri(uri);
+    if (!server) throw new Error(`no server serves ${uri}`);
+    const lease = await this.dispatcher.acquire(server);
+    try {
+      await fn(lease.session.client);
+    } finally {
+      this.dispatcher.release(lease);
+    }
   }
 
   get logger(): Logger {
@@ -149,26 +178,53 @@ export class Gateway implements GatewayCore {
     this.refreshServer(server, undefined);
   }
 
-  /** Connect a new client session over any transport (stdio, HTTP). */
+  /** Connect a new 2025-era client session over any transport (stdio, HTTP). */
   async connect(transport: Transport): Promise<ClientSession> {
+    const client = this.openClient('legacy');
+    await client.server.connect(transport);
+    return client;
+  }
+
+  /**
+   * For the SDK's serving entries: a server per modern HTTP request (`perRequest`, not
+   * tracked as a client), or per stdio connection in the era its first message chose.
+   */
+  serverFactory(perRequest: boolean): (ctx: McpRequestContext) => Server {
+    return (ctx) => this.openClient(ctx.era, perRequest).server;
+  }
+
+  /**
+   * A client session's server, not connected yet. A modern HTTP request's server offers
+   * what the catalog can serve now (its `server/discover`); a connection, which outlives
+   * catalog changes, is offered every family.
+   */
+  openClient(era: Era, perRequest = false): ClientSession {
+    const backends = this.options.sessions.all();
+    const instructions = era === 'modern' ? aggregateInstructions(backends) : undefined;
     const server = new Server(this.options.serverInfo, {
-      capabilities: {
-        tools: { listChanged: true },
-        prompts: { listChanged: true },
-        resources: { listChanged: true, subscribe: true },
-        logging: {},
-        completions: {},
-      },
+      capabilities:
+        era === 'modern' && perRequest
+          ? aggregateCapabilities(backends)
+          : {
+              tools: { listChanged: true },
+              prompts: { listChanged: true },
+              resources: { listChanged: true, subscribe: true },
+              logging: {},
+              completions: {},
+            },
+      ...(instructions === undefined ? {} : { instructions }),
+      requestState: { verify: this.inputs.verify },
     });
-    const client: ClientSession = { id: randomUUID(), server, logLevel: undefined, subscriptions: new Set() };
-    registerHandlers(server, client, this);
+    const client: ClientSession = { id: randomUUID(), era, server, logLevel: undefined, subscriptions: new Set() };
+    registerHandlers(perRequest ? offeredOnly(server) : server, client, this);
+    if (perRequest) return client;
     // the roots backends see are the union of the clients': a change of any is a change of all
     const offersRoots = () => server.getClientCapabilities()?.roots !== undefined;
     server.setNotificationHandler('notifications/roots/list_changed', () => this.rootsChanged());
     server.oninitialized = () => {
       if (!offersRoots()) return;
       // over HTTP the client is reachable only once its GET stream is open
-      (transport as ReachableTransport).onstreamopen = () => this.rootsChanged();
+      if (server.transport) (server.transport as ReachableTransport).onstreamopen = () => this.rootsChanged();
       if (canAskRoots(client)) this.rootsChanged();
     };
     server.onclose = () => {
@@ -181,12 +237,12 @@ export class Gateway implements GatewayCore {
     };
     server.onerror = (error) => this.logger.debug({ err: error.message, client: client.id }, 'client connection error');
     this.clients.add(client);
-    await server.connect(transport);
     return client;
   }
 
   async close(): Promise<void> {
     this.catalog.close();
+    this.inputs.close();
     await Promise.allSettled([...this.clients].map((c) => c.server.close()));
     this.clients.clear();
   }
@@ -241,6 +297,8 @@ export class Gateway implements GatewayCore {
     const level = (typeof params.level === 'string' ? params.level : 'info') as LoggingLevel;
     const logger = typeof params.logger === 'string' ? `${session.server}/${params.logger}` : session.server;
     for (const client of this.clients) {
+      // the 2026-07-28 era has no unsolicited log messages
+      if (client.era === 'modern') continue;
       if (client.logLevel && LEVELS.indexOf(level) < LEVELS.indexOf(client.logLevel)) continue;
       this.notify(client, { method: 'notifications/message', params: { ...params, level, logger } } as ServerNotification);
     }
@@ -249,12 +307,20 @@ export class Gateway implements GatewayCore {
   private forwardResourceUpdated(params: Record<string, unknown>): void {
     const uri = typeof params.uri === 'string' ? params.uri : undefined;
     if (!uri) return;
+    const listened = this.listen.wants(uri);
     for (const client of this.clients) {
-      if (client.subscriptions.has(uri)) this.notify(client, { method: 'notifications/resources/updated', params: { uri } });
+      // a modern stdio connection's own listen streams pick what they asked for
+      if (client.subscriptions.has(uri) || (listened && client.era === 'modern')) this.notify(client, { method: 'notifications/resources/updated', params: { uri } });
     }
+    if (listened) for (const streams of this.listenStreams) streams.resourceUpdated(uri);
   }
 
   private broadcastListChanged(kinds: ReadonlySet<string>): void {
+    for (const streams of this.listenStreams) {
+      if (kinds.has('tools')) streams.toolsChanged();
+      if (kinds.has('prompts')) streams.promptsChanged();
+      if (kinds.has('resources')) streams.resourcesChanged();
+    }
     for (const client of this.clients) {
       if (kinds.has('tools')) this.notify(client, { method: 'notifications/tools/list_changed' });
       if (kinds.has('prompts')) this.notify(client, { method: 'notifications/prompts/list_changed' });

@@ -9,6 +9,7 @@ import { ResultCache } from './cache.js';
 import type { Lease } from './dispatch.js';
 import type { CallContext, ClientSession, GatewayCore as Gateway } from './types.js';
 import { isConnectionLost, isNotDelivered, toWireError } from './wire-errors.js';
+import { bridgeCall } from './modern/input-bridge.js';
 
 /** Long tool calls are the client's to time out (they may run for hours). */
 const CALL_TIMEOUT_MS = 60 * 60_000;
@@ -51,15 +52,19 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
         }
         throw new ManagerError('TOOL_NOT_FOUND', `unknown tool "${request.params.name}"`, { data: { tool: request.params.name } });
       }
-      return callRoutedTool(gw, routed, request.params.arguments ?? {}, {
+      const args = request.params.arguments ?? {};
+      const origin = (ctx: Extra): CallOrigin => ({
         client,
-        signal: extra.mcpReq.signal,
-        sessionId: extra.sessionId,
+        signal: ctx.mcpReq.signal,
+        sessionId: ctx.sessionId,
         progressToken: request.params._meta?.progressToken,
-        notify: extra.mcpReq.notify,
-        logLevel: logLevelOf(client, extra),
-        context: callContext(client, extra),
+        notify: ctx.mcpReq.notify,
+        logLevel: logLevelOf(client, ctx),
+        context: callContext(client, ctx),
       });
+      // a 2026-07-28 client is asked for input with input_required results, across its retries
+      if (client.era === 'modern') return bridgeCall(gw.inputs, extra, (ctx) => callRoutedTool(gw, routed, args, origin(ctx)));
+      return callRoutedTool(gw, routed, args, origin(extra));
     }),
   );
 
@@ -96,7 +101,7 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     'resources/unsubscribe',
     handle(async (request, extra: Extra) => {
       client.subscriptions.delete(request.params.uri);
-      const stillWanted = [...gw.clients].some((c) => c.subscriptions.has(request.params.uri));
+      const stillWanted = [...gw.clients].some((c) => c.subscriptions.has(request.params.uri)) || gw.listen.wants(request.params.uri);
       const server = gw.catalog.serverOfUri(request.params.uri);
       if (!stillWanted && server) {
         await withLease(gw, client, server, extra, (lease) => lease.session.client.unsubscribeResource(request.params, { signal: extra.mcpReq.signal }));

@@ -27,6 +27,8 @@ export interface StdioEndpointOptions {
   maxMessageBytes?: number;
   maxDepth?: number;
   logger: Logger;
+  /** Runs once when the endpoint closes, with the reason (whoever owns `onclose`). */
+  onEnded?: (reason: string) => void;
 }
 
 export class StdioEndpointTransport implements Transport {
@@ -39,6 +41,7 @@ export class StdioEndpointTransport implements Transport {
   private readonly reader: JsonLineReader;
   private readonly maxDepth: number;
   private readonly log: Logger;
+  private readonly onEnded: ((reason: string) => void) | undefined;
   private started = false;
   private closed = false;
   /** Why the endpoint closed: `stdin ended`, `closed`. */
@@ -49,6 +52,7 @@ export class StdioEndpointTransport implements Transport {
     this.stdout = options.stdout ?? process.stdout;
     this.maxDepth = options.maxDepth ?? MAX_MESSAGE_DEPTH;
     this.log = options.logger;
+    this.onEnded = options.onEnded;
     const maxMessageBytes = options.maxMessageBytes ?? STDIO_MAX_MESSAGE_BYTES;
     this.reader = new JsonLineReader({
       maxLineBytes: maxMessageBytes,
@@ -102,6 +106,7 @@ export class StdioEndpointTransport implements Transport {
     this.stdin.pause();
     this.reader.clear();
     this.onclose?.();
+    this.onEnded?.(reason);
     return Promise.resolve();
   }
 

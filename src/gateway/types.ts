@@ -11,6 +11,8 @@ import type { ResultCache } from './cache.js';
 import type { Catalog } from './catalog.js';
 import type { Dispatcher } from './dispatch.js';
 import type { UnavailableTools } from './unavailable.js';
+import type { InputBridge } from './modern/input-bridge.js';
+import type { ListenResources } from './modern/listen.js';
 
 /** What a tool call's handler can do towards the client that made it. */
 export interface CallContext {
@@ -18,9 +20,13 @@ export interface CallContext {
   sendRequest: (request: ServerRequest, options?: { signal?: AbortSignal }) => Promise<Record<string, unknown>>;
 }
 
+/** 2025-11-25 (initialize, sessions) or 2026-07-28 (per request). */
+export type Era = 'legacy' | 'modern';
+
 /** One connected MCP client. */
 export interface ClientSession {
   readonly id: string;
+  readonly era: Era;
   readonly server: Server;
   /** Minimum level of forwarded log messages (logging/setLevel). */
   logLevel: LoggingLevel | undefined;
@@ -33,6 +39,10 @@ export interface GatewayCore {
   readonly dispatcher: Dispatcher;
   readonly clients: ReadonlySet<ClientSession>;
   readonly unavailable: UnavailableTools;
+  /** Pending input requests of 2026-07-28 clients (input_required rounds). */
+  readonly inputs: InputBridge;
+  /** Upstream resource subscriptions held for `subscriptions/listen` streams. */
+  readonly listen: ListenResources;
   readonly callMetrics: CallMetrics | undefined;
   readonly logger: Logger;
   readonly options: { readonly sessions: SessionRegistry };

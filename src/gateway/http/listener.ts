@@ -13,6 +13,7 @@ import { toMessages } from './jsonrpc.js';
 import { RpcCode, sendEmpty, sendJson, sendRpcError, sendSessionNotFound } from './reply.js';
 import { leastRecentlyUsedIdle } from './session-evict.js';
 import { HttpSessionTransport } from './transport.js';
+import type { ModernHttp } from '../modern/http-leg.js';
 
 export interface GatewayHttpOptions {
   host: string;
@@ -35,6 +36,8 @@ export interface GatewayHttpOptions {
   /** Sessions without any request (and nothing open) for this long are closed. Default 30 min. */
   sessionIdleTimeoutMs?: number;
   logger: Logger;
+  /** The 2026-07-28 leg: session-less POSTs it classifies as modern are served there. */
+  modern?: ModernHttp;
   /** Other routes on the same listener (/metrics, /ui): return true when handled. */
   extraRoutes?: (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean>;
 }
@@ -62,7 +65,7 @@ const DEFAULTS = {
 
 const MCP_PATH = '/mcp';
 const MCP_METHODS = 'GET, POST, DELETE';
-const CORS_HEADERS = 'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, last-event-id';
+const CORS_HEADERS = 'content-type, accept, authorization, mcp-session-id, mcp-protocol-version, mcp-method, mcp-name, last-event-id';
 
 /**
  * The gateway's HTTP listener: MCP Streamable HTTP at /mcp (one HttpSessionTransport per
@@ -239,6 +242,11 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
       return;
     }
 
+    // no session: the 2026-07-28 era (per request) or a 2025 initialize; the SDK's rules decide
+    if (transport === undefined && options.modern !== undefined && options.modern.classify(req, value).kind !== 'legacy') {
+      await options.modern.serve(req, res, value, authInfo);
+      return;
+    }
     if (transport === undefined) {
       if (!parsed.hasInitialize) {
         sendRpcError(res, 400, RpcCode.SERVER_ERROR, 'Bad Request: Mcp-Session-Id header is required');
@@ -385,6 +393,7 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
     close() {
       closing ??= (async () => {
         clearInterval(sweep);
+        await options.modern?.close();
         await Promise.all([...sessions.values()].map((transport) => transport.close()));
         await new Promise<void>((resolve) => {
           const force = setTimeout(() => server.closeAllConnections(), DEFAULTS.closeGraceMs);
