@@ -8,7 +8,6 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { ManagerError, describeExit, errorMessage, type ExitInfo } from '../errors.js';
@@ -70,6 +69,22 @@ function errnoCode(error: unknown): string | undefined {
 }
 
 
+/** The lines written in one event-loop turn, and the one promise of their write. */
+class WriteBatch {
+  readonly lines: string[] = [];
+  readonly written: Promise<void>;
+  done!: () => void;
+  fail!: (error: Error) => void;
+  constructor() {
+    this.written = new Promise((resolve, reject) => {
+      this.done = resolve;
+      this.fail = reject;
+    });
+    // a batch nobody awaits (a forwarded line) must not become an unhandled rejection
+    this.written.catch(() => undefined);
+  }
+}
+
 /** A child process speaking newline-delimited JSON-RPC on stdin/stdout. */
 export class StdioProcessTransport implements Transport {
   onclose?: () => void;
@@ -104,6 +119,8 @@ export class StdioProcessTransport implements Transport {
   private resolveLeaderExit!: () => void;
   private readonly leaderExit: Promise<void>;
   private lastStop: StopResult | undefined;
+  /** Lines waiting for this turn's write. */
+  private batch: WriteBatch | undefined;
 
   constructor(options: StdioProcessOptions) {
     this.options = options;
@@ -170,29 +187,52 @@ export class StdioProcessTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    return this.sendLine(JSON.stringify(message));
+  }
+
+  /**
+   * Write one serialized message (no newline). Every line of one event-loop turn goes out
+   * in a single write; the promise resolves once that write reached the pipe, and rejects
+   * (SERVER_UNAVAILABLE, delivered: false) when it could not, e.g. EPIPE from a process
+   * that is already gone.
+   */
+  sendLine(line: string): Promise<void> {
     const stdin = this.child?.stdin;
     if (!this.running || !stdin?.writable) {
       return Promise.reject(
         new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" is not running`, { data: { delivered: false } }),
       );
     }
-    // resolve once the bytes reached the pipe: a write to a process that is already gone
-    // fails here (EPIPE), so callers know the message was never delivered
-    return new Promise((resolve, reject) => {
-      stdin.write(serializeMessage(message), (error) => {
-        if (!error) {
-          resolve();
-          return;
-        }
-        reject(
+    let batch = this.batch;
+    if (batch === undefined) {
+      batch = this.batch = new WriteBatch();
+      setImmediate(this.flush);
+    }
+    batch.lines.push(line);
+    return batch.written;
+  }
+
+  private readonly flush = (): void => {
+    const batch = this.batch;
+    this.batch = undefined;
+    if (batch === undefined) return;
+    const stdin = this.child?.stdin;
+    if (!stdin?.writable) {
+      batch.fail(new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" is not running`, { data: { delivered: false } }));
+      return;
+    }
+    stdin.write(`${batch.lines.join('\n')}\n`, (error) => {
+      if (!error) batch.done();
+      else {
+        batch.fail(
           new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" closed its input`, {
             data: { delivered: false },
             cause: error,
           }),
         );
-      });
+      }
     });
-  }
+  };
 
   /**
    * The stop ladder (see `stopProcessGroup`); also cleans up grandchildren left in the
