@@ -575,6 +575,8 @@ async function runStdio(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measu
   return { measured, lines, met: latencyMet && throughputMet && metricsCost.met && leanAims.met };
 }
 
+const signedMs = (ms: number): string => `${ms >= 0 ? '+' : '−'}${formatMs(Math.abs(ms))}`;
+
 /** The lean-client aims: throughput vs direct, p50 added vs the byte relay's, the gateway's CPU per call. */
 function leanStdioAims(d: Measured, g: Measured, r: Measured): { table: string; lines: string[]; met: boolean } {
   const ok = g.load.errors === 0 && g.seq.length > 0;
@@ -593,7 +595,7 @@ function leanStdioAims(d: Measured, g: Measured, r: Measured): { table: string; 
     ['lean client (stdio)', 'gateway', 'byte relay', 'direct', 'gateway vs', 'aim'],
     [
       [`throughput @${CONCURRENCY}`, formatRate(throughput(g)), formatRate(throughput(r)), formatRate(throughput(d)), `${formatRatio(ratio)} direct (relay ${formatRatio(relayRatio)})`, formatAim(`≥ ${AIM_STDIO_LEAN_THROUGHPUT}× direct`, throughputMet)],
-      ['p50 added, sequential', `+${formatMs(added)}`, `+${formatMs(relayAdded)}`, formatMs(p50(d)), `${overRelay >= 0 ? '+' : '−'}${formatMs(Math.abs(overRelay))} over the relay`, formatAim(`≤ relay + ${AIM_STDIO_LEAN_OVER_RELAY_MS} ms`, latencyMet)],
+      ['p50 added, sequential', signedMs(added), signedMs(relayAdded), formatMs(p50(d)), `${signedMs(overRelay)} over the relay`, formatAim(`≤ relay + ${AIM_STDIO_LEAN_OVER_RELAY_MS} ms`, latencyMet)],
       [`p50 @${CONCURRENCY}`, formatMs(percentile(g.load.latencies, 50)), formatMs(percentile(r.load.latencies, 50)), formatMs(percentile(d.load.latencies, 50)), '', ''],
       [`CPU per call @${CONCURRENCY} (gateway / relay process)`, us(cpu), us(relayCpu), '', '', formatAim(`≤ ${AIM_STDIO_GATEWAY_CPU_US} µs`, cpuMet)],
     ],
@@ -603,7 +605,7 @@ function leanStdioAims(d: Measured, g: Measured, r: Measured): { table: string; 
     table,
     lines: [
       `stdio lean throughput @${CONCURRENCY}: ${formatRatio(ratio)} direct (${formatRate(throughput(g))} vs ${formatRate(throughput(d))}; byte relay ${formatRatio(relayRatio)}) (${formatAim(`≥ ${AIM_STDIO_LEAN_THROUGHPUT}×`, throughputMet)})`,
-      `stdio lean p50 added +${formatMs(added)} vs the byte relay's +${formatMs(relayAdded)}: ${overRelay >= 0 ? '+' : '−'}${formatMs(Math.abs(overRelay))} (${formatAim(`≤ +${AIM_STDIO_LEAN_OVER_RELAY_MS} ms`, latencyMet)})`,
+      `stdio lean p50 added ${signedMs(added)} vs the byte relay's ${signedMs(relayAdded)}: ${signedMs(overRelay)} (${formatAim(`≤ +${AIM_STDIO_LEAN_OVER_RELAY_MS} ms`, latencyMet)})`,
       `stdio gateway CPU per call @${CONCURRENCY} (lean client): ${us(cpu)} (${formatAim(`≤ ${AIM_STDIO_GATEWAY_CPU_US} µs`, cpuMet)})`,
     ],
     met: throughputMet && latencyMet && cpuMet,

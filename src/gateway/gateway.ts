@@ -29,6 +29,7 @@ import { ResultCache } from './cache.js';
 import { Catalog } from './catalog.js';
 import { UnavailableTools } from './unavailable.js';
 import { Dispatcher } from './dispatch.js';
+import { Forwarding } from './forward.js';
 import { registerHandlers } from './handlers.js';
 import { canAskRoots, unionOfRoots, type ReachableTransport } from './roots.js';
 
@@ -79,6 +80,8 @@ export class Gateway {
   private readonly caches = new Map<string, ResultCache>();
   /** Tool-call metrics, when the manager records them (set by the composition root). */
   callMetrics: CallMetrics | undefined;
+  /** The tools/call forwarding path beside the SDK's handlers (forward.ts). */
+  readonly forwarding = new Forwarding(this);
 
   constructor(readonly options: GatewayOptions) {
     this.catalog = new Catalog({ logger: options.logger });
@@ -154,11 +157,13 @@ export class Gateway {
     server.onerror = (error) => this.logger.debug({ err: error.message, client: client.id }, 'client connection error');
     this.clients.add(client);
     await server.connect(transport);
+    this.forwarding.attach(client, transport);
     return client;
   }
 
   async close(): Promise<void> {
     this.catalog.close();
+    this.forwarding.close();
     await Promise.allSettled([...this.clients].map((c) => c.server.close()));
     this.clients.clear();
   }
@@ -178,7 +183,7 @@ export class Gateway {
     request: async (session, request, signal) => {
       const calls = this.activeCalls.get(session.instance);
       // the most recent call on that instance is the one the request belongs to
-      const call = calls ? [...calls].at(-1) : undefined;
+      const call = calls ? [...calls].at(-1) : this.forwarding.latestCall(session);
       // roots: the calling client's when it offers them; else (no call, or a client without
       // roots: the request may not even belong to that call) the union of every client's
       if (request.method === 'roots/list' && call?.client.server.getClientCapabilities()?.roots === undefined) {

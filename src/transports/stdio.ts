@@ -121,6 +121,8 @@ export class StdioProcessTransport implements Transport {
   private lastStop: StopResult | undefined;
   /** Lines waiting for this turn's write. */
   private batch: WriteBatch | undefined;
+  private queuedLines = 0;
+  private writtenLines = 0;
 
   constructor(options: StdioProcessOptions) {
     this.options = options;
@@ -190,6 +192,16 @@ export class StdioProcessTransport implements Transport {
     return this.sendLine(JSON.stringify(message));
   }
 
+  /** Lines handed to send/sendLine so far (the n-th line sent is line n). */
+  get linesQueued(): number {
+    return this.queuedLines;
+  }
+
+  /** Lines the pipe accepted so far, in order: line n reached the server iff n ≤ linesWritten. */
+  get linesWritten(): number {
+    return this.writtenLines;
+  }
+
   /**
    * Write one serialized message (no newline). Every line of one event-loop turn goes out
    * in a single write; the promise resolves once that write reached the pipe, and rejects
@@ -209,6 +221,7 @@ export class StdioProcessTransport implements Transport {
       setImmediate(this.flush);
     }
     batch.lines.push(line);
+    this.queuedLines++;
     return batch.written;
   }
 
@@ -222,7 +235,10 @@ export class StdioProcessTransport implements Transport {
       return;
     }
     stdin.write(`${batch.lines.join('\n')}\n`, (error) => {
-      if (!error) batch.done();
+      if (!error) {
+        this.writtenLines += batch.lines.length;
+        batch.done();
+      }
       else {
         batch.fail(
           new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" closed its input`, {

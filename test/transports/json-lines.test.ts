@@ -50,7 +50,7 @@ describe('JsonLineReader', () => {
     for (let i = 0; i < line.length; i += 7) r.push(line.subarray(i, i + 7));
     expect(errors).toEqual([]);
     expect(messages).toHaveLength(1);
-    expect((messages[0] as { params: { arguments: { text: string } } }).params.arguments.text).toBe(text);
+    expect((messages[0] as unknown as { params: { arguments: { text: string } } }).params.arguments.text).toBe(text);
   });
 
   it('checks the envelope as the protocol does: unknown top-level keys, a bad id or a bad error are not JSON-RPC', () => {
