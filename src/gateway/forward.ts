@@ -14,7 +14,7 @@
  * series; failover follows the same rules as the SDK path (see handlers.ts).
  */
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, RequestId, ServerRequest } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
 import { ManagerError } from '../errors.js';
 import type { ToolCallSeries } from '../metrics/calls.js';
 import type { Session } from '../server-actor/session.js';
