@@ -560,8 +560,8 @@ async function runStdio(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measu
     );
   }
   console.log(
-    `  the byte relay (no parsing) adds +${formatMs(hop)} p50 and runs at ${formatRatio(throughput(r) / throughput(d))} direct: the cost of one more process and two more pipe hops here;` +
-      ` the gateway's own work adds +${formatMs(p50(g) - p50(r))} p50 beyond that`,
+    `  the byte relay (no parsing) adds ${signedMs(hop)} p50 and runs at ${formatRatio(throughput(r) / throughput(d))} direct: the cost of one more process and two more pipe hops here;` +
+      ` the gateway's own work adds ${signedMs(p50(g) - p50(r))} p50 beyond that`,
   );
   console.log(leanAims.table);
   console.log(metricsCost.table);
@@ -570,7 +570,7 @@ async function runStdio(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measu
     ...metricsCost.lines,
     `stdio p50 added latency +${formatMs(added)} (gateway ${formatMs(p50(g))} vs direct ${formatMs(p50(d))}) (${formatAim(`≤ +${AIM_STDIO_ADDED_P50_MS} ms`, latencyMet)})`,
     `stdio throughput @${CONCURRENCY}: ${formatRatio(ratio)} direct (${formatRate(throughput(g))} vs ${formatRate(throughput(d))}) (${formatAim(`≥ ${AIM_STDIO_THROUGHPUT}×`, throughputMet)})`,
-    `stdio diagnostic: a byte relay adds +${formatMs(hop)} p50 (${formatRatio(throughput(r) / throughput(d))} throughput); the gateway +${formatMs(p50(g) - p50(r))} p50 beyond it`,
+    `stdio diagnostic: a byte relay adds ${signedMs(hop)} p50 (${formatRatio(throughput(r) / throughput(d))} throughput); the gateway ${signedMs(p50(g) - p50(r))} p50 beyond it`,
   ];
   return { measured, lines, met: latencyMet && throughputMet && metricsCost.met && leanAims.met };
 }

@@ -132,7 +132,12 @@ export class StdioProcessTransport implements Transport {
       subject: 'stdout line',
       onMessage: (message) => {
         this.stdoutLines.messages++;
-        this.safely(() => this.onmessage?.(message));
+        // inline rather than safely(): no closure per message on the hot path
+        try {
+          this.onmessage?.(message);
+        } catch (error) {
+          this.callbackFailed(error);
+        }
       },
       onError: (error, kind) => {
         if (kind === 'oversized') this.stdoutLines.bad++;
@@ -430,10 +435,12 @@ export class StdioProcessTransport implements Transport {
     try {
       callback();
     } catch (error) {
-      this.onerror?.(
-        new Error(`server "${this.options.serverName}": transport callback failed: ${errorMessage(error)}`, { cause: error }),
-      );
+      this.callbackFailed(error);
     }
+  }
+
+  private callbackFailed(error: unknown): void {
+    this.onerror?.(new Error(`server "${this.options.serverName}": transport callback failed: ${errorMessage(error)}`, { cause: error }));
   }
 
   private handleStdout(chunk: Buffer): void {
