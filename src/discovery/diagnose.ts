@@ -4,7 +4,7 @@
  * MCP ecosystem and the usual setup mistakes, each with a one-line summary and a fix.
  * Pure: no I/O. The first matching rule wins, most specific first.
  */
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/client';
 
 export type FailureCause =
   | 'command_not_found'

@@ -15,7 +15,7 @@
  * findings (shortened names, an older protocol version) stay `ok: true` with a `fix`.
  * `ok` is true when every check is.
  */
-import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION } from '@modelcontextprotocol/client';
 import { parseConfigText } from '../config/load.js';
 import type { ServerConfig } from '../config/types.js';
 import { formatConfigIssue } from '../errors.js';

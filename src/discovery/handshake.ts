@@ -3,8 +3,8 @@
  * timeout, read `tools/list` (loosely, so one bad tool does not hide the others), then close
  * with the stop ladder. Failures come back as data with the diagnosis; never throws.
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { Client } from '@modelcontextprotocol/client';
+import type { Transport } from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/types.js';
 import { ManagerError, describeExit, errorMessage, type ExitInfo } from '../errors.js';

@@ -3,7 +3,7 @@
  * must be a JSON Schema object with `type: "object"` that compiles (the SDK's Ajv validator:
  * unknown types, bad `required`, unresolvable `$ref` fail).
  */
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
 import { isRecord } from '../config/path.js';
 
 export interface SchemaProblem {

@@ -2,7 +2,7 @@
  * Opt-in result cache for read-only tools (`cache: {ttl, tools}`), with single-flight:
  * identical calls in flight at the same time share one backend call.
  */
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 
 interface Entry {
   expires: number;

@@ -4,7 +4,7 @@
  * part changes (list_changed, restart, drop-out), and it tells subscribers which
  * lists changed, debounced.
  */
-import type { Prompt, Resource, ResourceTemplate, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/server';
 import type { Logger } from '../logger.js';
 import type { BackendCatalog } from '../server-actor/session.js';
 import { assignPublicNames } from './names.js';
@@ -39,7 +39,7 @@ export class Catalog {
   private toolList: Tool[] = [];
   private promptList: Prompt[] = [];
   private resourceList: Resource[] = [];
-  private templateList: ResourceTemplate[] = [];
+  private templateList: ResourceTemplateType[] = [];
   private readonly toolsByName = new Map<string, RoutedTool>();
   private readonly promptsByName = new Map<string, RoutedPrompt>();
   private readonly serverByUri = new Map<string, string>();
@@ -113,7 +113,7 @@ export class Catalog {
     return this.resourceList;
   }
 
-  resourceTemplates(): ResourceTemplate[] {
+  resourceTemplates(): ResourceTemplateType[] {
     this.ensureBuilt();
     return this.templateList;
   }

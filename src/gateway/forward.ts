@@ -13,8 +13,7 @@
  * on to its SDK `Client`. Limits, balancing and metrics go through the same dispatcher and
  * series; failover follows the same rules as the SDK path (see handlers.ts).
  */
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/server';
 import { ManagerError } from '../errors.js';
 import type { ToolCallSeries } from '../metrics/calls.js';
 import type { Session } from '../server-actor/session.js';
@@ -121,7 +120,7 @@ export class Forwarding {
     const { client, id } = last!;
     return {
       client,
-      sendRequest: (request, schema, options) => client.server.request(request, schema, { ...options, relatedRequestId: id }),
+      sendRequest: (request, options) => client.server.request(request, { ...options, relatedRequestId: id }),
     };
   }
 

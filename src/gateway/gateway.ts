@@ -5,21 +5,9 @@
  * client session.
  */
 import { randomUUID } from 'node:crypto';
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import {
-  CreateMessageResultSchema,
-  ElicitResultSchema,
-  ErrorCode,
-  ListRootsResultSchema,
-  McpError,
-  RootsListChangedNotificationSchema,
-  type LoggingLevel,
-  type ServerNotification,
-  type ServerRequest,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import type { LoggingLevel, ServerNotification, ServerRequest, Transport } from '@modelcontextprotocol/server';
 import type { ActorRefFrom } from 'xstate';
-import type { z } from 'zod';
 import type { RoutePolicy, routerMachine } from '../../machines/router.machine.js';
 import type { ServerConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
@@ -36,7 +24,7 @@ import { canAskRoots, unionOfRoots, type ReachableTransport } from './roots.js';
 /** What a tool call's handler can do towards the client that made it. */
 export interface CallContext {
   client: ClientSession;
-  sendRequest: <S extends z.ZodType>(request: ServerRequest, schema: S, options?: { signal?: AbortSignal }) => Promise<z.infer<S>>;
+  sendRequest: (request: ServerRequest, options?: { signal?: AbortSignal }) => Promise<Record<string, unknown>>;
 }
 
 /** One connected MCP client. */
@@ -142,7 +130,7 @@ export class Gateway {
     registerHandlers(server, client, this);
     // the roots backends see are the union of the clients': a change of any is a change of all
     const offersRoots = () => server.getClientCapabilities()?.roots !== undefined;
-    server.setNotificationHandler(RootsListChangedNotificationSchema, () => this.rootsChanged());
+    server.setNotificationHandler('notifications/roots/list_changed', () => this.rootsChanged());
     server.oninitialized = () => {
       if (!offersRoots()) return;
       // over HTTP the client is reachable only once its GET stream is open
@@ -190,18 +178,12 @@ export class Gateway {
         return unionOfRoots(this.clients, signal);
       }
       if (!call) {
-        throw new McpError(
-          ErrorCode.InvalidRequest,
+        throw new ProtocolError(
+          ProtocolErrorCode.InvalidRequest,
           `${request.method} from server "${session.server}": no client call is in progress to send it to`,
         );
       }
-      const schema =
-        request.method === 'sampling/createMessage'
-          ? CreateMessageResultSchema
-          : request.method === 'elicitation/create'
-            ? ElicitResultSchema
-            : ListRootsResultSchema;
-      return (await call.sendRequest(request as ServerRequest, schema, { signal }));
+      return await call.sendRequest(request as ServerRequest, { signal });
     },
     notification: (session, notification) => {
       if (notification.method === 'notifications/message') this.forwardLog(session, notification.params ?? {});

@@ -1,25 +1,8 @@
 /**
  * The MCP methods a client session can call, each routed to the right server.
  */
-import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import {
-  CallToolRequestSchema,
-  CallToolResultSchema,
-  CompleteRequestSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListResourcesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  SetLevelRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-  type CallToolResult,
-  type ProgressToken,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { CallToolResult, ProgressToken, Server, ServerContext } from '@modelcontextprotocol/server';
 import { ManagerError } from '../errors.js';
 import { ResultCache } from './cache.js';
 import type { Lease } from './dispatch.js';
@@ -35,7 +18,7 @@ const EXIT_WAIT_MS = 2_000;
 /** MCP's "resource not found". */
 const RESOURCE_NOT_FOUND = -32002;
 
-type Extra = Parameters<Parameters<Server['setRequestHandler']>[1]>[1];
+type Extra = ServerContext;
 
 export function registerHandlers(server: Server, client: ClientSession, gw: Gateway): void {
   /** Every handler's failures go through the one wire mapping. */
@@ -49,13 +32,13 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       }
     };
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: gw.catalog.tools() }));
-  server.setRequestHandler(ListPromptsRequestSchema, () => ({ prompts: gw.catalog.prompts() }));
-  server.setRequestHandler(ListResourcesRequestSchema, () => ({ resources: gw.catalog.resources() }));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, () => ({ resourceTemplates: gw.catalog.resourceTemplates() }));
+  server.setRequestHandler('tools/list', () => ({ tools: gw.catalog.tools() }));
+  server.setRequestHandler('prompts/list', () => ({ prompts: gw.catalog.prompts() }));
+  server.setRequestHandler('resources/list', () => ({ resources: gw.catalog.resources() }));
+  server.setRequestHandler('resources/templates/list', () => ({ resourceTemplates: gw.catalog.resourceTemplates() }));
 
   server.setRequestHandler(
-    CallToolRequestSchema,
+    'tools/call',
     handle(async (request, extra: Extra) => {
       const routed = gw.catalog.tool(request.params.name);
       if (!routed) {
@@ -85,65 +68,65 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
   );
 
   server.setRequestHandler(
-    GetPromptRequestSchema,
+    'prompts/get',
     handle(async (request, extra: Extra) => {
       const routed = gw.catalog.prompt(request.params.name);
-      if (!routed) throw new McpError(ErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`);
+      if (!routed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`);
       return withLease(gw, client, routed.server, extra, (lease) =>
-        lease.session.client.getPrompt({ ...request.params, name: routed.name }, { signal: extra.signal }),
+        lease.session.client.getPrompt({ ...request.params, name: routed.name }, { signal: extra.mcpReq.signal }),
       );
     }),
   );
 
   server.setRequestHandler(
-    ReadResourceRequestSchema,
+    'resources/read',
     handle(async (request, extra: Extra) => {
       const server = serverOfUri(gw, request.params.uri);
-      return withLease(gw, client, server, extra, (lease) => lease.session.client.readResource(request.params, { signal: extra.signal }));
+      return withLease(gw, client, server, extra, (lease) => lease.session.client.readResource(request.params, { signal: extra.mcpReq.signal }));
     }),
   );
 
   server.setRequestHandler(
-    SubscribeRequestSchema,
+    'resources/subscribe',
     handle(async (request, extra: Extra) => {
       const server = serverOfUri(gw, request.params.uri);
-      await withLease(gw, client, server, extra, (lease) => lease.session.client.subscribeResource(request.params, { signal: extra.signal }));
+      await withLease(gw, client, server, extra, (lease) => lease.session.client.subscribeResource(request.params, { signal: extra.mcpReq.signal }));
       client.subscriptions.add(request.params.uri);
       return {};
     }),
   );
 
   server.setRequestHandler(
-    UnsubscribeRequestSchema,
+    'resources/unsubscribe',
     handle(async (request, extra: Extra) => {
       client.subscriptions.delete(request.params.uri);
       const stillWanted = [...gw.clients].some((c) => c.subscriptions.has(request.params.uri));
       const server = gw.catalog.serverOfUri(request.params.uri);
       if (!stillWanted && server) {
-        await withLease(gw, client, server, extra, (lease) => lease.session.client.unsubscribeResource(request.params, { signal: extra.signal }));
+        await withLease(gw, client, server, extra, (lease) => lease.session.client.unsubscribeResource(request.params, { signal: extra.mcpReq.signal }));
       }
       return {};
     }),
   );
 
   server.setRequestHandler(
-    CompleteRequestSchema,
+    'completion/complete',
     handle(async (request, extra: Extra) => {
       const ref = request.params.ref;
       if (ref.type === 'ref/prompt') {
         const routed = gw.catalog.prompt(ref.name);
-        if (!routed) throw new McpError(ErrorCode.InvalidParams, `unknown prompt "${ref.name}"`);
+        if (!routed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${ref.name}"`);
         return withLease(gw, client, routed.server, extra, (lease) =>
-          lease.session.client.complete({ ...request.params, ref: { ...ref, name: routed.name } }, { signal: extra.signal }),
+          lease.session.client.complete({ ...request.params, ref: { ...ref, name: routed.name } }, { signal: extra.mcpReq.signal }),
         );
       }
       const server = gw.catalog.serverOfTemplate(ref.uri) ?? serverOfUri(gw, ref.uri);
-      return withLease(gw, client, server, extra, (lease) => lease.session.client.complete(request.params, { signal: extra.signal }));
+      return withLease(gw, client, server, extra, (lease) => lease.session.client.complete(request.params, { signal: extra.mcpReq.signal }));
     }),
   );
 
   server.setRequestHandler(
-    SetLevelRequestSchema,
+    'logging/setLevel',
     handle(async (request) => {
       client.logLevel = request.params.level;
       // backends send at the most verbose level any client asked for
@@ -160,7 +143,7 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
 
 function serverOfUri(gw: Gateway, uri: string): string {
   const server = gw.catalog.serverOfUri(uri);
-  if (!server) throw new McpError(RESOURCE_NOT_FOUND, `resource not found: ${uri}`, { uri });
+  if (!server) throw new ProtocolError(RESOURCE_NOT_FOUND, `resource not found: ${uri}`, { uri });
   return server;
 }
 
@@ -171,7 +154,7 @@ export function isSafeToRepeat(gw: Gateway, routed: { server: string; name: stri
 }
 
 async function withLease<T>(gw: Gateway, client: ClientSession, server: string, extra: Extra, fn: (lease: Lease) => Promise<T>): Promise<T> {
-  const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, signal: extra.signal });
+  const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, signal: extra.mcpReq.signal });
   const untrack = gw.trackCall(lease.instance, callContext(client, extra));
   try {
     return await fn(lease);
@@ -182,7 +165,7 @@ async function withLease<T>(gw: Gateway, client: ClientSession, server: string, 
 }
 
 function callContext(client: ClientSession, extra: Extra): CallContext {
-  return { client, sendRequest: (request, schema, options) => extra.sendRequest(request, schema, options) };
+  return { client, sendRequest: (request, options) => extra.mcpReq.send(request, options) };
 }
 
 async function callWithFailover(
@@ -199,7 +182,7 @@ async function callWithFailover(
   const replicas = gw.configOf(server)?.replicas ?? 1;
   const maxAttempts = replicas + 1;
   for (let attempt = 1; ; attempt++) {
-    const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, exclude: tried, signal: extra.signal });
+    const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, exclude: tried, signal: extra.mcpReq.signal });
     const untrack = gw.trackCall(lease.instance, callContext(client, extra));
     const writtenBefore = lease.session.written;
     // progress goes out in order, and all of it before the result
@@ -208,14 +191,13 @@ async function callWithFailover(
     if (backendToken !== undefined) {
       lease.session.progress.set(backendToken, ({ progress, total, message }) => {
         const params = { progressToken: progressToken!, progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) };
-        progressSent = progressSent.then(() => extra.sendNotification({ method: 'notifications/progress', params })).catch(() => undefined);
+        progressSent = progressSent.then(() => extra.mcpReq.notify({ method: 'notifications/progress', params })).catch(() => undefined);
       });
     }
     try {
       const result = await lease.session.client.request(
         { method: 'tools/call', params: { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) } },
-        CallToolResultSchema,
-        { signal: extra.signal, timeout: CALL_TIMEOUT_MS },
+        { signal: extra.mcpReq.signal, timeout: CALL_TIMEOUT_MS },
       );
       await progressSent;
       return result;
@@ -223,7 +205,7 @@ async function callWithFailover(
       // nothing went out on this connection since the call was dispatched: it never reached the server
       const notDelivered = isNotDelivered(error) || (isConnectionLost(error) && lease.session.written === writtenBefore);
       const lost = notDelivered || isConnectionLost(error) || !lease.session.transport.running;
-      if (!lost || extra.signal.aborted) throw error;
+      if (!lost || extra.mcpReq.signal.aborted) throw error;
       if (!safe && !notDelivered) {
         gw.logger.warn(
           { server, tool, instance: lease.instance, client: client.id, session: extra.sessionId ?? null },

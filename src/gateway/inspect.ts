@@ -2,7 +2,6 @@
  * Read-only views of what the gateway serves, for the control API (`capabilities`), and
  * tool calls from the CLI (`call`) through the same routing as a client's.
  */
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerCapabilitiesEntry, ToolCallResult } from '../control/types.js';
 import { ManagerError } from '../errors.js';
 import type { Session } from '../server-actor/session.js';
@@ -35,7 +34,7 @@ export async function callServerTool(gw: Gateway, server: string, tool: string, 
     if (!lease.session.catalog.tools.some((t) => t.name === tool)) {
       throw new ManagerError('TOOL_NOT_FOUND', `server "${server}" has no tool "${tool}"`, { data: { server, tool } });
     }
-    return await lease.session.client.request({ method: 'tools/call', params: { name: tool, arguments: args } }, CallToolResultSchema);
+    return await lease.session.client.request({ method: 'tools/call', params: { name: tool, arguments: args } });
   } finally {
     gw.dispatcher.release(lease);
   }

@@ -4,7 +4,7 @@
  * connected client that offers them. No client, or none offering roots: an empty list,
  * never an error (the gateway tells every backend it serves roots).
  */
-import type { Root } from '@modelcontextprotocol/sdk/types.js';
+import type { Root } from '@modelcontextprotocol/server';
 import type { ClientSession } from './gateway.js';
 
 /** How long one client may take to list its roots before it is left out of the union. */

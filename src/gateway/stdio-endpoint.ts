@@ -6,8 +6,7 @@
  * stdin (or close()) closes it.
  */
 import type { Readable, Writable } from 'node:stream';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { Transport, JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../logger.js';
 import { JsonLineReader, type LineErrorKind } from '../transports/json-lines.js';
 import { INVALID_PARAMS, MAX_MESSAGE_DEPTH, excessiveNesting, nestingMessage } from './depth.js';

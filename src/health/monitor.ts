@@ -7,7 +7,6 @@
  * `health.restart` (wedged event loop, memory or CPU limit) — at most one restart per
  * process. Trends (latency, failure rate, memory climb) come from a bounded history.
  */
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import type { SupervisorEvent } from '../../machines/events.js';
 import { serverOfInstance } from '../../machines/supervisor.machine.js';
 import type { ServerConfig } from '../config/types.js';
@@ -33,6 +32,7 @@ import type {
   ProbeSummary,
   ProcessSampler,
 } from './types.js';
+import { SdkErrorCode } from '@modelcontextprotocol/client';
 
 export type HealthEvent = Extract<SupervisorEvent, { type: 'health.good' | 'health.bad' | 'health.restart' }>;
 
@@ -178,7 +178,7 @@ export function startHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
       return { ok: true, latencyMs: clock.now() - started, timedOut: false, processAlive: true, detail: 'pong' };
     } catch (error) {
       const latencyMs = clock.now() - started;
-      const timedOut = error === PING_DEADLINE || (error as { code?: unknown } | null)?.code === ErrorCode.RequestTimeout;
+      const timedOut = error === PING_DEADLINE || (error as { code?: unknown } | null)?.code === SdkErrorCode.RequestTimeout;
       if (!timedOut) {
         const message = error instanceof Error ? error.message : String(error);
         return { ok: false, latencyMs, timedOut, processAlive: false, detail: `ping failed: ${message}` };

@@ -3,23 +3,8 @@
  * Resolves with data for the chart; rejects with a ManagerError whose code and data
  * say what went wrong (spawn failure, exit before initialize with the stderr tail).
  */
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
-  ListRootsRequestSchema,
-  LoggingMessageNotificationSchema,
-  McpError,
-  PromptListChangedNotificationSchema,
-  ResourceListChangedNotificationSchema,
-  ResourceUpdatedNotificationSchema,
-  ToolListChangedNotificationSchema,
-  type Prompt,
-  type Resource,
-  type ResourceTemplate,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
+import { Client, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/client';
+import type { Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
 import { fromPromise } from 'xstate';
 import type { LaunchResult } from '../../machines/events.js';
 import type { InstanceRef } from '../../machines/server.machine.js';
@@ -154,19 +139,19 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
       log.warn({ err: errorMessage(error) }, `could not re-read ${part} after list_changed`);
     }
   };
-  client.setNotificationHandler(ToolListChangedNotificationSchema, reread('tools'));
-  client.setNotificationHandler(PromptListChangedNotificationSchema, reread('prompts'));
-  client.setNotificationHandler(ResourceListChangedNotificationSchema, reread('resources'));
+  client.setNotificationHandler('notifications/tools/list_changed', reread('tools'));
+  client.setNotificationHandler('notifications/prompts/list_changed', reread('prompts'));
+  client.setNotificationHandler('notifications/resources/list_changed', reread('resources'));
   const forward = (n: { method: string; params?: Record<string, unknown> }) => deps.hooks?.notification(session, n);
-  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => forward(n));
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => forward(n));
+  client.setNotificationHandler('notifications/message', (n) => forward(n));
+  client.setNotificationHandler('notifications/resources/updated', (n) => forward(n));
   const ask = async (request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal) => {
-    if (!deps.hooks) throw new McpError(ErrorCode.MethodNotFound, `${request.method}: no client is connected to mcp-manager`);
+    if (!deps.hooks) throw new ProtocolError(ProtocolErrorCode.MethodNotFound, `${request.method}: no client is connected to mcp-manager`);
     return deps.hooks.request(session, request, signal);
   };
-  client.setRequestHandler(CreateMessageRequestSchema, (r, extra) => ask(r, extra.signal) as never);
-  client.setRequestHandler(ElicitRequestSchema, (r, extra) => ask(r, extra.signal) as never);
-  client.setRequestHandler(ListRootsRequestSchema, (r, extra) => ask(r, extra.signal) as never);
+  client.setRequestHandler('sampling/createMessage', (r, ctx) => ask(r, ctx.mcpReq.signal) as never);
+  client.setRequestHandler('elicitation/create', (r, ctx) => ask(r, ctx.mcpReq.signal) as never);
+  client.setRequestHandler('roots/list', (r, ctx) => ask(r, ctx.mcpReq.signal) as never);
   return session;
 }
 
@@ -206,7 +191,7 @@ async function readCatalogPart(client: Client, part: keyof BackendCatalog): Prom
       if (!caps.resources) return { resources: [], resourceTemplates: [] };
       return {
         resources: await paginate<Resource>((cursor) => client.listResources(cursor).then((r) => [r.resources, r.nextCursor])),
-        resourceTemplates: await paginate<ResourceTemplate>((cursor) =>
+        resourceTemplates: await paginate<ResourceTemplateType>((cursor) =>
           client.listResourceTemplates(cursor).then((r) => [r.resourceTemplates, r.nextCursor]),
         ),
       };

@@ -5,7 +5,7 @@
  * Each line is parsed once and its envelope checked structurally (no schema copy of the
  * payload); the pieces of a line split across chunks are joined once, when it ends.
  */
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { messageKind } from './jsonrpc-shape.js';
 
 /** Why a line was not delivered. */

@@ -4,7 +4,7 @@
  * request is one for the SDK's `Protocol` too. Payloads (params, results) are not checked
  * beyond `_meta`: they belong to whoever interprets them.
  */
-import { RELATED_TASK_META_KEY, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { RELATED_TASK_META_KEY, type RequestId } from '@modelcontextprotocol/client';
 
 export type MessageKind = 'request' | 'notification' | 'response';
 

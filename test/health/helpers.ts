@@ -1,5 +1,5 @@
 /** Helpers for health tests: server configs, sessions (real and fake), a virtual clock. */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { parseConfigText } from '../../src/config/load.js';
 import type { ServerConfig } from '../../src/config/types.js';
 import type { HealthEvent } from '../../src/health/monitor.js';

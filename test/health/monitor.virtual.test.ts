@@ -2,7 +2,7 @@
  * The monitor's decisions and scheduling on virtual time: fake sessions (scripted pings),
  * a fake process sampler and a fake probe pool. Real processes: monitor.test.ts.
  */
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { Client } from '@modelcontextprotocol/client';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServerConfig } from '../../src/config/types.js';
 import { startHealthMonitor, type HealthMonitor } from '../../src/health/monitor.js';

@@ -1,6 +1,6 @@
 /** Builds StdioProcessTransports for the fixture servers and cleans up after each test. */
 import { fileURLToPath } from 'node:url';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { Client } from '@modelcontextprotocol/client';
 import { StdioProcessTransport, type StdioProcessOptions } from '../../src/transports/stdio.js';
 import { ProcessTracker, pidFromLines, waitFor } from '../helpers/processes.js';
 

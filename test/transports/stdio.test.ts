@@ -2,8 +2,8 @@ import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { Client } from '@modelcontextprotocol/client';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { ManagerError, type ExitInfo } from '../../src/errors.js';
 import type { StdioProcessTransport } from '../../src/transports/stdio.js';
 import { isAlive, waitFor } from '../helpers/processes.js';
@@ -196,7 +196,7 @@ describe('bad stdout', () => {
     const client = await run.client(transport);
     client.onerror = (e) => errors.push(e);
 
-    const big = client.callTool({ name: 'echo', arguments: { text: 'x'.repeat(300_000) } }, undefined, { timeout: 1000 });
+    const big = client.callTool({ name: 'echo', arguments: { text: 'x'.repeat(300_000) } }, { timeout: 1000 });
     await expect(big).rejects.toThrow(/timed out/i);
     expect(errors.map((e) => e.message)).toEqual([
       expect.stringMatching(/^server "fixture": stdout line longer than 100000 bytes discarded: "\{.*…"$/),

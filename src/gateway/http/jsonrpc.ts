@@ -1,4 +1,4 @@
-import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCMessage, RequestId } from '@modelcontextprotocol/server';
 import { messageKind } from '../../transports/jsonrpc-shape.js';
 
 /** The envelope checks live with the transports (the stdio readers use them too). */

@@ -1,7 +1,5 @@
 import type { IncomingMessage, OutgoingHttpHeaders, ServerResponse } from 'node:http';
-import type { AuthInfo } from '@modelcontextprotocol/sdk/server/auth/types.js';
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo, RequestId, RequestInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { AuthInfo, Transport, TransportSendOptions, JSONRPCMessage, MessageExtraInfo, RequestId } from '@modelcontextprotocol/server';
 import type { Logger } from '../../logger.js';
 import { isRequestMessage, isResponseMessage, isRequestId } from './jsonrpc.js';
 import { RpcCode, SESSION_HEADER, SSE_HEADERS, sendEmpty, sendJson, sendRpcError, sendSessionNotFound, sseEvent } from './reply.js';
@@ -151,7 +149,7 @@ export class HttpSessionTransport implements Transport {
       return;
     }
     const messages = Array.isArray(body) ? body : [body];
-    const extra = messageExtra(req, authInfo);
+    const extra = messageExtra(authInfo);
     let ids: RequestId[] | undefined;
     for (const message of messages) if (isRequestMessage(message)) (ids ??= []).push(message.id);
 
@@ -281,24 +279,7 @@ export class HttpSessionTransport implements Transport {
   }
 }
 
-function messageExtra(req: IncomingMessage, authInfo: AuthInfo | undefined): MessageExtraInfo {
-  const requestInfo = new LazyRequestInfo(req);
-  return authInfo === undefined ? { requestInfo } : { requestInfo, authInfo };
-}
-
-/** The SDK's RequestInfo; the URL is only built if a handler asks for it. */
-class LazyRequestInfo implements RequestInfo {
-  readonly headers: IncomingMessage['headers'];
-
-  constructor(private readonly req: IncomingMessage) {
-    this.headers = req.headers;
-  }
-
-  get url(): URL | undefined {
-    try {
-      return new URL(this.req.url ?? '/', `http://${this.req.headers.host ?? 'localhost'}`);
-    } catch {
-      return undefined;
-    }
-  }
+/** What handlers see of the HTTP request: the bearer token's info, when there is one. */
+function messageExtra(authInfo: AuthInfo | undefined): MessageExtraInfo {
+  return authInfo === undefined ? {} : { authInfo };
 }

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { RunnerContext } from './context.js';
 import { projectLayout, requireProject, resolveBaseDir } from './paths.js';
 import { isAlive, killGroup } from './process-group.js';

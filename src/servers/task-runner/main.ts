@@ -17,7 +17,7 @@
  */
 import { homedir } from 'node:os';
 import { parseArgs } from 'node:util';
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import { createLogger } from '../../logger.js';
 import { findOnPath, resolveOptions } from './options.js';
 import { createRunRegistry } from './runs.js';

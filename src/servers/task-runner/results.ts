@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import { TaskRunnerError } from './errors.js';
 
 /** Every tool answer is JSON text: `{success: true, …}`, or `{success: false, error, code, …}` with isError. */

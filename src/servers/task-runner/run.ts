@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { CallContext, RunnerContext } from './context.js';
 import { TaskRunnerError } from './errors.js';
 import { executeTask, requireExecutor, type TaskOutcome } from './execute-task.js';

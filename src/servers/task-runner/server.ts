@@ -1,5 +1,4 @@
-import { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { Server, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CallContext, RunnerContext } from './context.js';
 import { failure } from './results.js';
 import { TOOLS } from './tools.js';
@@ -24,19 +23,19 @@ export function createTaskRunnerServer(ctx: RunnerContext): Server {
   );
   const byName = new Map(TOOLS.map((tool) => [tool.definition.name, tool]));
 
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: TOOLS.map((tool) => tool.definition) }));
+  server.setRequestHandler('tools/list', () => ({ tools: TOOLS.map((tool) => tool.definition) }));
 
-  server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  server.setRequestHandler('tools/call', async (request, extra) => {
     const tool = byName.get(request.params.name);
-    if (!tool) throw new McpError(ErrorCode.InvalidParams, `unknown tool: ${request.params.name}`);
+    if (!tool) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown tool: ${request.params.name}`);
     const progressToken = request.params._meta?.progressToken;
     const call: CallContext = {
-      signal: extra.signal,
+      signal: extra.mcpReq.signal,
       ...(progressToken === undefined
         ? {}
         : {
             reportProgress: (progress, total, message) =>
-              extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, total, message } }),
+              extra.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, total, message } }),
           }),
     };
     try {

@@ -1,4 +1,4 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/server';
 import type { RunnerContext } from './context.js';
 import { viewTasks } from './inspect.js';
 import { projectLayout, requireProject, resolveBaseDir } from './paths.js';

@@ -4,8 +4,7 @@
  * a new `initialize` opens a new session), a tail of transport-level events for exit
  * reports, and errors that name the server and the URL without credentials.
  */
-import type { TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import type { TransportSendOptions, JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/client';
 import { ManagerError, errorMessage, type ErrorCode, type ExitInfo } from '../../errors.js';
 import type { Logger } from '../../logger.js';
 import type { ProcessTransport } from '../../server-actor/session.js';

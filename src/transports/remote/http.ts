@@ -9,10 +9,8 @@
  * session, the connection lost): the chart's restart then re-runs `initialize` with a
  * new session, with backoff.
  */
-import { SSEClientTransport, SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import type { FetchLike, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { SSEClientTransport, SseError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import type { FetchLike, TransportSendOptions, JSONRPCMessage } from '@modelcontextprotocol/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagerError, errorMessage, type ErrorCode } from '../../errors.js';
 import { REMOTE_DEFAULTS, RemoteTransport, type RemoteTransportOptions } from './base.js';

@@ -6,8 +6,8 @@
 import { Socket } from 'node:net';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serializeMessage } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { serializeMessage } from '@modelcontextprotocol/client';
+import type { JSONRPCMessage } from '@modelcontextprotocol/client';
 import { REMOTE_DEFAULTS, RemoteTransport, type RemoteTransportOptions } from './base.js';
 import { networkReason } from './describe.js';
 import { JsonLineReader } from '../json-lines.js';

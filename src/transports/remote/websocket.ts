@@ -6,7 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { JSONRPCMessageSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { parseJSONRPCMessage, type JSONRPCMessage } from '@modelcontextprotocol/client';
 import WebSocket from 'ws';
 import { REMOTE_DEFAULTS, RemoteTransport, type RemoteTransportOptions } from './base.js';
 import { mediaType, networkReason, preview } from './describe.js';
@@ -62,7 +62,7 @@ export class WebSocketRemoteTransport extends RemoteTransport {
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
     let message: JSONRPCMessage;
     try {
-      message = JSONRPCMessageSchema.parse(JSON.parse(text));
+      message = parseJSONRPCMessage(JSON.parse(text));
     } catch (error) {
       const what = error instanceof SyntaxError ? 'is not JSON' : 'is not a JSON-RPC message';
       this.report(new Error(`server "${this.serverName}": ${this.describe(`${isBinary ? 'binary ' : ''}frame ${what}: ${preview(text)}`)}`, { cause: error }));
