@@ -262,7 +262,8 @@ export class Forwarding {
   private retry(call: Forwarded, notDelivered: boolean): void {
     const { gw } = this;
     const instance = call.lease.instance;
-    const where = { server: call.server, tool: call.tool, instance, client: call.client.id };
+    const session = (call.reply as { sessionId?: string }).sessionId ?? null;
+    const where = { server: call.server, tool: call.tool, instance, client: call.client.id, session };
     if (!call.safe && !notDelivered) {
       gw.logger.warn(where, 'call lost: its instance went away and the tool is not marked safe to repeat');
       this.fail(
