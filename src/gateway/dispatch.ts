@@ -97,6 +97,14 @@ export class Dispatcher {
     });
   }
 
+  /** A slot right now, or undefined when that would mean waiting (or failing): then use acquire(). */
+  acquireNow(server: string, options: AcquireOptions = {}): Lease | undefined {
+    if (!this.router.getSnapshot().context.policies[server]) return undefined;
+    const lease = this.tryAcquire(server, options);
+    if (lease) this.requested.set(server, (this.requested.get(server) ?? 0) + 1);
+    return lease;
+  }
+
   release(lease: Lease): void {
     const n = (this.load.get(lease.instance) ?? 1) - 1;
     if (n <= 0) {

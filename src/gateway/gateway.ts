@@ -17,6 +17,7 @@ import { ResultCache } from './cache.js';
 import { Catalog } from './catalog.js';
 import { UnavailableTools } from './unavailable.js';
 import { Dispatcher } from './dispatch.js';
+import { Forwarding } from './forward.js';
 import { registerHandlers } from './handlers.js';
 import { canAskRoots, unionOfRoots, type ReachableTransport } from './roots.js';
 import type { CallContext, ClientSession, Era, GatewayCore } from './types.js';
@@ -71,6 +72,8 @@ export class Gateway implements GatewayCore {
   callMetrics: CallMetrics | undefined;
   /** Backend sessions already told the clients' log level and subscriptions. */
   private readonly primed = new WeakSet<Session>();
+  /** The tools/call forwarding path beside the SDK's handlers (forward.ts). */
+  readonly forwarding = new Forwarding(this);
 
   constructor(readonly options: GatewayOptions) {
     this.catalog = new Catalog({ logger: options.logger });
@@ -182,6 +185,7 @@ export class Gateway implements GatewayCore {
   async connect(transport: Transport): Promise<ClientSession> {
     const client = this.openClient('legacy');
     await client.server.connect(transport);
+    this.forwarding.attach(() => client, transport);
     return client;
   }
 
@@ -243,6 +247,7 @@ export class Gateway implements GatewayCore {
   async close(): Promise<void> {
     this.catalog.close();
     this.inputs.close();
+    this.forwarding.close();
     await Promise.allSettled([...this.clients].map((c) => c.server.close()));
     this.clients.clear();
   }
@@ -262,7 +267,7 @@ export class Gateway implements GatewayCore {
     request: async (session, request, signal) => {
       const calls = this.activeCalls.get(session.instance);
       // the most recent call on that instance is the one the request belongs to
-      const call = calls ? [...calls].at(-1) : undefined;
+      const call = calls ? [...calls].at(-1) : this.forwarding.latestCall(session);
       // roots: the calling client's when it offers them; else (no call, or a client without
       // roots: the request may not even belong to that call) the union of every client's
       if (request.method === 'roots/list' && call?.client.server.getClientCapabilities()?.roots === undefined) {

@@ -12,9 +12,9 @@ import { isConnectionLost, isNotDelivered, toWireError } from './wire-errors.js'
 import { bridgeCall } from './modern/input-bridge.js';
 
 /** Long tool calls are the client's to time out (they may run for hours). */
-const CALL_TIMEOUT_MS = 60 * 60_000;
+export const CALL_TIMEOUT_MS = 60 * 60_000;
 /** Extra tries for a call that never reached its backend (the connection was already dying). */
-const NOT_DELIVERED_EXTRA_ATTEMPTS = 3;
+export const NOT_DELIVERED_EXTRA_ATTEMPTS = 3;
 /** How long a retry waits for a dying connection to be reported gone. */
 const EXIT_WAIT_MS = 2_000;
 /** MCP's "resource not found". */
@@ -211,7 +211,7 @@ function serverOfUri(gw: Gateway, uri: string): string {
 }
 
 /** Read-only or idempotent tools, and those listed in `retry_tools`, may run again elsewhere. */
-function isSafeToRepeat(gw: Gateway, routed: { server: string; name: string; tool: { annotations?: { readOnlyHint?: boolean; idempotentHint?: boolean } } }): boolean {
+export function isSafeToRepeat(gw: Gateway, routed: { server: string; name: string; tool: { annotations?: { readOnlyHint?: boolean; idempotentHint?: boolean } } }): boolean {
   const a = routed.tool.annotations;
   return a?.readOnlyHint === true || a?.idempotentHint === true || (gw.configOf(routed.server)?.retryTools.includes(routed.name) ?? false);
 }

@@ -6,7 +6,6 @@
  * stdin (or close()) closes it.
  */
 import type { Readable, Writable } from 'node:stream';
-import { serializeMessage } from '@modelcontextprotocol/server';
 import type { Transport, JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../logger.js';
 import { JsonLineReader, type LineErrorKind } from '../transports/json-lines.js';
@@ -31,6 +30,8 @@ export interface StdioEndpointOptions {
   onEnded?: (reason: string) => void;
 }
 
+const RESOLVED = Promise.resolve();
+
 export class StdioEndpointTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
@@ -43,6 +44,10 @@ export class StdioEndpointTransport implements Transport {
   private readonly log: Logger;
   private readonly onEnded: ((reason: string) => void) | undefined;
   private started = false;
+  /** Lines waiting for this turn's write. */
+  private queued: string[] = [];
+  /** Set while stdout is backed up: resolves once it drained. */
+  private drained: Promise<void> | undefined;
   private closed = false;
   /** Why the endpoint closed: `stdin ended`, `closed`. */
   closeReason: string | undefined;
@@ -85,12 +90,32 @@ export class StdioEndpointTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
-    if (this.closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      if (this.stdout.write(serializeMessage(message))) resolve();
-      else this.stdout.once('drain', resolve);
-    });
+    return this.sendLine(JSON.stringify(message));
   }
+
+  /**
+   * Write one serialized message (no newline). The lines of one event-loop turn go out in
+   * one write; the promise resolves at once, or once stdout drained when it is backed up.
+   */
+  sendLine(line: string): Promise<void> {
+    if (this.closed) return RESOLVED;
+    if (this.queued.length === 0) setImmediate(this.flush);
+    this.queued.push(line);
+    return this.drained ?? RESOLVED;
+  }
+
+  private readonly flush = (): void => {
+    if (this.queued.length === 0) return;
+    const text = `${this.queued.join('\n')}\n`;
+    this.queued = [];
+    if (this.stdout.write(text) || this.drained) return;
+    this.drained = new Promise((resolve) => {
+      this.stdout.once('drain', () => {
+        this.drained = undefined;
+        resolve();
+      });
+    });
+  };
 
   close(): Promise<void> {
     return this.closeWith('closed');

@@ -4,7 +4,7 @@
  */
 import type { RouterActor } from '../../machines/router.machine.js';
 import type { Config } from '../config/types.js';
-import type { Gateway } from '../gateway/gateway.js';
+import type { ClientSession, Era, Gateway } from '../gateway/gateway.js';
 import type { GatewayHttp } from '../gateway/http/listener.js';
 import type { Logger } from '../logger.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -72,7 +72,11 @@ export async function listenStdio({ gateway, stop, logger }: ListenerParts): Pro
     onEnded: (reason) => void stop(`the stdio client went away (${reason})`),
   });
   // the first message decides the era of the connection
-  serveBothEras(transport, gateway.serverFactory(false), { subscribe: (uris) => gateway.listen.acquire(uris), logger: log });
+  let client: ClientSession | undefined;
+  const factory = (ctx: { era: Era }) => (client = gateway.openClient(ctx.era)).server;
+  serveBothEras(transport, factory, { subscribe: (uris) => gateway.listen.acquire(uris), logger: log });
+  // a 2025-era connection's tool calls take the forwarding path, straight on the endpoint
+  gateway.forwarding.attach(() => client, transport);
 }
 
 async function firstRoute(routes: NonNullable<ListenerParts['routes']>, req: IncomingMessage, res: ServerResponse): Promise<boolean> {

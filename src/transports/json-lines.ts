@@ -2,9 +2,11 @@
  * Newline-delimited JSON-RPC from a byte stream (a child's stdout, a TCP socket): a line
  * longer than `maxLineBytes` is reported and skipped (never buffered without bound), a
  * line that is not JSON-RPC is reported and the next one read, blank lines are skipped.
+ * Each line is parsed once and its envelope checked structurally (no schema copy of the
+ * payload); the pieces of a line split across chunks are joined once, when it ends.
  */
-import { ReadBuffer } from '@modelcontextprotocol/client';
 import type { JSONRPCMessage } from '@modelcontextprotocol/client';
+import { messageKind } from './jsonrpc-shape.js';
 
 /** Why a line was not delivered. */
 export type LineErrorKind = 'oversized' | 'not-json' | 'not-jsonrpc';
@@ -47,7 +49,8 @@ function opensJson(chunk: Buffer, from: number, to: number): boolean {
 }
 
 export class JsonLineReader {
-  private readonly buffer: ReadBuffer;
+  /** The pieces of an unfinished line, joined once when its newline arrives. */
+  private pieces: Buffer[] = [];
   private pendingBytes = 0;
   private discarding = false;
   private head: Buffer | undefined;
@@ -56,8 +59,6 @@ export class JsonLineReader {
 
   constructor(private readonly options: LineReaderOptions) {
     this.subject = options.subject ?? 'line';
-    // the guard below keeps every line within maxLineBytes, so the ReadBuffer limit never trips
-    this.buffer = new ReadBuffer({ maxBufferSize: options.maxLineBytes + 2 });
   }
 
   push(chunk: Buffer): void {
@@ -80,31 +81,38 @@ export class JsonLineReader {
           continue;
         }
       }
-      const segment = chunk.subarray(from, end);
       if (this.pendingBytes + contentBytes > this.options.maxLineBytes) {
-        this.buffer.clear();
-        const shown = (this.pendingBytes === 0 ? segment : this.head) ?? Buffer.alloc(0);
+        const shown = (this.pendingBytes === 0 ? chunk.subarray(from, end) : this.head) ?? Buffer.alloc(0);
         this.options.onError(
           new Error(`${this.options.where}: ${this.subject} longer than ${this.options.maxLineBytes} bytes discarded: ${preview(shown.toString('utf8'))}`),
           'oversized',
         );
+        this.pieces = [];
         this.pendingBytes = 0;
         this.head = undefined;
         this.discarding = newline === -1;
         continue;
       }
+      if (newline === -1) {
+        // part of a line: keep a view of it (the chunk is not reused by the stream)
+        if (this.pendingBytes === 0) this.head = chunk.subarray(from, Math.min(end, from + HEAD_BYTES));
+        this.pieces.push(chunk.subarray(from, end));
+        this.pendingBytes += end - from;
+        continue;
+      }
+      let text: string;
       if (this.pendingBytes === 0) {
         // blank lines carry nothing
-        if (newline !== -1 && (contentBytes === 0 || (contentBytes === 1 && segment[0] === 0x0d))) continue;
-        this.head = segment.subarray(0, Math.min(contentBytes, HEAD_BYTES));
-      }
-      this.buffer.append(segment);
-      if (newline === -1) {
-        this.pendingBytes += segment.length;
+        if (contentBytes === 0 || (contentBytes === 1 && chunk[from] === 0x0d)) continue;
+        text = chunk.toString('utf8', from, chunk[newline - 1] === 0x0d ? newline - 1 : newline);
       } else {
+        this.pieces.push(chunk.subarray(from, newline));
+        const line = Buffer.concat(this.pieces, this.pendingBytes + contentBytes);
+        this.pieces = [];
         this.pendingBytes = 0;
-        this.readLine();
+        text = line.toString('utf8', 0, line[line.length - 1] === 0x0d ? line.length - 1 : line.length);
       }
+      this.readLine(text);
     }
   }
 
@@ -115,30 +123,31 @@ export class JsonLineReader {
   }
 
   clear(): void {
-    this.buffer.clear();
+    this.pieces = [];
     this.pendingBytes = 0;
     this.discarding = false;
     this.head = undefined;
   }
 
-  /** The buffer holds exactly one complete line: parse it (the SDK's parser) and deliver it. */
-  private readLine(): void {
-    let message: JSONRPCMessage | null;
+  /** One complete line: parse it once, check its envelope, deliver it. */
+  private readLine(text: string): void {
+    let value: unknown;
+    let cause: unknown;
     try {
-      // readMessage() consumes the line before parsing, so a bad line never blocks the next
-      message = this.buffer.readMessage();
+      value = JSON.parse(text);
     } catch (error) {
-      const kind = error instanceof SyntaxError ? 'not-json' : 'not-jsonrpc';
-      if (this.options.admit && !this.options.admit(kind)) return;
-      const what = error instanceof SyntaxError ? 'is not JSON' : 'is not a JSON-RPC message';
-      this.options.onError(
-        new Error(`${this.options.where}: ${this.subject} ${what}: ${preview((this.head ?? Buffer.alloc(0)).toString('utf8'))}`, { cause: error }),
-        error instanceof SyntaxError ? 'not-json' : 'not-jsonrpc',
-      );
-      return;
-    } finally {
-      this.head = undefined;
+      cause = error;
     }
-    if (message !== null) this.options.onMessage(message);
+    const kind: LineErrorKind | undefined = cause !== undefined ? 'not-json' : messageKind(value) === undefined ? 'not-jsonrpc' : undefined;
+    const head = this.head;
+    this.head = undefined;
+    if (kind === undefined) {
+      this.options.onMessage(value as JSONRPCMessage);
+      return;
+    }
+    if (this.options.admit && !this.options.admit(kind)) return;
+    const what = kind === 'not-json' ? 'is not JSON' : 'is not a JSON-RPC message';
+    const shown = head === undefined ? text.slice(0, HEAD_BYTES) : head.toString('utf8');
+    this.options.onError(new Error(`${this.options.where}: ${this.subject} ${what}: ${preview(shown)}`, cause === undefined ? undefined : { cause }), kind);
   }
 }

@@ -8,7 +8,6 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { serializeMessage } from '@modelcontextprotocol/client';
 import type { Transport, JSONRPCMessage } from '@modelcontextprotocol/client';
 import { ManagerError, describeExit, errorMessage, type ExitInfo } from '../errors.js';
 import { buildChildEnv } from './env.js';
@@ -69,6 +68,22 @@ function errnoCode(error: unknown): string | undefined {
 }
 
 
+/** The lines written in one event-loop turn, and the one promise of their write. */
+class WriteBatch {
+  readonly lines: string[] = [];
+  readonly written: Promise<void>;
+  done!: () => void;
+  fail!: (error: Error) => void;
+  constructor() {
+    this.written = new Promise((resolve, reject) => {
+      this.done = resolve;
+      this.fail = reject;
+    });
+    // a batch nobody awaits (a forwarded line) must not become an unhandled rejection
+    this.written.catch(() => undefined);
+  }
+}
+
 /** A child process speaking newline-delimited JSON-RPC on stdin/stdout. */
 export class StdioProcessTransport implements Transport {
   onclose?: () => void;
@@ -103,6 +118,10 @@ export class StdioProcessTransport implements Transport {
   private resolveLeaderExit!: () => void;
   private readonly leaderExit: Promise<void>;
   private lastStop: StopResult | undefined;
+  /** Lines waiting for this turn's write. */
+  private batch: WriteBatch | undefined;
+  private queuedLines = 0;
+  private writtenLines = 0;
 
   constructor(options: StdioProcessOptions) {
     this.options = options;
@@ -112,7 +131,12 @@ export class StdioProcessTransport implements Transport {
       subject: 'stdout line',
       onMessage: (message) => {
         this.stdoutLines.messages++;
-        this.safely(() => this.onmessage?.(message));
+        // inline rather than safely(): no closure per message on the hot path
+        try {
+          this.onmessage?.(message);
+        } catch (error) {
+          this.callbackFailed(error);
+        }
       },
       onError: (error, kind) => {
         if (kind === 'oversized') this.stdoutLines.bad++;
@@ -169,29 +193,66 @@ export class StdioProcessTransport implements Transport {
   }
 
   send(message: JSONRPCMessage): Promise<void> {
+    return this.sendLine(JSON.stringify(message));
+  }
+
+  /** Lines handed to send/sendLine so far (the n-th line sent is line n). */
+  get linesQueued(): number {
+    return this.queuedLines;
+  }
+
+  /** Lines the pipe accepted so far, in order: line n reached the server iff n ≤ linesWritten. */
+  get linesWritten(): number {
+    return this.writtenLines;
+  }
+
+  /**
+   * Write one serialized message (no newline). Every line of one event-loop turn goes out
+   * in a single write; the promise resolves once that write reached the pipe, and rejects
+   * (SERVER_UNAVAILABLE, delivered: false) when it could not, e.g. EPIPE from a process
+   * that is already gone.
+   */
+  sendLine(line: string): Promise<void> {
     const stdin = this.child?.stdin;
     if (!this.running || !stdin?.writable) {
       return Promise.reject(
         new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" is not running`, { data: { delivered: false } }),
       );
     }
-    // resolve once the bytes reached the pipe: a write to a process that is already gone
-    // fails here (EPIPE), so callers know the message was never delivered
-    return new Promise((resolve, reject) => {
-      stdin.write(serializeMessage(message), (error) => {
-        if (!error) {
-          resolve();
-          return;
-        }
-        reject(
+    let batch = this.batch;
+    if (batch === undefined) {
+      batch = this.batch = new WriteBatch();
+      setImmediate(this.flush);
+    }
+    batch.lines.push(line);
+    this.queuedLines++;
+    return batch.written;
+  }
+
+  private readonly flush = (): void => {
+    const batch = this.batch;
+    this.batch = undefined;
+    if (batch === undefined) return;
+    const stdin = this.child?.stdin;
+    if (!stdin?.writable) {
+      batch.fail(new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" is not running`, { data: { delivered: false } }));
+      return;
+    }
+    stdin.write(`${batch.lines.join('\n')}\n`, (error) => {
+      if (!error) {
+        this.writtenLines += batch.lines.length;
+        batch.done();
+      }
+      else {
+        batch.fail(
           new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" closed its input`, {
             data: { delivered: false },
             cause: error,
           }),
         );
-      });
+      }
     });
-  }
+  };
 
   /**
    * The stop ladder (see `stopProcessGroup`); also cleans up grandchildren left in the
@@ -373,10 +434,12 @@ export class StdioProcessTransport implements Transport {
     try {
       callback();
     } catch (error) {
-      this.onerror?.(
-        new Error(`server "${this.options.serverName}": transport callback failed: ${errorMessage(error)}`, { cause: error }),
-      );
+      this.callbackFailed(error);
     }
+  }
+
+  private callbackFailed(error: unknown): void {
+    this.onerror?.(new Error(`server "${this.options.serverName}": transport callback failed: ${errorMessage(error)}`, { cause: error }));
   }
 
   private handleStdout(chunk: Buffer): void {

@@ -41,4 +41,34 @@ describe('JsonLineReader', () => {
     expect(errors[0]).toMatch(/^tcp:\/\/h:1: line longer than 50 bytes discarded: "x{30}"$/);
     expect(messages.map((m) => (m as { id: number }).id)).toEqual([4]);
   });
+
+  it('reads a long line that arrives in many small chunks, byte for byte, with a multi-byte character cut between chunks', () => {
+    const { r, messages, errors } = reader(1024 * 1024);
+    const text = 'é'.repeat(50_000);
+    const line = Buffer.from(`${JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'x', arguments: { text } } })}\r\n`);
+    // 7-byte pieces: many cut a two-byte character in half
+    for (let i = 0; i < line.length; i += 7) r.push(line.subarray(i, i + 7));
+    expect(errors).toEqual([]);
+    expect(messages).toHaveLength(1);
+    expect((messages[0] as unknown as { params: { arguments: { text: string } } }).params.arguments.text).toBe(text);
+  });
+
+  it('checks the envelope as the protocol does: unknown top-level keys, a bad id or a bad error are not JSON-RPC', () => {
+    const { r, messages, errors } = reader(1024);
+    const lines = [
+      { jsonrpc: '2.0', id: 1, method: 'ping', extra: true },
+      { jsonrpc: '2.0', id: 1.5, method: 'ping' },
+      { jsonrpc: '1.0', id: 1, method: 'ping' },
+      { jsonrpc: '2.0', id: 1, error: { code: 'x', message: 'm' } },
+      { jsonrpc: '2.0', id: 1, result: [] },
+      [{ jsonrpc: '2.0', id: 1, method: 'ping' }],
+      { jsonrpc: '2.0', id: 2, result: { anything: [1, { deep: true }] } },
+      { jsonrpc: '2.0', method: 'notifications/progress', params: { progressToken: 't', progress: 1 } },
+    ];
+    r.push(Buffer.from(lines.map((l) => `${JSON.stringify(l)}\n`).join('')));
+    expect(errors).toHaveLength(6);
+    for (const error of errors) expect(error).toMatch(/is not a JSON-RPC message/);
+    // payloads are the receiver's: delivered as parsed, not copied through a schema
+    expect(messages).toEqual([lines[6], lines[7]]);
+  });
 });
