@@ -152,7 +152,8 @@ export class Forwarding {
     if (!routed || gw.cacheFor(routed.server, routed.name)) return false;
     const lease = gw.dispatcher.acquireNow(routed.server, { affinityKey: client.id });
     if (!lease) return false;
-    if (!isBackendLineTransport(lease.session.transport)) {
+    // a 2026-07-28 backend may answer input_required, which the SDK client turns into rounds
+    if (!isBackendLineTransport(lease.session.transport) || lease.session.client.getProtocolEra() === 'modern') {
       gw.dispatcher.release(lease);
       return false;
     }
