@@ -7,8 +7,8 @@
  * file can name a long variable many times.
  */
 export const CONFIG_LIMITS = {
-  /** Servers in one file. */
-  servers: 256,
+  /** Servers in one file (a thousand light servers on one machine is a supported size). */
+  servers: 4096,
   /** Instances of one server. */
   replicas: 32,
   /** `description`. */

@@ -5,6 +5,8 @@
  */
 import { Client, ProtocolError, ProtocolErrorCode, SdkError, SdkErrorCode } from '@modelcontextprotocol/client';
 import type { PriorDiscovery, Prompt, Resource, ResourceTemplateType, Tool } from '@modelcontextprotocol/client';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/client/validators/ajv';
+import type { JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator } from '@modelcontextprotocol/client';
 import { fromPromise } from 'xstate';
 import type { LaunchResult } from '../../machines/events.js';
 import type { InstanceRef } from '../../machines/server.machine.js';
@@ -141,10 +143,32 @@ export function clientCapabilitiesOf(config: ServerConfig): Record<string, objec
   };
 }
 
+/**
+ * One JSON Schema validator (an Ajv instance and its compiled schemas) for every backend
+ * client, instead of one per client: it was the largest part of what the manager held per
+ * server. Ajv caches what it compiled by schema object, and every `tools/list` brings new
+ * objects, so validators are kept here by the schema's content: each distinct schema is
+ * compiled once, whatever the number of replicas, restarts and re-reads.
+ */
+function sharedSchemaValidator(): jsonSchemaValidator {
+  const ajv = new AjvJsonSchemaValidator();
+  const compiled = new Map<string, JsonSchemaValidator<unknown>>();
+  return {
+    getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
+      const key = JSON.stringify(schema);
+      let validator = compiled.get(key);
+      if (!validator) compiled.set(key, (validator = ajv.getValidator<unknown>(schema)));
+      return validator as JsonSchemaValidator<T>;
+    },
+  };
+}
+let sharedValidator: jsonSchemaValidator | undefined;
+
 function openSession(instance: string, config: ServerConfig, transport: ProcessTransport, deps: LaunchDeps): Session {
   const client = new Client(deps.clientInfo, {
     capabilities: clientCapabilitiesOf(config),
     versionNegotiation: negotiationOf(config),
+    jsonSchemaValidator: (sharedValidator ??= sharedSchemaValidator()),
   });
   const log = deps.logger.child({ server: instance });
   // bad lines on stdout, oversized messages: reported (a few per interval, then a count), never fatal

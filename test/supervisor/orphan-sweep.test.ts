@@ -90,7 +90,7 @@ describe('orphan sweep', () => {
     expect(log).toMatch(/stopped [12] server process group\(s\) left by a previous manager/);
 
     expect(cli(['stop'], stateDir).status).toBe(0);
-  });
+  }, 120_000);
 
   it('leaves a recycled pid alone (a recorded pid whose start time differs)', async () => {
     const tmp = tempDir();

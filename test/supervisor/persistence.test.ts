@@ -169,5 +169,5 @@ describe('kill -9 while writing', () => {
     const left = ChildrenFileSchema.parse(JSON.parse(readFileSync(childrenFileOf(stateDir), 'utf8'))).children.map((c) => c.pid);
     await start(config, stateDir);
     expect(left.filter(isAlive)).toEqual([]);
-  });
+  }, 120_000);
 });

@@ -93,7 +93,7 @@ describe('a bad config edited in while the manager runs', () => {
     expect(answered).toEqual(['call', 'healthz', 'status']);
 
     expect((await report).issues).toEqual([
-      { file: m.config, path: 'servers', line: 1, column: 1, message: expect.stringMatching(/^at most 256 servers are allowed, got \d{6}$/) as string },
+      { file: m.config, path: 'servers', line: 1, column: 1, message: expect.stringMatching(/^at most 4096 servers are allowed, got \d{6}$/) as string },
     ]);
     await stillServing(m, pid);
   });
