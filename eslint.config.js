@@ -2,7 +2,9 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.js', 'test/fixtures/**/*.mjs', 'test/fixtures/**/*.cjs', 'ui/**'] },
+  {
+    ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'eslint.config.js', 'test/fixtures/**/*.mjs', 'test/fixtures/**/*.cjs', 'ui/**'],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -26,8 +28,14 @@ export default tseslint.config(
         {
           patterns: [
             { regex: '^node:', message: 'machines/ holds pure charts: no Node built-ins (provide the implementation from src/).' },
-            { regex: '^(fs|path|os|child_process|net|http|https|crypto|events|stream|timers|util|worker_threads)(/.*)?$', message: 'machines/ holds pure charts: no Node built-ins (provide the implementation from src/).' },
-            { regex: '(^|/)src(/|$)', message: 'machines/ must not import from src/: src/ provides implementations to the charts, not the other way round.' },
+            {
+              regex: '^(fs|path|os|child_process|net|http|https|crypto|events|stream|timers|util|worker_threads)(/.*)?$',
+              message: 'machines/ holds pure charts: no Node built-ins (provide the implementation from src/).',
+            },
+            {
+              regex: '(^|/)src(/|$)',
+              message: 'machines/ must not import from src/: src/ provides implementations to the charts, not the other way round.',
+            },
           ],
         },
       ],

@@ -197,7 +197,13 @@ function managerNote(): string | undefined {
 }
 
 /** `manager` lines beyond the log level (e.g. the metrics switch); `name` names the file. */
-async function managerConfig(dir: string, server: ServerCommand, manager: string[] = [], name = 'config.yaml', serverLines: string[] = []): Promise<string> {
+async function managerConfig(
+  dir: string,
+  server: ServerCommand,
+  manager: string[] = [],
+  name = 'config.yaml',
+  serverLines: string[] = [],
+): Promise<string> {
   const q = (s: string) => JSON.stringify(s);
   // max_concurrent_requests ≥ the 32 in flight: the gateway forwards all of them, as the
   // direct baseline does (the default 10 would queue 22 in the dispatcher)
@@ -241,8 +247,14 @@ function checkEcho(result: TextResult): void {
   if (result.isError || text !== TEXT) throw new Error(`unexpected tool result: ${JSON.stringify(result).slice(0, 200)}`);
 }
 
-const sdkCall = (client: Client, name: string): Call => async () => checkEcho((await client.callTool({ name, arguments: ARGS })) as TextResult);
-const leanCall = (client: LeanMcpHttpClient, name: string): Call => async () => checkEcho(await client.callTool(name, ARGS));
+const sdkCall =
+  (client: Client, name: string): Call =>
+  async () =>
+    checkEcho((await client.callTool({ name, arguments: ARGS })) as TextResult);
+const leanCall =
+  (client: LeanMcpHttpClient, name: string): Call =>
+  async () =>
+    checkEcho(await client.callTool(name, ARGS));
 
 async function sdkPid(client: Client, name: string): Promise<number | undefined> {
   const result = (await client.callTool({ name, arguments: {} })) as TextResult;
@@ -250,7 +262,10 @@ async function sdkPid(client: Client, name: string): Promise<number | undefined>
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-const leanStdioCall = (client: LeanMcpStdioClient, name: string): Call => async () => checkEcho(await client.callTool(name, ARGS));
+const leanStdioCall =
+  (client: LeanMcpStdioClient, name: string): Call =>
+  async () =>
+    checkEcho(await client.callTool(name, ARGS));
 
 async function leanStdioPid(client: LeanMcpStdioClient, name: string): Promise<number | undefined> {
   const pid = Number((await client.callTool(name, {})).content?.[0]?.text);
@@ -258,11 +273,20 @@ async function leanStdioPid(client: LeanMcpStdioClient, name: string): Promise<n
 }
 
 /** A lean stdio client of `command`, initialized; closed (stdin EOF, then the pids reaped) by the clean-up. */
-async function leanStdioClient(command: ServerCommand, env: Record<string, string>, cleanup: Cleanup, what: string, pids: number[] = []): Promise<LeanMcpStdioClient> {
+async function leanStdioClient(
+  command: ServerCommand,
+  env: Record<string, string>,
+  cleanup: Cleanup,
+  what: string,
+  pids: number[] = [],
+): Promise<LeanMcpStdioClient> {
   const client = new LeanMcpStdioClient({ command: command.command, args: command.args, env, cwd: REPO_ROOT });
   cleanup.add(`lean stdio client of ${what}`, async () => {
     await client.close(STOP_TIMEOUT_MS);
-    const left = await reapPids([client.pid, ...pids].filter((p): p is number => p !== undefined), REAP_TIMEOUT_MS);
+    const left = await reapPids(
+      [client.pid, ...pids].filter((p): p is number => p !== undefined),
+      REAP_TIMEOUT_MS,
+    );
     if (left > 0) console.error(`  warning: ${left} LEFTOVER process(es) of ${what} killed`);
   });
   try {
@@ -274,7 +298,12 @@ async function leanStdioClient(command: ServerCommand, env: Record<string, strin
 }
 
 /** Poll tools/list until `name` is in it. */
-async function waitForTool(list: () => Promise<{ name: string }[]>, name: string, what: string, failed: () => Error | undefined): Promise<void> {
+async function waitForTool(
+  list: () => Promise<{ name: string }[]>,
+  name: string,
+  what: string,
+  failed: () => Error | undefined,
+): Promise<void> {
   const deadline = Date.now() + START_TIMEOUT_MS;
   let last: string[] = [];
   for (;;) {
@@ -287,7 +316,8 @@ async function waitForTool(list: () => Promise<{ name: string }[]>, name: string
     } catch {
       // not ready yet
     }
-    if (Date.now() > deadline) throw new Error(`${what}: tool ${name} not listed within ${START_TIMEOUT_MS} ms (tools: ${last.join(', ') || 'none'})`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: tool ${name} not listed within ${START_TIMEOUT_MS} ms (tools: ${last.join(', ') || 'none'})`);
     await sleep(50);
   }
 }
@@ -320,8 +350,14 @@ const SEQ_BLOCK = 20;
  * rounds alternating the order.
  */
 async function measureAll(targets: readonly Target[], plan: Plan): Promise<Measured[]> {
-  const seq = await interleavedSequential(targets, { warmup: plan.seqWarmup, calls: plan.seqCalls, maxMs: plan.seqMaxMsPerTarget }, SEQ_BLOCK);
-  targets.forEach((target, i) => console.log(`    sequential ${target.label}: ${seq[i]!.latencies.length} calls, p50 ${formatMs(percentile(seq[i]!.latencies, 50))}`));
+  const seq = await interleavedSequential(
+    targets,
+    { warmup: plan.seqWarmup, calls: plan.seqCalls, maxMs: plan.seqMaxMsPerTarget },
+    SEQ_BLOCK,
+  );
+  targets.forEach((target, i) =>
+    console.log(`    sequential ${target.label}: ${seq[i]!.latencies.length} calls, p50 ${formatMs(percentile(seq[i]!.latencies, 50))}`),
+  );
 
   const loads = targets.map((): LoadResult[] => []);
   for (let round = 0; round < plan.rounds; round++) {
@@ -332,7 +368,9 @@ async function measureAll(targets: readonly Target[], plan: Plan): Promise<Measu
       const load = await closedLoop(target.call, plan.load, target.watched);
       loads[i]!.push(load);
       const err = load.errors > 0 ? `, ${load.errors} ERRORS (${errorText(load.firstError)})` : '';
-      console.log(`    round ${round + 1}/${plan.rounds} ${target.label}: ${formatRate(load.calls / (load.seconds || 1))} @${plan.load.concurrency}${err}`);
+      console.log(
+        `    round ${round + 1}/${plan.rounds} ${target.label}: ${formatRate(load.calls / (load.seconds || 1))} @${plan.load.concurrency}${err}`,
+      );
     }
   }
   return targets.map((target, i) => ({ target, seq: seq[i]!.latencies, seqCpu: seq[i]!.cpuUsPerCall, load: pool(loads[i]!) }));
@@ -543,9 +581,27 @@ async function runStdio(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measu
     formatTable(
       ['', 'gateway', 'direct', 'gateway vs direct', 'aim'],
       [
-        ['p50 latency, sequential', formatMs(p50(g)), formatMs(p50(d)), `+${formatMs(added)} added`, formatAim(`≤ +${AIM_STDIO_ADDED_P50_MS} ms`, latencyMet)],
-        ['p99 latency, sequential', formatMs(percentile(g.seq, 99)), formatMs(percentile(d.seq, 99)), `+${formatMs(percentile(g.seq, 99) - percentile(d.seq, 99))}`, ''],
-        [`throughput @${CONCURRENCY}`, formatRate(throughput(g)), formatRate(throughput(d)), formatRatio(ratio), formatAim(`≥ ${AIM_STDIO_THROUGHPUT}×`, throughputMet)],
+        [
+          'p50 latency, sequential',
+          formatMs(p50(g)),
+          formatMs(p50(d)),
+          `+${formatMs(added)} added`,
+          formatAim(`≤ +${AIM_STDIO_ADDED_P50_MS} ms`, latencyMet),
+        ],
+        [
+          'p99 latency, sequential',
+          formatMs(percentile(g.seq, 99)),
+          formatMs(percentile(d.seq, 99)),
+          `+${formatMs(percentile(g.seq, 99) - percentile(d.seq, 99))}`,
+          '',
+        ],
+        [
+          `throughput @${CONCURRENCY}`,
+          formatRate(throughput(g)),
+          formatRate(throughput(d)),
+          formatRatio(ratio),
+          formatAim(`≥ ${AIM_STDIO_THROUGHPUT}×`, throughputMet),
+        ],
       ],
       ['left', 'right', 'right', 'right', 'left'],
     ),
@@ -594,10 +650,38 @@ function leanStdioAims(d: Measured, g: Measured, r: Measured): { table: string; 
   const table = formatTable(
     ['lean client (stdio)', 'gateway', 'byte relay', 'direct', 'gateway vs', 'aim'],
     [
-      [`throughput @${CONCURRENCY}`, formatRate(throughput(g)), formatRate(throughput(r)), formatRate(throughput(d)), `${formatRatio(ratio)} direct (relay ${formatRatio(relayRatio)})`, formatAim(`≥ ${AIM_STDIO_LEAN_THROUGHPUT}× direct`, throughputMet)],
-      ['p50 added, sequential', signedMs(added), signedMs(relayAdded), formatMs(p50(d)), `${signedMs(overRelay)} over the relay`, formatAim(`≤ relay + ${AIM_STDIO_LEAN_OVER_RELAY_MS} ms`, latencyMet)],
-      [`p50 @${CONCURRENCY}`, formatMs(percentile(g.load.latencies, 50)), formatMs(percentile(r.load.latencies, 50)), formatMs(percentile(d.load.latencies, 50)), '', ''],
-      [`CPU per call @${CONCURRENCY} (gateway / relay process)`, us(cpu), us(relayCpu), '', '', formatAim(`≤ ${AIM_STDIO_GATEWAY_CPU_US} µs`, cpuMet)],
+      [
+        `throughput @${CONCURRENCY}`,
+        formatRate(throughput(g)),
+        formatRate(throughput(r)),
+        formatRate(throughput(d)),
+        `${formatRatio(ratio)} direct (relay ${formatRatio(relayRatio)})`,
+        formatAim(`≥ ${AIM_STDIO_LEAN_THROUGHPUT}× direct`, throughputMet),
+      ],
+      [
+        'p50 added, sequential',
+        signedMs(added),
+        signedMs(relayAdded),
+        formatMs(p50(d)),
+        `${signedMs(overRelay)} over the relay`,
+        formatAim(`≤ relay + ${AIM_STDIO_LEAN_OVER_RELAY_MS} ms`, latencyMet),
+      ],
+      [
+        `p50 @${CONCURRENCY}`,
+        formatMs(percentile(g.load.latencies, 50)),
+        formatMs(percentile(r.load.latencies, 50)),
+        formatMs(percentile(d.load.latencies, 50)),
+        '',
+        '',
+      ],
+      [
+        `CPU per call @${CONCURRENCY} (gateway / relay process)`,
+        us(cpu),
+        us(relayCpu),
+        '',
+        '',
+        formatAim(`≤ ${AIM_STDIO_GATEWAY_CPU_US} µs`, cpuMet),
+      ],
     ],
     ['left', 'right', 'right', 'right', 'left', 'left'],
   );
@@ -613,7 +697,12 @@ function leanStdioAims(d: Measured, g: Measured, r: Measured): { table: string; 
 }
 
 /** `mcp-manager start --stdio` driven by the lean client; ready once tools/list has the bench tool. */
-async function startLeanStdioGateway(dir: string, echo: ServerCommand, env: Record<string, string>, cleanup: Cleanup): Promise<{ client: LeanMcpStdioClient; backendPid: number | undefined }> {
+async function startLeanStdioGateway(
+  dir: string,
+  echo: ServerCommand,
+  env: Record<string, string>,
+  cleanup: Cleanup,
+): Promise<{ client: LeanMcpStdioClient; backendPid: number | undefined }> {
   const config = await managerConfig(dir, echo, [], 'config-lean.yaml');
   const manager = ownSession({
     command: process.execPath,
@@ -630,7 +719,9 @@ async function startLeanStdioGateway(dir: string, echo: ServerCommand, env: Reco
   );
   const backendPid = await leanStdioPid(client, PID_TOOL);
   if (backendPid !== undefined) backendPids.push(backendPid);
-  console.log(`  stdio gateway (lean client) ready in ${formatMs(performance.now() - started)} (manager pid ${client.pid}, echo pid ${backendPid})`);
+  console.log(
+    `  stdio gateway (lean client) ready in ${formatMs(performance.now() - started)} (manager pid ${client.pid}, echo pid ${backendPid})`,
+  );
   return { client, backendPid };
 }
 
@@ -642,7 +733,13 @@ interface StdioGateway {
   metricsUrl: string;
 }
 
-async function startStdioGateway(dir: string, echo: ServerCommand, env: Record<string, string>, cleanup: Cleanup, metrics: boolean): Promise<StdioGateway> {
+async function startStdioGateway(
+  dir: string,
+  echo: ServerCommand,
+  env: Record<string, string>,
+  cleanup: Cleanup,
+  metrics: boolean,
+): Promise<StdioGateway> {
   const which = metrics ? 'on' : 'off';
   const port = await freePort();
   const config = await managerConfig(dir, echo, [`metrics: ${metrics}`, `http: 127.0.0.1:${port}`], `config-metrics-${which}.yaml`);
@@ -662,11 +759,16 @@ async function startStdioGateway(dir: string, echo: ServerCommand, env: Record<s
     async () => (await end.client.listTools()).tools,
     TOOL,
     `stdio gateway (metrics ${which})`,
-    () => (managerPid !== undefined && !isRunning(end.transport) ? withTail('the stdio gateway exited during startup', end.stderrTail()) : undefined),
+    () =>
+      managerPid !== undefined && !isRunning(end.transport)
+        ? withTail('the stdio gateway exited during startup', end.stderrTail())
+        : undefined,
   );
   const backendPid = await sdkPid(end.client, PID_TOOL);
   if (backendPid !== undefined) backendPids.push(backendPid);
-  console.log(`  stdio gateway (metrics ${which}) ready in ${formatMs(performance.now() - started)} (manager pid ${managerPid}, echo pid ${backendPid})`);
+  console.log(
+    `  stdio gateway (metrics ${which}) ready in ${formatMs(performance.now() - started)} (manager pid ${managerPid}, echo pid ${backendPid})`,
+  );
   return { end, managerPid, backendPid, metricsUrl: `http://127.0.0.1:${port}/metrics` };
 }
 
@@ -740,7 +842,13 @@ async function compareMetrics(
   const table = formatTable(
     ['metrics on vs off (stdio)', 'on', 'off', 'on vs off', 'aim'],
     [
-      ['p50 latency, sequential', formatMs(p50(on)), formatMs(p50(off)), pct(p50Ratio), formatAim(`≤ +${AIM_METRICS_COST * 100} %`, latencyMet)],
+      [
+        'p50 latency, sequential',
+        formatMs(p50(on)),
+        formatMs(p50(off)),
+        pct(p50Ratio),
+        formatAim(`≤ +${AIM_METRICS_COST * 100} %`, latencyMet),
+      ],
       [
         `throughput @${CONCURRENCY}, paired bursts (median ratio)`,
         formatRate(rate(onRate)),
@@ -751,7 +859,10 @@ async function compareMetrics(
     ],
     ['left', 'right', 'right', 'right', 'left'],
   );
-  const share = offCpu === undefined ? '' : ` (${((recordUs / offCpu) * 100).toFixed(2)} % of the gateway's ${Math.round(offCpu)} µs CPU per call @${CONCURRENCY} with metrics off)`;
+  const share =
+    offCpu === undefined
+      ? ''
+      : ` (${((recordUs / offCpu) * 100).toFixed(2)} % of the gateway's ${Math.round(offCpu)} µs CPU per call @${CONCURRENCY} with metrics off)`;
   const recorded = `recording one call (series lookup, two clock reads, a histogram observation, a count) costs ${recordUs.toFixed(2)} µs CPU in process${share}: the on/off figures above differ by more than that only through noise`;
   const counted = `/metrics counted ${countedOn ?? 'nothing (no /metrics!)'} calls on the metrics-on manager; the metrics-off one ${countedOff === undefined ? 'serves no /metrics' : `counted ${countedOff} (it should not!)`}`;
   return {
@@ -802,7 +913,8 @@ async function startSdkServer(jsonResponse: boolean, cleanup: Cleanup): Promise<
   const first = await Promise.race([lines.next(), sleep(START_TIMEOUT_MS, 'timeout' as const, { ref: false })]);
   if (first === 'timeout' || first.done) throw withTail('the SDK HTTP server did not start', spawned.stderrTail());
   const ready = JSON.parse(first.value) as { type: string; port?: number; pid?: number; message?: string };
-  if (ready.type !== 'ready' || ready.port === undefined) throw withTail(`the SDK HTTP server: ${ready.message ?? ready.type}`, spawned.stderrTail());
+  if (ready.type !== 'ready' || ready.port === undefined)
+    throw withTail(`the SDK HTTP server: ${ready.message ?? ready.type}`, spawned.stderrTail());
   return { spawned, url: `http://127.0.0.1:${ready.port}/mcp`, pid: ready.pid ?? spawned.child.pid! };
 }
 
@@ -849,7 +961,10 @@ async function startHttpGateway(dir: string, cleanup: Cleanup): Promise<HttpGate
 /** `mcp-manager stop --state-dir X`, then wait for the manager to exit (killed by pid after the bound). */
 async function stopHttpGateway(spawned: Spawned, stateDir: string): Promise<void> {
   if (spawned.child.exitCode !== null || spawned.child.signalCode !== null) return;
-  const stop = spawnTracked(process.execPath, [MAIN_JS, 'stop', '--state-dir', stateDir], { cwd: REPO_ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const stop = spawnTracked(process.execPath, [MAIN_JS, 'stop', '--state-dir', stateDir], {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const stopped = await waitForExit(stop, STOP_TIMEOUT_MS);
   if (!stopped) killPid(spawned.child.pid!, 'SIGTERM');
   if (!(await waitForExit(spawned, STOP_TIMEOUT_MS))) console.error('  warning: the HTTP gateway did not stop; killed');
@@ -901,7 +1016,9 @@ async function runHttp(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measur
   const backendPid = await sdkPid(gwSdk, PID_TOOL);
   if (backendPid !== undefined) cleanup.add('reap the gateway backend', () => reapPids([backendPid], REAP_TIMEOUT_MS));
   const gwLean = await leanHttpClient(gw.url, cleanup, 'the gateway');
-  console.log(`  HTTP gateway ready in ${formatMs(performance.now() - started)} at ${gw.url} (manager pid ${gw.pid}, echo pid ${backendPid})`);
+  console.log(
+    `  HTTP gateway ready in ${formatMs(performance.now() - started)} at ${gw.url} (manager pid ${gw.pid}, echo pid ${backendPid})`,
+  );
 
   const sse = await startSdkServer(false, cleanup);
   const json = await startSdkServer(true, cleanup);
@@ -956,9 +1073,20 @@ async function runHttp(plan: Plan, cleanup: Cleanup): Promise<{ measured: Measur
   ];
   console.log(
     formatTable(
-      ['client', 'gateway throughput ÷ SDK server (SSE / JSON)', 'gateway p50 − SDK server p50 (SSE / JSON)', 'aim (vs the faster SDK mode)'],
       [
-        row('lean', gL, sL, jL, formatAim(`≥ ${AIM_HTTP_LEAN_THROUGHPUT}× (${formatRatio(leanRatio)} vs ${mode(bestLean)})`, throughputMet)),
+        'client',
+        'gateway throughput ÷ SDK server (SSE / JSON)',
+        'gateway p50 − SDK server p50 (SSE / JSON)',
+        'aim (vs the faster SDK mode)',
+      ],
+      [
+        row(
+          'lean',
+          gL,
+          sL,
+          jL,
+          formatAim(`≥ ${AIM_HTTP_LEAN_THROUGHPUT}× (${formatRatio(leanRatio)} vs ${mode(bestLean)})`, throughputMet),
+        ),
         row('SDK', gS, sS, jS, `– (${formatRatio(sdkRatio)} vs ${mode(bestSdk)})`),
       ],
       ['left', 'right', 'right', 'left'],
@@ -989,7 +1117,8 @@ async function firstGoodCall(call: Call, from: number): Promise<{ ms: number; fa
       return { ms: performance.now() - from, failed };
     } catch (error) {
       failed++;
-      if (performance.now() - from > RECOVERY_TIMEOUT_MS) throw new Error(`no good call within ${RECOVERY_TIMEOUT_MS} ms: ${errorText(error)}`);
+      if (performance.now() - from > RECOVERY_TIMEOUT_MS)
+        throw new Error(`no good call within ${RECOVERY_TIMEOUT_MS} ms: ${errorText(error)}`);
     }
   }
 }
@@ -1016,7 +1145,10 @@ async function runRecovery(plan: Plan, cleanup: Cleanup): Promise<{ lines: strin
     'max_restarts: 1000',
     `backoff: { reset_after: ${RECOVERY_STABLE_S} }`,
   ]);
-  const manager = ownSession({ command: process.execPath, args: [...managerNodeArgs(), MAIN_JS, 'start', '--stdio', '--config', config, '--state-dir', join(dir, 'st-recovery')] });
+  const manager = ownSession({
+    command: process.execPath,
+    args: [...managerNodeArgs(), MAIN_JS, 'start', '--stdio', '--config', config, '--state-dir', join(dir, 'st-recovery')],
+  });
   const backendPids: number[] = [];
   const client = await leanStdioClient(manager, env, cleanup, 'the stdio gateway (recovery)', backendPids);
   await waitForTool(
@@ -1045,7 +1177,9 @@ async function runRecovery(plan: Plan, cleanup: Cleanup): Promise<{ lines: strin
     failed += first.failed;
     const after = await leanStdioPid(client, PID_TOOL);
     if (after !== undefined) backendPids.push(after);
-    console.log(`    rep ${rep + 1}/${plan.recoveries}: cold start ${formatMs(colds.at(-1)!)}, kill -9 → first good call ${formatMs(first.ms)} (${first.failed} failed call(s) before it; new pid ${after})`);
+    console.log(
+      `    rep ${rep + 1}/${plan.recoveries}: cold start ${formatMs(colds.at(-1)!)}, kill -9 → first good call ${formatMs(first.ms)} (${first.failed} failed call(s) before it; new pid ${after})`,
+    );
   }
   const cold = percentile(colds, 50);
   const recovery = percentile(recoveries, 50);
@@ -1056,12 +1190,19 @@ async function runRecovery(plan: Plan, cleanup: Cleanup): Promise<{ lines: strin
       ['kill -9 of a stable backend (stdio, same client session)', 'median', 'all', 'aim'],
       [
         ['backend cold start (spawn → initialize → first good call, direct)', formatMs(cold), colds.map(formatMs).join(' '), ''],
-        ['kill -9 → first good call through the gateway', formatMs(recovery), recoveries.map(formatMs).join(' '), formatAim(`≤ cold start + ${AIM_RECOVERY_OVER_COLD_MS} ms`, met)],
+        [
+          'kill -9 → first good call through the gateway',
+          formatMs(recovery),
+          recoveries.map(formatMs).join(' '),
+          formatAim(`≤ cold start + ${AIM_RECOVERY_OVER_COLD_MS} ms`, met),
+        ],
       ],
       ['left', 'right', 'left', 'left'],
     ),
   );
-  console.log(`  ${failed} call(s) failed while the backend was down (the client retried at once; echo is not marked safe to repeat, so a call in flight at the kill is not retried by the gateway)`);
+  console.log(
+    `  ${failed} call(s) failed while the backend was down (the client retried at once; echo is not marked safe to repeat, so a call in flight at the kill is not retried by the gateway)`,
+  );
   return {
     lines: [
       `kill -9 → first good call on the same session: ${formatMs(recovery)} vs the backend's cold start ${formatMs(cold)} (${signedMs(recovery - cold)}) (${formatAim(`≤ cold start + ${AIM_RECOVERY_OVER_COLD_MS} ms`, met)})`,
@@ -1079,7 +1220,14 @@ const INSTANCES = 2;
 async function runDecision(plan: Plan): Promise<{ lines: string[]; met: boolean }> {
   const router = createActor(routerMachine).start();
   const sessions = new SessionRegistry();
-  const policy: RoutePolicy = { loadBalancing: 'round_robin', sessionAffinity: false, maxConcurrentRequests: 10, queueTimeoutMs: 30_000, maxQueuedRequests: 1024, retryTools: [] };
+  const policy: RoutePolicy = {
+    loadBalancing: 'round_robin',
+    sessionAffinity: false,
+    maxConcurrentRequests: 10,
+    queueTimeoutMs: 30_000,
+    maxQueuedRequests: 1024,
+    retryTools: [],
+  };
   const names: string[] = [];
   for (let s = 0; s < SERVERS; s++) {
     const server = `server${s}`;
@@ -1148,7 +1296,10 @@ async function runDecision(plan: Plan): Promise<{ lines: string[]; met: boolean 
         ['right', 'right', 'right', 'right', 'right', 'right', 'right', 'left'],
       ),
     );
-    if (p99 >= AIM_DECISION_US) console.log(`  wall p99 ≥ ${AIM_DECISION_US} µs while CPU p99 is ${formatMicros(cpuP99)}: batches waited for the CPU (other processes), not for the router`);
+    if (p99 >= AIM_DECISION_US)
+      console.log(
+        `  wall p99 ≥ ${AIM_DECISION_US} µs while CPU p99 is ${formatMicros(cpuP99)}: batches waited for the CPU (other processes), not for the router`,
+      );
     return {
       lines: [
         `router decision: ${formatMicros(meanUs)} mean (CPU p99 ${formatMicros(cpuP99)}, wall p99 ${formatMicros(p99)}) per acquire+release (${formatAim(`< ${AIM_DECISION_US} µs`, met)})`,
@@ -1169,9 +1320,13 @@ const SECTIONS = ['router', 'stdio', 'http', 'recovery'] as const;
 function sectionsToRun(): Set<string> {
   const text = process.env.BENCH_GATEWAY_SECTIONS;
   if (!text) return new Set(SECTIONS);
-  const wanted = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const wanted = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-  if (unknown.length > 0) throw new Error(`BENCH_GATEWAY_SECTIONS: unknown section(s) ${unknown.join(', ')} (known: ${SECTIONS.join(', ')})`);
+  if (unknown.length > 0)
+    throw new Error(`BENCH_GATEWAY_SECTIONS: unknown section(s) ${unknown.join(', ')} (known: ${SECTIONS.join(', ')})`);
   return new Set(wanted);
 }
 
@@ -1230,4 +1385,3 @@ export const gateway: BenchModule = {
   description: 'tool-call latency and throughput through the gateway (stdio, HTTP) vs direct, and the router decision cost',
   run: runGateway,
 };
-

@@ -51,7 +51,11 @@ async function probeDuring(url: string, durationMs: number, load: (stop: AbortSi
 async function post(url: string, body: string, session?: string): Promise<Response> {
   return fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(session ? { 'mcp-session-id': session } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(session ? { 'mcp-session-id': session } : {}),
+    },
     body,
   });
 }
@@ -129,13 +133,20 @@ async function run(options: BenchOptions): Promise<BenchResult> {
     if (url === undefined) throw new Error(`the manager did not come up: ${manager.stderrTail().join('\n')}`);
     const client = new Client({ name: 'bench-hostile', version: '1.0.0' });
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-    const initialize = JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } });
+    const initialize = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 0,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    });
     const init = await post(url, initialize);
     const session = init.headers.get('mcp-session-id') ?? undefined;
     await init.arrayBuffer();
     const deep = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo__echo","arguments":${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}}}`;
     const deeper = `{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"echo__echo","arguments":${'{"a":'.repeat(600_000)}1${'}'.repeat(600_000)}}}`;
-    const oversized = new TextEncoder().encode(`{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo__echo","arguments":{"text":"${'x'.repeat(20 * 1024 * 1024)}"}}}`);
+    const oversized = new TextEncoder().encode(
+      `{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"echo__echo","arguments":{"text":"${'x'.repeat(20 * 1024 * 1024)}"}}}`,
+    );
 
     const phases: [string, (stop: AbortSignal) => Promise<void>][] = [
       ['idle', () => Promise.resolve()],
@@ -154,7 +165,16 @@ async function run(options: BenchOptions): Promise<BenchResult> {
       if (name === 'idle') baselineP99 = p99;
       const ok = p99 < AIM_P99_MS;
       met &&= ok;
-      rows.push([name, String(latencies.length), formatMs(percentile(latencies, 50)), formatMs(p99), formatMs(baselineP99), formatMs(Math.max(...latencies)), formatMB(readMemory(pid).rssBytes), formatAim(`p99 < ${AIM_P99_MS} ms`, ok)]);
+      rows.push([
+        name,
+        String(latencies.length),
+        formatMs(percentile(latencies, 50)),
+        formatMs(p99),
+        formatMs(baselineP99),
+        formatMs(Math.max(...latencies)),
+        formatMB(readMemory(pid).rssBytes),
+        formatAim(`p99 < ${AIM_P99_MS} ms`, ok),
+      ]);
     }
     // memory: once the load is over, back within 20 % of where it started (given up to 20 s to settle)
     let rssEnd = readMemory(pid).rssBytes;
@@ -164,7 +184,12 @@ async function run(options: BenchOptions): Promise<BenchResult> {
     }
     const rssOk = rssEnd <= rssStart * AIM_RSS_RATIO;
     met &&= rssOk;
-    figures.push(['manager RSS after the phases', formatMB(rssEnd), `${formatMB(rssStart)} at the start`, formatAim(`≤ ${AIM_RSS_RATIO}×`, rssOk)]);
+    figures.push([
+      'manager RSS after the phases',
+      formatMB(rssEnd),
+      `${formatMB(rssStart)} at the start`,
+      formatAim(`≤ ${AIM_RSS_RATIO}×`, rssOk),
+    ]);
     await client.close();
   } finally {
     manager.child.kill('SIGTERM');
@@ -172,7 +197,13 @@ async function run(options: BenchOptions): Promise<BenchResult> {
     await removeDir(dir);
   }
   // redaction runs on every log line: a line of one long token must cost about what an ordinary line does
-  const ordinary = JSON.stringify({ level: 30, time: Date.now(), server: 'echo', msg: 'stderr', line: 'connected to the database at db:5432 in 12 ms; '.repeat(40) }).slice(0, 1024);
+  const ordinary = JSON.stringify({
+    level: 30,
+    time: Date.now(),
+    server: 'echo',
+    msg: 'stderr',
+    line: 'connected to the database at db:5432 in 12 ms; '.repeat(40),
+  }).slice(0, 1024);
   const budget = options.quick ? 200 : 1_000;
   const ordinaryUs = redactCostMicros(ordinary, budget);
   for (const [what, line] of [
@@ -183,14 +214,33 @@ async function run(options: BenchOptions): Promise<BenchResult> {
     const us = redactCostMicros(line, budget);
     const ok = us <= ordinaryUs * AIM_REDACT_RATIO;
     met &&= ok;
-    figures.push([what, formatMicros(us), `${formatMicros(ordinaryUs)} per ordinary 1 KB log line`, formatAim(`≤ ${AIM_REDACT_RATIO}×`, ok)]);
+    figures.push([
+      what,
+      formatMicros(us),
+      `${formatMicros(ordinaryUs)} per ordinary 1 KB log line`,
+      formatAim(`≤ ${AIM_REDACT_RATIO}×`, ok),
+    ]);
   }
 
   console.log('\n/healthz latency under hostile input (real manager, back-to-back probes; baseline: the idle phase)');
-  console.log(formatTable(['phase', 'probes', 'p50', 'p99', 'baseline p99', 'max', 'manager RSS', 'aim'], rows, ['left', 'right', 'right', 'right', 'right', 'right', 'right', 'left']));
+  console.log(
+    formatTable(['phase', 'probes', 'p50', 'p99', 'baseline p99', 'max', 'manager RSS', 'aim'], rows, [
+      'left',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'right',
+      'left',
+    ]),
+  );
   console.log(formatTable(['figure', 'measured', 'baseline', 'aim'], figures, ['left', 'right', 'right', 'left']));
   return {
-    summary: [...rows.map((r) => `hostile ${r[0]}: /healthz p99 ${r[3]} (baseline ${r[4]}) ${r[7]}`), ...figures.map((f) => `hostile ${f[0]}: ${f[1]} (baseline ${f[2]}) ${f[3]}`)],
+    summary: [
+      ...rows.map((r) => `hostile ${r[0]}: /healthz p99 ${r[3]} (baseline ${r[4]}) ${r[7]}`),
+      ...figures.map((f) => `hostile ${f[0]}: ${f[1]} (baseline ${f[2]}) ${f[3]}`),
+    ],
     aimsMet: met,
   };
 }

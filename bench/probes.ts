@@ -247,7 +247,13 @@ export const probes: BenchModule = {
         console.log(
           formatTable(
             ['scenario', 'round (median, min–max)', 'loop p99 (median, min–max of rounds)', 'loop max', 'failed'],
-            rows.map(([label, m]) => [label, formatSpread(m.roundsMs, formatMs), formatSpread(m.p99sMs, formatMs), formatMs(m.maxMs), String(m.failures)]),
+            rows.map(([label, m]) => [
+              label,
+              formatSpread(m.roundsMs, formatMs),
+              formatSpread(m.p99sMs, formatMs),
+              formatMs(m.maxMs),
+              String(m.failures),
+            ]),
             ['left', 'right', 'right', 'right', 'right'],
           ),
         );

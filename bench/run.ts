@@ -68,7 +68,10 @@ function parse(argv: string[]): { modules: BenchModule[]; options: BenchOptions 
     for (const m of MODULES) console.log(`${m.name}\t${m.description}`);
     process.exit(0);
   }
-  const names = (values.only ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+  const names = (values.only ?? [])
+    .flatMap((s) => s.split(','))
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const name of names) if (!MODULES.some((m) => m.name === name)) fail(`unknown module "${name}"`);
   const modules = names.length === 0 ? [...MODULES] : MODULES.filter((m) => names.includes(m.name));
 

@@ -86,7 +86,10 @@ async function runScale(options: BenchOptions): Promise<BenchResult> {
   const aims = [
     { text: `all ready ${formatRatio(readyRatio)} the baseline (aim ≤ ${AIM_READY_RATIO}×)`, met: readyRatio <= AIM_READY_RATIO },
     { text: `stop ${formatRatio(stopRatio)} the baseline (aim ≤ ${AIM_STOP_RATIO}×)`, met: stopRatio <= AIM_STOP_RATIO },
-    { text: `manager RSS ${formatMB(manager.memory.rssBytes)} (aim < ${formatMB(AIM_RSS_BYTES)})`, met: manager.memory.rssBytes < AIM_RSS_BYTES },
+    {
+      text: `manager RSS ${formatMB(manager.memory.rssBytes)} (aim < ${formatMB(AIM_RSS_BYTES)})`,
+      met: manager.memory.rssBytes < AIM_RSS_BYTES,
+    },
     { text: `event-loop p99 during a health round ${formatMs(live.p99Ms)} (aim < ${AIM_P99_MS} ms)`, met: live.p99Ms < AIM_P99_MS },
     { text: `idle CPU ${(live.idleCpu * 100).toFixed(2)} % of a core (aim < ${AIM_IDLE_CPU * 100} %)`, met: live.idleCpu < AIM_IDLE_CPU },
   ];

@@ -26,7 +26,15 @@ import {
   type Memory,
   type Spawned,
 } from './lib/proc.js';
-import { REPO_ROOT, echoServerCommand, inOwnSession, makeTempDir, removeDir, writeManagerConfig, type ServerCommand } from './lib/servers.js';
+import {
+  REPO_ROOT,
+  echoServerCommand,
+  inOwnSession,
+  makeTempDir,
+  removeDir,
+  writeManagerConfig,
+  type ServerCommand,
+} from './lib/servers.js';
 import { formatAim, formatMB, formatMs, formatRatio, formatSeconds, formatSpread, formatTable, median } from './lib/stats.js';
 import type { BenchModule, BenchOptions, BenchResult } from './lib/types.js';
 
@@ -181,7 +189,10 @@ export async function runManager(n: number, server: ServerCommand, command: Mana
         const failed = status?.servers.filter((s) => s.state === 'failed' || s.state === 'critical') ?? [];
         if (failed.length > 0) throw failure(`manager (${n} servers): ${describeStates(status)}`, spawned);
         if (nowEpoch() > deadline) {
-          throw failure(`manager (${n} servers): not all healthy after ${formatSeconds(startTimeoutMs(n))}: ${describeStates(status)}`, spawned);
+          throw failure(
+            `manager (${n} servers): not all healthy after ${formatSeconds(startTimeoutMs(n))}: ${describeStates(status)}`,
+            spawned,
+          );
         }
         await sleep(pollMs(n));
       }
@@ -196,9 +207,7 @@ export async function runManager(n: number, server: ServerCommand, command: Mana
       const lastSpawnAt = await lastSpawnFromLogs(join(stateDir, 'logs'));
       const managerNow = Date.parse(detailed.manager.startedAt) + detailed.manager.uptimeMs;
       const uptimes = detailed.servers.map((s) => s.uptimeMs);
-      const readyAt = uptimes.every((u) => typeof u === 'number')
-        ? Math.min(observedAt, managerNow - Math.min(...uptimes))
-        : observedAt;
+      const readyAt = uptimes.every((u) => typeof u === 'number') ? Math.min(observedAt, managerNow - Math.min(...uptimes)) : observedAt;
 
       const stopStart = nowEpoch();
       killPid(pid, 'SIGTERM');
@@ -365,7 +374,7 @@ async function runStartup(options: BenchOptions): Promise<BenchResult> {
   if (command.note) console.log(`  note: ${command.note}`);
   console.log(
     baselineServer === server
-      ? '  baseline: servers in the orchestrator\'s session (SDK spawn as is)'
+      ? "  baseline: servers in the orchestrator's session (SDK spawn as is)"
       : '  baseline: each server in its own session via setsid(1), as the manager does (BENCH_BASELINE=plain: SDK spawn as is)',
   );
   console.log(`  machine: ${cpus().length} CPUs, load average ${formatLoad()} (other work on the machine skews both sides)`);
@@ -413,7 +422,9 @@ function report(results: readonly SizeResult[]): BenchResult {
     const bIn = medianOf(baseline, inProcessMs);
     const mIn = medianOf(manager, inProcessMs);
     const inRatio = bIn !== undefined && mIn !== undefined ? formatRatio(mIn / bIn) : '–';
-    summary.push(`startup ${n} servers: manager ${formatSeconds(m)} vs baseline ${formatSeconds(b)} = ${formatRatio(ratio)} (${formatAim(`≤${AIM_RATIO}×`, met)})`);
+    summary.push(
+      `startup ${n} servers: manager ${formatSeconds(m)} vs baseline ${formatSeconds(b)} = ${formatRatio(ratio)} (${formatAim(`≤${AIM_RATIO}×`, met)})`,
+    );
     return [
       String(n),
       formatSpread(baseline.map(wallMs)),
@@ -442,13 +453,27 @@ function report(results: readonly SizeResult[]): BenchResult {
     const ratio = m / b;
     const met = ratio <= AIM_RATIO;
     aimsMet &&= met;
-    summary.push(`stop ${n} servers: manager ${formatSeconds(m)} vs baseline ${formatSeconds(b)} = ${formatRatio(ratio)} (${formatAim(`≤${AIM_RATIO}×`, met)})`);
-    return [String(n), formatSpread(baseline.map((r) => r.stopMs)), formatSpread(manager.map((r) => r.stopMs)), formatRatio(ratio), formatAim(`≤${AIM_RATIO}×`, met)];
+    summary.push(
+      `stop ${n} servers: manager ${formatSeconds(m)} vs baseline ${formatSeconds(b)} = ${formatRatio(ratio)} (${formatAim(`≤${AIM_RATIO}×`, met)})`,
+    );
+    return [
+      String(n),
+      formatSpread(baseline.map((r) => r.stopMs)),
+      formatSpread(manager.map((r) => r.stopMs)),
+      formatRatio(ratio),
+      formatAim(`≤${AIM_RATIO}×`, met),
+    ];
   });
   console.log('');
   console.log('stop (SIGTERM to the manager / stdin EOF to the baseline, until the orchestrator has exited); median (min–max):');
   console.log(
-    formatTable(['N servers', 'baseline (SDK direct)', 'mcp-manager', 'ratio', 'aim'], stopRows, ['right', 'right', 'right', 'right', 'left']),
+    formatTable(['N servers', 'baseline (SDK direct)', 'mcp-manager', 'ratio', 'aim'], stopRows, [
+      'right',
+      'right',
+      'right',
+      'right',
+      'left',
+    ]),
   );
 
   // where the time goes: medians per phase
@@ -469,10 +494,34 @@ function report(results: readonly SizeResult[]): BenchResult {
     ).map(([side, runs, loadLabel]) => [
       String(n),
       side,
-      fmt(phase(runs, (r) => r.spawnAt, (r) => r.bootAt)),
-      `${fmt(phase(runs, (r) => r.bootAt, (r) => r.serversFrom))} ${loadLabel}`,
-      fmt(phase(runs, (r) => r.serversFrom, (r) => r.lastSpawnAt)),
-      fmt(phase(runs, (r) => r.serversFrom, (r) => r.readyAt)),
+      fmt(
+        phase(
+          runs,
+          (r) => r.spawnAt,
+          (r) => r.bootAt,
+        ),
+      ),
+      `${fmt(
+        phase(
+          runs,
+          (r) => r.bootAt,
+          (r) => r.serversFrom,
+        ),
+      )} ${loadLabel}`,
+      fmt(
+        phase(
+          runs,
+          (r) => r.serversFrom,
+          (r) => r.lastSpawnAt,
+        ),
+      ),
+      fmt(
+        phase(
+          runs,
+          (r) => r.serversFrom,
+          (r) => r.readyAt,
+        ),
+      ),
       fmt(medianOf(runs, wallMs)),
       fmt(medianOf(runs, (r) => r.stopMs)),
     ]),

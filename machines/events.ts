@@ -42,9 +42,7 @@ export type ServerEvent =
   | { type: 'intensity.decay' };
 
 /** What a server instance tells its supervisor. */
-export type InstanceReport =
-  | { type: 'instance.ready'; instance: string }
-  | { type: 'instance.failed'; instance: string; reason: string };
+export type InstanceReport = { type: 'instance.ready'; instance: string } | { type: 'instance.failed'; instance: string; reason: string };
 
 export type SupervisorEvent =
   | { type: 'server.start'; name: string }

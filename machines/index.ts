@@ -4,4 +4,3 @@ export * from './server.machine.js';
 export * from './supervisor.machine.js';
 export * from './router.machine.js';
 export * from './public-state.js';
-

@@ -2,15 +2,7 @@ import type { ServerSnapshot } from './server.machine.js';
 
 /** Server states as users see them (DESIGN §3). */
 export type PublicServerState =
-  | 'stopped'
-  | 'starting'
-  | 'healthy'
-  | 'degraded'
-  | 'unhealthy'
-  | 'critical'
-  | 'restarting'
-  | 'stopping'
-  | 'failed';
+  'stopped' | 'starting' | 'healthy' | 'degraded' | 'unhealthy' | 'critical' | 'restarting' | 'stopping' | 'failed';
 
 /**
  * The user-facing state of a server snapshot. Transient decision states never rest,

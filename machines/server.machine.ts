@@ -245,7 +245,10 @@ export const serverMachine = setup({
     countBad: assign(({ context }) => ({ streaks: nextStreaks(context.streaks, false) })),
     resetStreaks: assign({ streaks: { good: 0, bad: 0 } }),
     /** Tell the supervisor (if any: a lone actor in a test has none). */
-    reportReady: sendTo(({ self }) => self._parent ?? self, ({ context }) => ({ type: 'instance.ready', instance: context.instance })),
+    reportReady: sendTo(
+      ({ self }) => self._parent ?? self,
+      ({ context }) => ({ type: 'instance.ready', instance: context.instance }),
+    ),
     reportFailed: sendTo(
       ({ self }) => self._parent ?? self,
       ({ context }) => ({
@@ -373,10 +376,7 @@ export const serverMachine = setup({
           entry: 'noteCause',
           on: {
             'health.good': { actions: 'countGood' },
-            'health.bad': [
-              { guard: 'isDropDueAfterThis', target: 'degraded', actions: 'resetStreaks' },
-              { actions: 'countBad' },
-            ],
+            'health.bad': [{ guard: 'isDropDueAfterThis', target: 'degraded', actions: 'resetStreaks' }, { actions: 'countBad' }],
           },
         },
         degraded: {
@@ -433,7 +433,13 @@ export const serverMachine = setup({
       },
       after: { drainTimeout: { target: 'stopping', actions: { type: 'stopThen', params: 'removed' } } },
       on: {
-        'server.exited': { target: 'stopping', actions: [{ type: 'recordExit', params: ({ event }) => event }, { type: 'stopThen', params: 'removed' }] },
+        'server.exited': {
+          target: 'stopping',
+          actions: [
+            { type: 'recordExit', params: ({ event }) => event },
+            { type: 'stopThen', params: 'removed' },
+          ],
+        },
       },
     },
     stopping: {

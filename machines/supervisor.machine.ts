@@ -19,10 +19,7 @@ import { seedFor } from './policies.js';
 import { serverMachine } from './server.machine.js';
 
 /** What reaches the supervisor from its children. */
-type ChildEvent =
-  | { type: `xstate.done.actor.${string}` }
-  | { type: `xstate.error.actor.${string}`; error: unknown }
-  | InstanceReport;
+type ChildEvent = { type: `xstate.done.actor.${string}` } | { type: `xstate.error.actor.${string}`; error: unknown } | InstanceReport;
 
 /** An operator's decision that differs from the config's `enabled`. */
 export type Override = 'stopped' | 'running';
@@ -132,7 +129,10 @@ export const supervisorMachine = setup({
       for (const name of context.order) {
         const spec = context.specs[name]!;
         for (const id of context.instances[name] ?? []) {
-          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: context.overrides[name] !== 'stopped', seed: seedFor(context.seed, id) } });
+          enqueue.spawnChild('server', {
+            id,
+            input: { instance: id, spec, autoStart: context.overrides[name] !== 'stopped', seed: seedFor(context.seed, id) },
+          });
           // a disabled server an operator started
           if (context.overrides[name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
         }
@@ -177,7 +177,10 @@ export const supervisorMachine = setup({
       const overrides = { ...context.overrides };
       const spawn = (ids: string[], spec: ServerSpec) => {
         for (const id of ids) {
-          enqueue.spawnChild('server', { id, input: { instance: id, spec, autoStart: overrides[spec.name] !== 'stopped', seed: seedFor(context.seed, id) } });
+          enqueue.spawnChild('server', {
+            id,
+            input: { instance: id, spec, autoStart: overrides[spec.name] !== 'stopped', seed: seedFor(context.seed, id) },
+          });
           if (overrides[spec.name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
         }
       };
@@ -271,9 +274,7 @@ export const supervisorMachine = setup({
     replacing: {},
     replaceFailures: {},
     crashes: {},
-    overrides: Object.fromEntries(
-      Object.entries(input.overrides ?? {}).filter(([name]) => input.servers.some((s) => s.name === name)),
-    ),
+    overrides: Object.fromEntries(Object.entries(input.overrides ?? {}).filter(([name]) => input.servers.some((s) => s.name === name))),
     seed: input.seed ?? 0,
   }),
   initial: 'running',

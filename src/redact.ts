@@ -9,7 +9,8 @@
 export const REDACTED = '[redacted]';
 
 /** Env/header names whose values are secret whatever they look like. */
-const SECRET_NAME = /(token|secret|passw(or)?d|pass|pwd|api[-_]?key|apikey|auth|credential|private[-_]?key|session|cookie|signature|access[-_]?key|\bpat\b|_pat$|^pat_)/i;
+const SECRET_NAME =
+  /(token|secret|passw(or)?d|pass|pwd|api[-_]?key|apikey|auth|credential|private[-_]?key|session|cookie|signature|access[-_]?key|\bpat\b|_pat$|^pat_)/i;
 
 /** Values shorter than this are never treated as secrets on their own (they would match everywhere). */
 const MIN_SECRET_LENGTH = 4;
@@ -88,7 +89,13 @@ function escapeRegExp(text: string): string {
 function knownPattern(): RegExp | undefined {
   if (known.size === 0) return undefined;
   // longest first, so a value containing another is removed whole
-  pattern ??= new RegExp([...known].sort((a, b) => b.length - a.length).map(escapeRegExp).join('|'), 'g');
+  pattern ??= new RegExp(
+    [...known]
+      .sort((a, b) => b.length - a.length)
+      .map(escapeRegExp)
+      .join('|'),
+    'g',
+  );
   return pattern;
 }
 
@@ -110,7 +117,10 @@ const SHAPES: readonly Shape[] = [
     `$1${REDACTED}`,
   ],
   // --token=V, --api-key V, and the same inside a JSON array ("--token", "V")
-  [new RegExp(`((?:^|[\\s"'\\[,])--?(?:${FLAG_NAMES})(?:=|[ \\t]+|"[ \\t]*,[ \\t]*"))(?!\\[redacted\\])[^\\s"',\\]]+`, 'gi'), `$1${REDACTED}`],
+  [
+    new RegExp(`((?:^|[\\s"'\\[,])--?(?:${FLAG_NAMES})(?:=|[ \\t]+|"[ \\t]*,[ \\t]*"))(?!\\[redacted\\])[^\\s"',\\]]+`, 'gi'),
+    `$1${REDACTED}`,
+  ],
   // Authorization: Bearer V / Basic V
   [/(\b(?:bearer|basic)[ \t]+)[A-Za-z0-9._~+/=-]{8,}/gi, `$1${REDACTED}`],
   // NAME_TOKEN=V, "api_key": "V" style assignments in free text (names bounded in length)

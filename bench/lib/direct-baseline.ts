@@ -43,7 +43,9 @@ const { StdioClientTransport } = await import('@modelcontextprotocol/sdk/client/
 const importedAt = now();
 
 const env = input.inheritEnv
-  ? Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== 'MCP_BENCH_BASELINE'))
+  ? Object.fromEntries(
+      Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined && e[0] !== 'MCP_BENCH_BASELINE'),
+    )
   : undefined;
 const clients: ClientType[] = [];
 const pids: number[] = [];

@@ -77,7 +77,11 @@ export class LeanMcpStdioClient {
   }
 
   async initialize(): Promise<void> {
-    await this.request('initialize', { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench-lean', version: '0.0.0' } });
+    await this.request('initialize', {
+      protocolVersion: PROTOCOL_VERSION,
+      capabilities: {},
+      clientInfo: { name: 'bench-lean', version: '0.0.0' },
+    });
     this.write(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }));
   }
 

@@ -85,7 +85,12 @@ function snapshotAround(watched: readonly Watched[], when: 'before' | 'after'): 
 }
 
 /** CPU µs per call for each watched process from two snapshots. */
-function perCall(watched: readonly Watched[], from: readonly (number | undefined)[], to: readonly (number | undefined)[], calls: number): Map<string, number | undefined> {
+function perCall(
+  watched: readonly Watched[],
+  from: readonly (number | undefined)[],
+  to: readonly (number | undefined)[],
+  calls: number,
+): Map<string, number | undefined> {
   const out = new Map<string, number | undefined>();
   watched.forEach(({ name }, i) => {
     const a = from[i];
@@ -113,7 +118,11 @@ export interface SequentialResult {
  * processes is charged per block. Stops at `plan.calls` per target or after
  * `plan.maxMs` × targets in all (plus at most `plan.maxMs` / 4 of warm-up per target).
  */
-export async function interleavedSequential(targets: readonly SequentialTarget[], plan: SequentialPlan, block: number): Promise<SequentialResult[]> {
+export async function interleavedSequential(
+  targets: readonly SequentialTarget[],
+  plan: SequentialPlan,
+  block: number,
+): Promise<SequentialResult[]> {
   for (const target of targets) {
     const warmUntil = performance.now() + plan.maxMs / 4;
     for (let i = 0; i < plan.warmup && performance.now() < warmUntil; i++) await target.call();
@@ -135,12 +144,19 @@ export async function interleavedSequential(targets: readonly SequentialTarget[]
         latencies[i]!.push(performance.now() - start);
       }
       const after = snapshotAround(target.watched, 'after');
-      cpu[i] = cpu[i]!.map((sum, w) => (sum === undefined || before[w] === undefined || after[w] === undefined ? undefined : sum + after[w] - before[w]));
+      cpu[i] = cpu[i]!.map((sum, w) =>
+        sum === undefined || before[w] === undefined || after[w] === undefined ? undefined : sum + after[w] - before[w],
+      );
     }
   }
   return targets.map((target, i) => ({
     latencies: latencies[i]!,
-    cpuUsPerCall: perCall(target.watched, target.watched.map(() => 0), cpu[i]!, latencies[i]!.length),
+    cpuUsPerCall: perCall(
+      target.watched,
+      target.watched.map(() => 0),
+      cpu[i]!,
+      latencies[i]!.length,
+    ),
   }));
 }
 

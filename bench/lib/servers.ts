@@ -55,7 +55,11 @@ export const serverName = (i: number): string => `s${i + 1}`;
  * A manager config with `count` copies of `server` named s1..sN. YAML, with every
  * string JSON-quoted (JSON strings are valid YAML double-quoted scalars).
  */
-export function managerConfigYaml(count: number, server: ServerCommand, options: { startupTimeoutS?: number; logLevel?: string } = {}): string {
+export function managerConfigYaml(
+  count: number,
+  server: ServerCommand,
+  options: { startupTimeoutS?: number; logLevel?: string } = {},
+): string {
   const q = (s: string) => JSON.stringify(s);
   const lines = ['manager:', `  log_level: ${options.logLevel ?? 'warn'}`, 'servers:'];
   for (let i = 0; i < count; i++) {

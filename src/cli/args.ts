@@ -40,7 +40,10 @@ export function usageError(message: string): ManagerError {
 
 /** `--state-dir DIR`, accepted by every command that talks to a running manager. */
 export const STATE_DIR_OPTION = { 'state-dir': { type: 'string' } } as const satisfies ParseArgsOptionsConfig;
-export const STATE_DIR_HELP = ['--state-dir DIR', 'state dir of the manager (default: $MCP_MANAGER_HOME, $XDG_STATE_HOME/mcp-manager, ~/.local/state/mcp-manager)'] as const;
+export const STATE_DIR_HELP = [
+  '--state-dir DIR',
+  'state dir of the manager (default: $MCP_MANAGER_HOME, $XDG_STATE_HOME/mcp-manager, ~/.local/state/mcp-manager)',
+] as const;
 
 /**
  * `util.parseArgs` in strict mode with short, one-line usage errors. `positionals` names the
@@ -75,7 +78,10 @@ function describeParseError(error: unknown): string {
   const { code, message } = error as { code?: string; message?: string };
   const text = message ?? String(error);
   // Node quotes the option as '-c, --config <value>' or '--json'; keep the long name.
-  const quoted = /'([^']+)'/.exec(text)?.[1]?.replace(/^-\w, /, '').replace(/ <value>$/, '');
+  const quoted = /'([^']+)'/
+    .exec(text)?.[1]
+    ?.replace(/^-\w, /, '')
+    .replace(/ <value>$/, '');
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && quoted) return `unknown option '${quoted}'`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && quoted) {
     if (text.includes('argument missing')) return `option '${quoted}' needs a value`;

@@ -36,7 +36,10 @@ interface ManagerInfo {
 }
 
 /** The config file an edit goes to, and the manager (if any) running on the state dir. */
-export async function resolveEditTarget(target: EditTarget, ctx: CliContext): Promise<{ file: string; manager: ManagerInfo | null; socketPath: string }> {
+export async function resolveEditTarget(
+  target: EditTarget,
+  ctx: CliContext,
+): Promise<{ file: string; manager: ManagerInfo | null; socketPath: string }> {
   const stateDir = resolveStateDir({ flag: target.stateDir, env: ctx.env, cwd: ctx.cwd });
   const socketPath = socketPathOf(stateDir);
   const manager = await createControlClient(socketPath)

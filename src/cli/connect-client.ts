@@ -91,7 +91,11 @@ export function readRecord(file: string): ConnectRecord | null {
     throw new ManagerError('CONTROL_FAILED', `cannot read ${file}: ${errorMessage(error)}`);
   }
   const parsed = RecordSchema.safeParse(safeJson(text));
-  if (!parsed.success) throw new ManagerError('CONTROL_FAILED', `${file} is not a connect record (${parsed.error.issues[0]?.message ?? 'unreadable'}); remove it to start afresh`);
+  if (!parsed.success)
+    throw new ManagerError(
+      'CONTROL_FAILED',
+      `${file} is not a connect record (${parsed.error.issues[0]?.message ?? 'unreadable'}); remove it to start afresh`,
+    );
   return parsed.data;
 }
 
@@ -128,9 +132,13 @@ export function readClientFile(file: string): string | null {
   if (text.trim() === '') return text;
   const value = safeJson(text);
   if (!isRecord(value)) {
-    throw new ManagerError('CONFIG_INVALID', `${file} is not a JSON object (comments are not supported here); fix it, or move it aside and run connect again`, {
-      data: { file },
-    });
+    throw new ManagerError(
+      'CONFIG_INVALID',
+      `${file} is not a JSON object (comments are not supported here); fix it, or move it aside and run connect again`,
+      {
+        data: { file },
+      },
+    );
   }
   return text;
 }
@@ -227,14 +235,18 @@ export function undoConnection(stateDir: string, client: Client, project: boolea
   const paths = recordPaths(stateDir, client, project);
   const record = readRecord(paths.record);
   if (!record) {
-    throw new ManagerError('USAGE', `${CLIENT_LABELS[client]} is not connected${project ? ' in this project' : ''} (no record in ${path.dirname(paths.record)})`);
+    throw new ManagerError(
+      'USAGE',
+      `${CLIENT_LABELS[client]} is not connected${project ? ' in this project' : ''} (no record in ${path.dirname(paths.record)})`,
+    );
   }
   const original = record.backup === null ? null : readFileSync(record.backup, 'utf8');
   let current: string | null = null;
   try {
     current = readFileSync(record.file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new ManagerError('CONFIG_INVALID', `cannot read ${record.file}: ${errorMessage(error)}`);
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new ManagerError('CONFIG_INVALID', `cannot read ${record.file}: ${errorMessage(error)}`);
   }
 
   let action: DisconnectOutcome['action'];
@@ -269,4 +281,3 @@ function hasOurEntry(text: string, key: string): boolean {
   const value = safeJson(text);
   return isRecord(value) && isRecord(value[key]) && OUR_NAME in value[key];
 }
-

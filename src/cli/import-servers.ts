@@ -42,7 +42,12 @@ export interface ImportPlan {
 }
 
 /** The files `import` reads: one client's, a given file, or every client's and the project's. */
-export function importSources(from: string | undefined, env: NodeJS.ProcessEnv, cwd: string, platform: NodeJS.Platform = process.platform): SourceFile[] {
+export function importSources(
+  from: string | undefined,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+  platform: NodeJS.Platform = process.platform,
+): SourceFile[] {
   if (from !== undefined && (CLIENTS as readonly string[]).includes(from)) {
     const client = from as Client;
     const files = [{ source: client, file: clientConfigFile(client, env, { platform, cwd }).file }];
@@ -54,7 +59,10 @@ export function importSources(from: string | undefined, env: NodeJS.ProcessEnv, 
   if (from !== undefined) return [{ source: 'file', file: path.resolve(cwd, from) }];
   return [
     ...CLIENTS.map((client) => ({ source: client, file: clientConfigFile(client, env, { platform, cwd }).file })),
-    ...['.mcp.json', path.join('.vscode', 'mcp.json'), path.join('.cursor', 'mcp.json')].map((f) => ({ source: 'project' as const, file: path.join(cwd, f) })),
+    ...['.mcp.json', path.join('.vscode', 'mcp.json'), path.join('.cursor', 'mcp.json')].map((f) => ({
+      source: 'project' as const,
+      file: path.join(cwd, f),
+    })),
   ];
 }
 
@@ -68,7 +76,8 @@ export function readSources(sources: readonly SourceFile[], cwd: string): { foun
       value = JSON.parse(readFileSync(source.file, 'utf8'));
     } catch (error) {
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      if (!missing || source.source === 'file') skipped.push({ name: '*', file: source.file, reason: missing ? 'file not found' : `cannot read: ${errorMessage(error)}` });
+      if (!missing || source.source === 'file')
+        skipped.push({ name: '*', file: source.file, reason: missing ? 'file not found' : `cannot read: ${errorMessage(error)}` });
       continue;
     }
     if (!isRecord(value)) continue;
@@ -87,13 +96,25 @@ export function readSources(sources: readonly SourceFile[], cwd: string): { foun
 }
 
 const OUR_KEYS = new Set(Object.keys(serverShape));
-const TYPES: Record<string, string> = { stdio: 'stdio', http: 'http', 'streamable-http': 'http', streamable_http: 'http', streamableHttp: 'http', sse: 'sse', ws: 'websocket', websocket: 'websocket', tcp: 'tcp' };
+const TYPES: Record<string, string> = {
+  stdio: 'stdio',
+  http: 'http',
+  'streamable-http': 'http',
+  streamable_http: 'http',
+  streamableHttp: 'http',
+  sse: 'sse',
+  ws: 'websocket',
+  websocket: 'websocket',
+  tcp: 'tcp',
+};
 
 /** Our entry for a client's, or the reason it cannot be taken. */
 export function convertEntry(found: FoundServer): { entry: ServerEntryData; dropped: string[] } | { skip: string } {
   const raw = found.entry;
-  if (JSON.stringify(raw).includes('${input:')) return { skip: 'uses a VS Code input prompt (${input:…}); set the value through an environment variable instead' };
-  if (typeof raw.envFile === 'string') return { skip: 'uses a VS Code envFile; add it with "mcp-manager add" and manager.env_file instead' };
+  if (JSON.stringify(raw).includes('${input:'))
+    return { skip: 'uses a VS Code input prompt (${input:…}); set the value through an environment variable instead' };
+  if (typeof raw.envFile === 'string')
+    return { skip: 'uses a VS Code envFile; add it with "mcp-manager add" and manager.env_file instead' };
   if (isOurs(raw)) return { skip: 'is mcp-manager itself (written by "mcp-manager connect")' };
   const entry: ServerEntryData = {};
   const dropped: string[] = [];
@@ -116,13 +137,26 @@ export function convertEntry(found: FoundServer): { entry: ServerEntryData; drop
 
 function isOurs(raw: Record<string, unknown>): boolean {
   const args = Array.isArray(raw.args) ? raw.args.map(String) : [];
-  return args.includes('--stdio') && args.includes('start') && [typeof raw.command === 'string' ? raw.command : '', ...args].some((a) => a.includes('mcp-manager') || a.endsWith(path.join('cli', 'main.js')));
+  return (
+    args.includes('--stdio') &&
+    args.includes('start') &&
+    [typeof raw.command === 'string' ? raw.command : '', ...args].some(
+      (a) => a.includes('mcp-manager') || a.endsWith(path.join('cli', 'main.js')),
+    )
+  );
 }
 
 const sameRun = (a: Record<string, unknown>, b: Record<string, unknown>) =>
   JSON.stringify([a.command, a.args ?? [], a.url]) === JSON.stringify([b.command, b.args ?? [], b.url]);
 
-const SHORT: Record<string, string> = { 'claude-desktop': 'desktop', 'claude-code': 'code', vscode: 'vscode', cursor: 'cursor', project: 'project', file: 'imported' };
+const SHORT: Record<string, string> = {
+  'claude-desktop': 'desktop',
+  'claude-code': 'code',
+  vscode: 'vscode',
+  cursor: 'cursor',
+  project: 'project',
+  file: 'imported',
+};
 
 /**
  * Add `found` servers (all, or those named) to the config text. Invalid entries are found by
@@ -132,7 +166,12 @@ export function planImport(
   config: ConfigText,
   file: string,
   found: readonly FoundServer[],
-  options: { names?: readonly string[]; env: NodeJS.ProcessEnv; taken: Map<string, string>; existing?: Map<string, Record<string, unknown>> },
+  options: {
+    names?: readonly string[];
+    env: NodeJS.ProcessEnv;
+    taken: Map<string, string>;
+    existing?: Map<string, Record<string, unknown>>;
+  },
 ): ImportPlan {
   const plan: ImportPlan = { imported: [], skipped: [], dropped: [], secrets: [], values: {}, text: config.text };
   const wanted = options.names ? new Set(options.names) : undefined;
@@ -181,12 +220,22 @@ export function planImport(
     }
     const env = { ...values, ...options.env };
     const checked = parseConfigText(text, file, { env });
-    const bad = checked.ok ? new Map<string, string>() : badServers(checked.issues, candidates.map((c) => c.name));
+    const bad = checked.ok
+      ? new Map<string, string>()
+      : badServers(
+          checked.issues,
+          candidates.map((c) => c.name),
+        );
     if (bad.size === 0 || pass === 1) {
       plan.text = text;
       plan.values = values;
       plan.secrets = moves;
-      plan.imported = candidates.map((c) => ({ name: c.name, from: c.from.source.source, file: c.from.source.file, ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {}) }));
+      plan.imported = candidates.map((c) => ({
+        name: c.name,
+        from: c.from.source.source,
+        file: c.from.source.file,
+        ...(c.renamedFrom ? { renamedFrom: c.renamedFrom } : {}),
+      }));
       return plan;
     }
     for (const [name, reason] of bad) {
@@ -202,7 +251,13 @@ export function planImport(
 function badServers(issues: readonly { path: string; message: string }[], names: readonly string[]): Map<string, string> {
   const bad = new Map<string, string>();
   for (const issue of issues) {
-    const name = names.find((n) => issue.path === `servers.${n}` || issue.path.startsWith(`servers.${n}.`) || issue.path.startsWith(`servers["${n}"]`) || issue.path.startsWith(`mcpServers.${n}`));
+    const name = names.find(
+      (n) =>
+        issue.path === `servers.${n}` ||
+        issue.path.startsWith(`servers.${n}.`) ||
+        issue.path.startsWith(`servers["${n}"]`) ||
+        issue.path.startsWith(`mcpServers.${n}`),
+    );
     if (name && !bad.has(name)) bad.set(name, `${issue.path}: ${issue.message}`);
   }
   return bad;

@@ -9,7 +9,9 @@ import type { Transition } from '../control/transitions.js';
 const valueText = (value: unknown): string => {
   if (typeof value === 'string') return value;
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value as Record<string, unknown>).map(([key, inner]) => `${key}.${valueText(inner)}`).join(', ');
+    return Object.entries(value as Record<string, unknown>)
+      .map(([key, inner]) => `${key}.${valueText(inner)}`)
+      .join(', ');
   }
   return String(value);
 };
@@ -17,7 +19,14 @@ const valueText = (value: unknown): string => {
 export function overviewRows(overview: InspectOverview): string[][] {
   return [
     ['INSTANCE', 'SERVER', 'STATE', 'PID', 'RESTARTS', 'MACHINE STATE'],
-    ...overview.instances.map((i) => [i.instance, i.server, i.state, i.pid === null ? '-' : String(i.pid), String(i.restarts), valueText(i.value)]),
+    ...overview.instances.map((i) => [
+      i.instance,
+      i.server,
+      i.state,
+      i.pid === null ? '-' : String(i.pid),
+      String(i.restarts),
+      valueText(i.value),
+    ]),
   ];
 }
 

@@ -18,7 +18,15 @@ import type {
 } from '../control/types.js';
 import type { DoctorCheck, DoctorReport } from '../discovery/doctor.js';
 import type { CatalogEntry } from '../config/server-catalog.js';
-import type { ConnectReport, DisconnectReport, DiscoveryListing, DiscoverySourceJson, EditReport, ImportReport, ManagerLookup } from './reports.js';
+import type {
+  ConnectReport,
+  DisconnectReport,
+  DiscoveryListing,
+  DiscoverySourceJson,
+  EditReport,
+  ImportReport,
+  ManagerLookup,
+} from './reports.js';
 import { colorEnabled, colors, stateColor, visibleLength, type Colors } from './colors.js';
 import { createLogUpdate } from 'log-update';
 import type { WatchModel } from './watch-model.js';
@@ -201,7 +209,14 @@ export function createPrinter(
     importReport: (report) => {
       out(formatImport(report, c.out));
       if (report.reload) {
-        const note = reloadNote({ action: 'added', server: '', secrets: [], file: report.file ?? '', envFile: report.envFile ?? null, reload: report.reload });
+        const note = reloadNote({
+          action: 'added',
+          server: '',
+          secrets: [],
+          file: report.file ?? '',
+          envFile: report.envFile ?? null,
+          reload: report.reload,
+        });
         if (note) err(note);
       }
     },
@@ -209,7 +224,9 @@ export function createPrinter(
       if (report.moved) out(formatImport(report.moved, c.out));
       out(formatConnect(report, c.out));
       if (report.replaced.length > 0 && !report.moved) {
-        err(`${c.err.yellow('warning:')} replaced ${report.replaced.join(', ')} (kept in the backup); "connect --move" takes them into the config instead`);
+        err(
+          `${c.err.yellow('warning:')} replaced ${report.replaced.join(', ')} (kept in the backup); "connect --move" takes them into the config instead`,
+        );
       }
     },
     disconnectReport: (report) => out(formatDisconnect(report, c.out)),
@@ -375,7 +392,12 @@ function formatServerCapabilities(server: ServerCapabilitiesEntry): string[] {
       lines.push(`  ${title}: none`);
       return;
     }
-    lines.push(`  ${title} (${rows.length})`, ...formatTable([header, ...rows]).split('\n').map((row) => `    ${row}`));
+    lines.push(
+      `  ${title} (${rows.length})`,
+      ...formatTable([header, ...rows])
+        .split('\n')
+        .map((row) => `    ${row}`),
+    );
   };
   section(
     'tools',
@@ -400,11 +422,9 @@ function formatServerCapabilities(server: ServerCapabilitiesEntry): string[] {
   return lines;
 }
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const num = (value: unknown): number | undefined =>
-  typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+const num = (value: unknown): number | undefined => (typeof value === 'number' && Number.isFinite(value) ? value : undefined);
 
 const str = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
@@ -637,7 +657,13 @@ export function formatDiscovery(listing: DiscoveryListing, options: { home: stri
   if (listing.shadowed.length > 0) {
     const shadowRows = [['NAME', 'KEPT', 'SHADOWED']];
     for (const s of listing.shadowed) shadowRows.push([s.name, sourceCell(s.by, home), sourceCell(s.source, home)]);
-    lines.push('', `shadowed (same name, lower precedence; not used):`, ...formatTable(shadowRows).split('\n').map((row) => `  ${row}`));
+    lines.push(
+      '',
+      `shadowed (same name, lower precedence; not used):`,
+      ...formatTable(shadowRows)
+        .split('\n')
+        .map((row) => `  ${row}`),
+    );
   }
 
   const files = new Set(listing.servers.map((s) => s.source.file)).size;
@@ -692,7 +718,11 @@ export function formatConfigEdit(report: EditReport, c: Colors): string {
   }
   if (report.reload.status === 'applied' && report.reload.report) {
     const { added, removed, changed } = report.reload.report;
-    const parts = [added.length ? `added ${added.join(', ')}` : '', removed.length ? `removed ${removed.join(', ')}` : '', changed.length ? `changed ${changed.join(', ')}` : ''].filter(Boolean);
+    const parts = [
+      added.length ? `added ${added.join(', ')}` : '',
+      removed.length ? `removed ${removed.join(', ')}` : '',
+      changed.length ? `changed ${changed.join(', ')}` : '',
+    ].filter(Boolean);
     lines.push(`  the running manager reloaded${parts.length ? `: ${parts.join('; ')}` : ' (nothing to change)'}`);
   }
   return lines.join('\n');
@@ -708,7 +738,12 @@ function reloadNote(report: EditReport): string | undefined {
   return undefined;
 }
 
-const CLIENT_NAMES: Record<string, string> = { 'claude-desktop': 'Claude Desktop', 'claude-code': 'Claude Code', vscode: 'VS Code', cursor: 'Cursor' };
+const CLIENT_NAMES: Record<string, string> = {
+  'claude-desktop': 'Claude Desktop',
+  'claude-code': 'Claude Code',
+  vscode: 'VS Code',
+  cursor: 'Cursor',
+};
 
 export function formatConnect(report: ConnectReport, c: Colors): string {
   const { url, command, args } = report.entry as { url?: string; command?: string; args?: string[] };
@@ -718,8 +753,11 @@ export function formatConnect(report: ConnectReport, c: Colors): string {
     `  it ${how}`,
     report.backup ? `  backup of the file as it was: ${report.backup}` : '  there was no file before; "disconnect" removes it',
   ];
-  if (report.replaced.length > 0 && report.moved) lines.push(`  replaced: ${report.replaced.join(', ')} (moved into ${report.config}, see above)`);
-  lines.push(`  restart ${CLIENT_NAMES[report.client] ?? report.client} to pick it up; undo with "mcp-manager disconnect ${report.client}"`);
+  if (report.replaced.length > 0 && report.moved)
+    lines.push(`  replaced: ${report.replaced.join(', ')} (moved into ${report.config}, see above)`);
+  lines.push(
+    `  restart ${CLIENT_NAMES[report.client] ?? report.client} to pick it up; undo with "mcp-manager disconnect ${report.client}"`,
+  );
   return lines.join('\n');
 }
 
@@ -731,7 +769,10 @@ export function formatDisconnect(report: DisconnectReport, c: Colors): string {
     left: `${report.file} no longer named mcp-manager; left as it is`,
   }[report.action];
   const lines = [`${c.green('✓')} ${what}`];
-  if (report.moved.length > 0) lines.push(`  the servers moved by connect --move stay in the config (${report.moved.join(', ')}); "mcp-manager remove NAME" takes one out`);
+  if (report.moved.length > 0)
+    lines.push(
+      `  the servers moved by connect --move stay in the config (${report.moved.join(', ')}); "mcp-manager remove NAME" takes one out`,
+    );
   return lines.join('\n');
 }
 
@@ -812,7 +853,9 @@ export function formatStartSummary(s: StartSummary, c: Colors): string {
     lines.push(`  connect   mcp-manager connect claude-code|vscode|cursor --http   (or point a client at the URL above)`);
   } else {
     lines.push(`  gateway   no HTTP listener (set manager.http or pass --http HOST:PORT)`);
-    lines.push(`  connect   mcp-manager connect claude-desktop --stdio   (clients run: mcp-manager start --stdio --config ${s.configFile})`);
+    lines.push(
+      `  connect   mcp-manager connect claude-desktop --stdio   (clients run: mcp-manager start --stdio --config ${s.configFile})`,
+    );
   }
   lines.push(`  log       ${s.logFile}`);
   return lines.join('\n');
@@ -829,11 +872,14 @@ export function formatImport(report: ImportReport, c: Colors): string {
   for (const d of report.dropped) lines.push(`  "${d.name}": left out ${d.keys.join(', ')} (not settings of mcp-manager)`);
   if (report.secrets.length > 0) {
     const where = report.envFile ?? 'the env file';
-    lines.push(`  secrets moved to ${where} (mode 0600): ${report.secrets.map((s) => `${s.server}.env.${s.key} → \${${s.variable}}`).join(', ')}`);
+    lines.push(
+      `  secrets moved to ${where} (mode 0600): ${report.secrets.map((s) => `${s.server}.env.${s.key} → \${${s.variable}}`).join(', ')}`,
+    );
   }
   for (const s of report.skipped) lines.push(`${c.yellow('-')} skipped "${s.name}" (${s.file}): ${s.reason}`);
   if (report.imported.length > 0 && report.file) lines.push(`${report.dryRun ? 'config (unchanged)' : 'config'}: ${report.file}`);
   if (report.imported.length === 0 && report.skipped.length === 0) lines.push('nothing to import: no servers found');
-  if (report.reload?.status === 'applied' && report.reload.report) lines.push(`the running manager reloaded: added ${report.reload.report.added.join(', ') || 'nothing'}`);
+  if (report.reload?.status === 'applied' && report.reload.report)
+    lines.push(`the running manager reloaded: added ${report.reload.report.added.join(', ') || 'nothing'}`);
   return lines.join('\n');
 }

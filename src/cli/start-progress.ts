@@ -43,7 +43,14 @@ export async function showProgress(ctx: CliContext, options: ProgressOptions, wo
     const mustMove = options.needsChange === true || (options.needsChange instanceof Set && options.needsChange.has(s.name));
     if (mustMove) mustMoveSet.add(s.name);
     const settled = !mustMove && SETTLED_STATES.has(s.state);
-    rows.set(s.name, { name: s.name, state: s.state, settledMs: settled ? Date.now() - startedAt : null, reason: null, fix: null, moved: false });
+    rows.set(s.name, {
+      name: s.name,
+      state: s.state,
+      settledMs: settled ? Date.now() - startedAt : null,
+      reason: null,
+      fix: null,
+      moved: false,
+    });
   }
   const live = ctx.print.live('err');
   const draw = () => live.update(ctx.print.progressFrame(options.title, [...rows.values()], Date.now() - startedAt));
@@ -69,10 +76,14 @@ export async function showProgress(ctx: CliContext, options: ProgressOptions, wo
   } else {
     let ready!: () => void;
     const subscribed = new Promise<void>((resolve) => (ready = resolve));
-    const f = followEvents(options.socketPath, (event) => {
-      if (event.type === 'ready') ready();
-      else if (event.type === 'transition') onTransition(event.transition);
-    }, { statsMs: 0 });
+    const f = followEvents(
+      options.socketPath,
+      (event) => {
+        if (event.type === 'ready') ready();
+        else if (event.type === 'transition') onTransition(event.transition);
+      },
+      { statsMs: 0 },
+    );
     follower = f;
     unsubscribe = () => f.close();
     await Promise.race([subscribed, f.done]);
@@ -99,7 +110,9 @@ export async function showProgress(ctx: CliContext, options: ProgressOptions, wo
 
 /** Rows that need not move and have not moved yet: their state from a fresh snapshot. */
 async function resync(socketPath: string, rows: Map<string, ProgressRow>, mustMove: ReadonlySet<string>, startedAt: number): Promise<void> {
-  const status = await createControlClient(socketPath).status().catch(() => null);
+  const status = await createControlClient(socketPath)
+    .status()
+    .catch(() => null);
   for (const server of status?.servers ?? []) {
     const row = rows.get(server.name);
     if (!row || row.moved || row.settledMs !== null || mustMove.has(row.name)) continue;
@@ -110,7 +123,9 @@ async function resync(socketPath: string, rows: Map<string, ProgressRow>, mustMo
 
 /** Final states from a status snapshot, for rows whose last move the stream did not show. */
 async function refresh(socketPath: string, rows: Map<string, ProgressRow>, startedAt: number): Promise<void> {
-  const status = await createControlClient(socketPath).status().catch(() => null);
+  const status = await createControlClient(socketPath)
+    .status()
+    .catch(() => null);
   for (const server of status?.servers ?? []) {
     const row = rows.get(server.name);
     if (!row) continue;
@@ -136,7 +151,13 @@ export async function followReload(ctx: CliContext, socketPath: string, report: 
 }
 
 /** Show progress while `work` runs, when stderr is a terminal; otherwise just run it. */
-export async function withProgress<T>(ctx: CliContext, socketPath: string, names: readonly string[], title: string, work: () => Promise<T>): Promise<T> {
+export async function withProgress<T>(
+  ctx: CliContext,
+  socketPath: string,
+  names: readonly string[],
+  title: string,
+  work: () => Promise<T>,
+): Promise<T> {
   if (!ctx.print.interactive) return work();
   const status = await createControlClient(socketPath).status();
   const servers = status.servers.filter((s) => names.includes(s.name));
@@ -152,7 +173,9 @@ export async function withProgress<T>(ctx: CliContext, socketPath: string, names
 async function addFixes(socketPath: string, rows: Map<string, ProgressRow>): Promise<void> {
   const failed = [...rows.values()].filter((r) => r.state === 'failed');
   if (failed.length === 0) return;
-  const status = await createControlClient(socketPath).status({ detailed: true }).catch(() => null);
+  const status = await createControlClient(socketPath)
+    .status({ detailed: true })
+    .catch(() => null);
   for (const row of failed) {
     const server = status?.servers.find((s) => s.name === row.name);
     if (!server) continue;

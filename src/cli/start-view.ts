@@ -6,7 +6,6 @@ import { managerLogOf } from '../state/paths.js';
 import type { CliContext } from './context.js';
 import { showProgress } from './start-progress.js';
 
-
 export async function followStart(manager: RunningManager, configFile: string, ctx: CliContext, stopping: () => boolean): Promise<void> {
   const status = await createControlClient(manager.socketPath).status();
   await showProgress(ctx, {

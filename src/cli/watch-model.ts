@@ -61,7 +61,18 @@ export function applyStatus(model: WatchModel, status: StatusSnapshot, now: numb
 function rowOf(model: WatchModel, t: ControlTransition): WatchRow {
   let row = model.rows.find((r) => r.instance === t.instance);
   if (!row) {
-    row = { server: t.server, instance: t.instance, state: t.to, pid: null, restarts: 0, since: null, cpuPercent: null, memoryBytes: null, callsPerSecond: null, last: null };
+    row = {
+      server: t.server,
+      instance: t.instance,
+      state: t.to,
+      pid: null,
+      restarts: 0,
+      since: null,
+      cpuPercent: null,
+      memoryBytes: null,
+      callsPerSecond: null,
+      last: null,
+    };
     // a replica or replacement sits after the other rows of its server
     const at = model.rows.map((r) => r.server).lastIndexOf(t.server);
     model.rows.splice(at === -1 ? model.rows.length : at + 1, 0, row);

@@ -59,7 +59,8 @@ function checkTransport(entry: EntryFields, issue: (path: string, message: strin
   }
   const protocols = REMOTE_PROTOCOLS[type];
   if (protocols === undefined) return; // an invalid connection_type, reported on its own
-  if (entry.command !== undefined) issue('command', `not used by a remote server (connection_type ${type}); remote servers are not spawned`);
+  if (entry.command !== undefined)
+    issue('command', `not used by a remote server (connection_type ${type}); remote servers are not spawned`);
   if (entry.url === undefined) issue('', `missing "url" (required for connection_type ${type})`);
   else if (typeof entry.url === 'string' && URL.canParse(entry.url) && !protocols.includes(new URL(entry.url).protocol)) {
     issue('url', `expected a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')} for connection_type ${type}`);

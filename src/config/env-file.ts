@@ -40,7 +40,12 @@ export function parseEnvText(text: string): Record<string, string> {
  * Load the env file the config names (if any) under `env`. A missing or unreadable file is
  * an issue at `manager.env_file`; a file others may read is a warning.
  */
-export function withEnvFile(configFile: string, document: unknown, env: NodeJS.ProcessEnv, at: Omit<ConfigIssue, 'message'>): EnvFileResult {
+export function withEnvFile(
+  configFile: string,
+  document: unknown,
+  env: NodeJS.ProcessEnv,
+  at: Omit<ConfigIssue, 'message'>,
+): EnvFileResult {
   const name = envFileOf(document);
   if (name === undefined) return { env, issues: [], warnings: [] };
   const file = envFilePath(configFile, name);
@@ -56,7 +61,10 @@ export function withEnvFile(configFile: string, document: unknown, env: NodeJS.P
   }
   const warnings: ConfigIssue[] = [];
   if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
-    warnings.push({ ...at, message: `env file ${file} is readable by others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${file}` });
+    warnings.push({
+      ...at,
+      message: `env file ${file} is readable by others (mode ${(mode & 0o777).toString(8)}); run: chmod 600 ${file}`,
+    });
   }
   return { env: { ...parseEnvText(text), ...env }, file, issues: [], warnings };
 }

@@ -101,7 +101,9 @@ export function oneOf<const T extends string>(values: readonly T[]) {
 }
 
 const tooLong = (max: number) => ({ error: `expected at most ${max} characters` });
-const tooMany = (max: number) => ({ error: (iss: { input?: unknown }) => `at most ${max} items are allowed, got ${(iss.input as unknown[]).length}` });
+const tooMany = (max: number) => ({
+  error: (iss: { input?: unknown }) => `at most ${max} items are allowed, got ${(iss.input as unknown[]).length}`,
+});
 
 export const string = z.string({ error: 'expected a string' }).max(CONFIG_LIMITS.stringChars, tooLong(CONFIG_LIMITS.stringChars));
 export const nonEmptyString = string.min(1, { error: 'expected a non-empty string' });
@@ -112,8 +114,12 @@ export const scalarString = field('expected a string', (v) => {
   return typeof v === 'number' || typeof v === 'boolean' ? String(v) : undefined;
 }).pipe(string);
 
-export const stringList = z.array(string, typeError('expected a list of strings')).max(CONFIG_LIMITS.listItems, tooMany(CONFIG_LIMITS.listItems));
-export const argList = z.array(scalarString, typeError('expected a list of strings')).max(CONFIG_LIMITS.listItems, tooMany(CONFIG_LIMITS.listItems));
+export const stringList = z
+  .array(string, typeError('expected a list of strings'))
+  .max(CONFIG_LIMITS.listItems, tooMany(CONFIG_LIMITS.listItems));
+export const argList = z
+  .array(scalarString, typeError('expected a list of strings'))
+  .max(CONFIG_LIMITS.listItems, tooMany(CONFIG_LIMITS.listItems));
 
 /** A mapping of at most `CONFIG_LIMITS.mapEntries` entries (counted before any entry is checked). */
 function bounded<T extends z.ZodType>(record: T) {
@@ -135,7 +141,10 @@ export const envMap = bounded(
 );
 export const headerMap = bounded(
   z.record(
-    z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'expected an HTTP header name' }).max(1024, tooLong(1024)),
+    z
+      .string()
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, { error: 'expected an HTTP header name' })
+      .max(1024, tooLong(1024)),
     scalarString,
     typeError('expected a mapping of Header-Name: value'),
   ),

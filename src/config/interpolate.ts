@@ -58,7 +58,13 @@ function expandAt(text: string, path: ConfigPath, env: NodeJS.ProcessEnv, out: I
   if (budget.left < 0 && !budget.exceeded) {
     budget.exceeded = true;
     const limit = `${CONFIG_LIMITS.expandedChars / (1024 * 1024)} MiB`;
-    out.problems.push({ kind: 'limit', path, placeholder: '${', variable: '', message: `the config holds more than ${limit} of text after \${VAR} expansion` });
+    out.problems.push({
+      kind: 'limit',
+      path,
+      placeholder: '${',
+      variable: '',
+      message: `the config holds more than ${limit} of text after \${VAR} expansion`,
+    });
   }
   return budget.exceeded ? text : expanded;
 }
@@ -89,7 +95,12 @@ function unresolvedMessage(variable: string): string {
   return `variable ${variable} is not set (write \${${variable}:-default} to give a default)`;
 }
 
-function evaluate(parts: Part[], env: NodeJS.ProcessEnv, max: number, onUnresolved: (variable: string, placeholder: string) => void): string {
+function evaluate(
+  parts: Part[],
+  env: NodeJS.ProcessEnv,
+  max: number,
+  onUnresolved: (variable: string, placeholder: string) => void,
+): string {
   let out = '';
   for (const part of parts) {
     if (out.length > max) break;

@@ -54,7 +54,11 @@ export function errorMap(knownKeys: Map<string, string[]>): z.core.$ZodErrorMap 
  * At most `limit` issues (each is located in the document, which costs a walk); `more`
  * counts the problems left out.
  */
-export function fromZod(issues: readonly z.core.$ZodIssue[], context: IssueContext, limit = Infinity): { issues: ConfigIssue[]; more: number } {
+export function fromZod(
+  issues: readonly z.core.$ZodIssue[],
+  context: IssueContext,
+  limit = Infinity,
+): { issues: ConfigIssue[]; more: number } {
   const out: ConfigIssue[] = [];
   let more = 0;
   for (const iss of issues) {

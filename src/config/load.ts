@@ -90,7 +90,8 @@ function parseChecked(text: string, file: string, options: LoadOptions): ConfigR
   }
 
   // past the expansion bound the data is cut short: checking it further would only mislead
-  if (interpolated.problems.some((p) => p.kind === 'limit')) return { ok: false, issues: byPosition(issues.filter((i) => i.message.includes('expansion'))) };
+  if (interpolated.problems.some((p) => p.kind === 'limit'))
+    return { ok: false, issues: byPosition(issues.filter((i) => i.message.includes('expansion'))) };
 
   const knownKeys = new Map<string, string[]>();
   const validated = validateForm(form.name, interpolated.value, errorMap(knownKeys));
@@ -101,7 +102,9 @@ function parseChecked(text: string, file: string, options: LoadOptions): ConfigR
     more += converted.more;
   }
   if (!validated.ok || issues.length) {
-    const rest: ConfigIssue[] = more ? [{ file: absolute, path: '', message: `and ${more} more problems (the first ${issues.length} are listed)` }] : [];
+    const rest: ConfigIssue[] = more
+      ? [{ file: absolute, path: '', message: `and ${more} more problems (the first ${issues.length} are listed)` }]
+      : [];
     return { ok: false, issues: [...byPosition(issues), ...rest] };
   }
 
@@ -122,7 +125,8 @@ function ignoredKeyWarnings(source: Source, form: Form): ConfigIssue[] {
 /** The server a problem belongs to, when that server is disabled. */
 function disabledServer(problem: Unresolved, data: unknown, form: Form): string | undefined {
   const [top, name] = problem.path;
-  if (problem.kind === 'malformed' || problem.kind === 'limit' || top !== form.serversKey || typeof name !== 'string' || !isRecord(data)) return undefined;
+  if (problem.kind === 'malformed' || problem.kind === 'limit' || top !== form.serversKey || typeof name !== 'string' || !isRecord(data))
+    return undefined;
   const servers = data[form.serversKey];
   const entry = isRecord(servers) ? servers[name] : undefined;
   if (!isRecord(entry)) return undefined;
@@ -135,9 +139,13 @@ function inFileOrder<T>(entries: [string, T][], source: Source, serversKey: stri
   // one pass over the servers mapping (locating each name on its own would be quadratic)
   const servers = source.doc.get(serversKey, true);
   const offsets = new Map<string, number>();
-  if (isMap(servers)) for (const pair of servers.items) if (isScalar(pair.key)) offsets.set(String(pair.key.value), pair.key.range?.[0] ?? 0);
+  if (isMap(servers))
+    for (const pair of servers.items) if (isScalar(pair.key)) offsets.set(String(pair.key.value), pair.key.range?.[0] ?? 0);
   const at = (name: string) => offsets.get(name) ?? 0;
-  return entries.map((e) => [at(e[0]), e] as const).sort((a, b) => a[0] - b[0]).map(([, e]) => e);
+  return entries
+    .map((e) => [at(e[0]), e] as const)
+    .sort((a, b) => a[0] - b[0])
+    .map(([, e]) => e);
 }
 
 function byPosition(issues: ConfigIssue[]): ConfigIssue[] {

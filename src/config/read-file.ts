@@ -147,4 +147,3 @@ export async function pathExists(file: string, fs: ReadFs = NODE_FS): Promise<bo
     () => false,
   );
 }
-

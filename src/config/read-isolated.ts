@@ -57,7 +57,10 @@ export function readConfigIsolated(file: string, options: IsolatedLoadOptions = 
       resolve(result);
       void worker.terminate();
     };
-    const timer = setTimeout(() => settle(failed(`reading and checking the file took longer than ${deadlineMs / 1000} s: not loaded`)), deadlineMs);
+    const timer = setTimeout(
+      () => settle(failed(`reading and checking the file took longer than ${deadlineMs / 1000} s: not loaded`)),
+      deadlineMs,
+    );
     // the manager may stop while a reload is under way: the thread must not keep it alive
     timer.unref();
     worker.unref();
@@ -67,7 +70,8 @@ export function readConfigIsolated(file: string, options: IsolatedLoadOptions = 
       settle(result);
     });
     worker.once('error', (error: Error & { code?: string }) => {
-      const reason = error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `needs more than ${PARSE_HEAP_MB} MB of memory to read` : errorMessage(error);
+      const reason =
+        error.code === 'ERR_WORKER_OUT_OF_MEMORY' ? `needs more than ${PARSE_HEAP_MB} MB of memory to read` : errorMessage(error);
       settle(failed(`cannot read the file: ${reason}`));
     });
     worker.once('exit', (code) => settle(failed(`cannot read the file: the reading thread ended (code ${code})`)));
@@ -75,6 +79,9 @@ export function readConfigIsolated(file: string, options: IsolatedLoadOptions = 
 }
 
 /** `readConfigIsolated`, returning the Config or throwing `ConfigError` (`CONFIG_NOT_FOUND` for a missing file). */
-export async function loadConfig(file: string, options: IsolatedLoadOptions & { onWarning?: (warning: ConfigIssue) => void } = {}): Promise<Config> {
+export async function loadConfig(
+  file: string,
+  options: IsolatedLoadOptions & { onWarning?: (warning: ConfigIssue) => void } = {},
+): Promise<Config> {
   return configOrThrow(await readConfigIsolated(file, options), options.onWarning);
 }

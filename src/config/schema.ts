@@ -41,7 +41,9 @@ export const isReservedServerName = (name: string): boolean => RESERVED_SERVER_N
 const serverName = z
   .string()
   .regex(SERVER_NAME, { error: 'expected a server name of 1-64 letters, digits, "_", "." or "-"' })
-  .refine((name) => !isReservedServerName(name), { error: 'is reserved for the manager itself (its log is logs/manager.log): choose another server name' });
+  .refine((name) => !isReservedServerName(name), {
+    error: 'is reserved for the manager itself (its log is logs/manager.log): choose another server name',
+  });
 const PREFIX = /^[a-zA-Z0-9_-]*$/;
 
 const BackoffSchema = z.strictObject({
@@ -71,7 +73,9 @@ const HealthCommandSchema = z.strictObject({
 });
 
 export const serverShape = {
-  description: string.max(CONFIG_LIMITS.descriptionChars, { error: `expected at most ${CONFIG_LIMITS.descriptionChars} characters` }).optional(),
+  description: string
+    .max(CONFIG_LIMITS.descriptionChars, { error: `expected at most ${CONFIG_LIMITS.descriptionChars} characters` })
+    .optional(),
   command: nonEmptyString.optional(),
   args: argList.optional(),
   env: envMap.optional(),
@@ -85,7 +89,10 @@ export const serverShape = {
   auto_restart: boolean.optional(),
   restart: oneOf(RESTART_TYPES).optional(),
   tags: stringList.optional(),
-  prefix: string.regex(PREFIX, { error: 'expected letters, digits, "_" or "-" (or "")' }).max(64, { error: 'expected at most 64 characters' }).optional(),
+  prefix: string
+    .regex(PREFIX, { error: 'expected letters, digits, "_" or "-" (or "")' })
+    .max(64, { error: 'expected at most 64 characters' })
+    .optional(),
   replicas: integer({ min: 1, max: CONFIG_LIMITS.replicas }).optional(),
   max_concurrent_requests: integer({ min: 1 }).optional(),
   queue_timeout: duration({ positive: true }).optional(),
@@ -128,9 +135,14 @@ const jsonType = field(`expected one of ${[...CONNECTION_TYPES, 'streamable-http
 });
 
 const always = { when: () => true };
-export const ServerEntrySchema = z.strictObject(serverShape, typeError('expected a mapping of server settings')).superRefine(checkServerEntry, always);
+export const ServerEntrySchema = z
+  .strictObject(serverShape, typeError('expected a mapping of server settings'))
+  .superRefine(checkServerEntry, always);
 export const JsonServerEntrySchema = z
-  .strictObject({ ...serverShape, type: jsonType.optional(), disabled: boolean.optional() }, typeError('expected a mapping of server settings'))
+  .strictObject(
+    { ...serverShape, type: jsonType.optional(), disabled: boolean.optional() },
+    typeError('expected a mapping of server settings'),
+  )
   .superRefine(checkServerEntry, always);
 export type ServerEntry = z.output<typeof JsonServerEntrySchema>;
 
@@ -145,7 +157,10 @@ function httpShorthand(v: unknown): unknown {
 }
 const HttpSchema = z.preprocess(
   httpShorthand,
-  z.strictObject({ host: nonEmptyString.optional(), port: integer({ min: 0, max: 65535 }) }, typeError('expected {host, port} or "host:port"')),
+  z.strictObject(
+    { host: nonEmptyString.optional(), port: integer({ min: 0, max: 65535 }) },
+    typeError('expected {host, port} or "host:port"'),
+  ),
 );
 
 export const ManagerSchema = z.strictObject(

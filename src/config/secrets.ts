@@ -10,7 +10,6 @@ import { parseEnvText } from './env-file.js';
 import { isRecord } from './path.js';
 import { writeFileAtomic } from './write.js';
 
-
 /** Whether an env entry holds a secret worth keeping out of the config file. */
 export function looksSecret(key: string, value: string): boolean {
   if (value === '' || value.includes('${')) return false;
@@ -20,7 +19,10 @@ export function looksSecret(key: string, value: string): boolean {
 
 /** `KEY` upper-cased to an env-var name: `my-server` → `MY_SERVER`. */
 export function envVarName(text: string): string {
-  const name = text.toUpperCase().replace(/[^A-Z0-9_]/g, '_').replace(/^(\d)/, '_$1');
+  const name = text
+    .toUpperCase()
+    .replace(/[^A-Z0-9_]/g, '_')
+    .replace(/^(\d)/, '_$1');
   return name === '' ? 'VALUE' : name;
 }
 
@@ -102,5 +104,8 @@ function quoteEnvValue(name: string, value: string): string {
   if (/^[\w./:@+,=-]*$/.test(value)) return value;
   if (!value.includes("'") && !value.includes('\n')) return `'${value}'`;
   if (!value.includes('"') && !value.includes('\n')) return `"${value}"`;
-  throw new ManagerError('USAGE', `the value of ${name} holds quotes or a line break, which an env file cannot carry; set it in the environment instead`);
+  throw new ManagerError(
+    'USAGE',
+    `the value of ${name} holds quotes or a line break, which an env file cannot carry; set it in the environment instead`,
+  );
 }

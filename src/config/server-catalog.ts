@@ -42,7 +42,9 @@ export function readCatalog(file: string): CatalogEntry[] {
   }
   const servers = isRecord(value) ? value.mcpServers : undefined;
   if (!isRecord(servers)) throw new ManagerError('CONFIG_INVALID', `the server catalog ${file} has no "mcpServers" mapping`);
-  return Object.entries(servers).filter(([, e]) => isRecord(e)).map(([name, e]) => describeEntry(name, e as Record<string, unknown>));
+  return Object.entries(servers)
+    .filter(([, e]) => isRecord(e))
+    .map(([name, e]) => describeEntry(name, e as Record<string, unknown>));
 }
 
 function describeEntry(name: string, entry: Record<string, unknown>): CatalogEntry {

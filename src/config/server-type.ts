@@ -38,7 +38,10 @@ const BY_EXTENSION: Record<string, ServerType> = {
 export function detectServerType(connectionType: ConnectionType, command: string | undefined): ServerType {
   if (connectionType !== 'stdio') return 'remote';
   if (command === undefined) return 'unknown';
-  const base = path.basename(command).toLowerCase().replace(/\.exe$/, '');
+  const base = path
+    .basename(command)
+    .toLowerCase()
+    .replace(/\.exe$/, '');
   const byName = BY_COMMAND[base] ?? (/^python3(\.\d+)?$/.test(base) ? 'python' : undefined);
   return byName ?? BY_EXTENSION[path.extname(base)] ?? (command.includes('/') ? 'binary' : 'unknown');
 }

@@ -17,7 +17,8 @@ export interface Source {
   lines: LineCounter;
 }
 
-export type Parsed = { ok: true; source: Source; value: Record<string, unknown>; warnings: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] };
+export type Parsed =
+  { ok: true; source: Source; value: Record<string, unknown>; warnings: ConfigIssue[] } | { ok: false; issues: ConfigIssue[] };
 
 const JSON_EXTENSIONS = new Set(['.json', '.jsonc']);
 
@@ -33,7 +34,10 @@ export function parseSource(rawText: string, file: string): Parsed {
     const problem = jsonSyntaxProblem(text);
     if (problem) {
       const offset = problem.offset ?? doc.errors[0]?.pos[0];
-      return { ok: false, issues: [{ file, path: '', ...(offset === undefined ? {} : at(offset)), message: `invalid JSON: ${problem.message}` }] };
+      return {
+        ok: false,
+        issues: [{ file, path: '', ...(offset === undefined ? {} : at(offset)), message: `invalid JSON: ${problem.message}` }],
+      };
     }
   }
   const kind = isJson ? 'JSON' : 'YAML';
@@ -42,10 +46,14 @@ export function parseSource(rawText: string, file: string): Parsed {
   }
   const duplicates = duplicateKeyOffsets(doc, !isJson);
   if (duplicates.length) {
-    return { ok: false, issues: duplicates.map((offset) => ({ file, path: '', ...at(offset), message: `invalid ${kind}: Map keys must be unique` })) };
+    return {
+      ok: false,
+      issues: duplicates.map((offset) => ({ file, path: '', ...at(offset), message: `invalid ${kind}: Map keys must be unique` })),
+    };
   }
   const warnings = doc.warnings.map((w) => ({ file, path: '', ...at(w.pos[0]), message: w.message }));
-  if (doc.contents === null) return { ok: false, issues: [{ file, path: '', message: 'the file is empty (expected a mapping with "servers")' }] };
+  if (doc.contents === null)
+    return { ok: false, issues: [{ file, path: '', message: 'the file is empty (expected a mapping with "servers")' }] };
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
@@ -54,7 +62,10 @@ export function parseSource(rawText: string, file: string): Parsed {
   }
   if (!isRecord(value)) {
     const got = Array.isArray(value) ? 'a list' : typeof value;
-    return { ok: false, issues: [{ file, path: '', ...at(0), message: `expected a mapping at the top level (e.g. "servers:"), got ${got}` }] };
+    return {
+      ok: false,
+      issues: [{ file, path: '', ...at(0), message: `expected a mapping at the top level (e.g. "servers:"), got ${got}` }],
+    };
   }
   return { ok: true, source: { file, text, isJson, doc, lines }, value, warnings };
 }

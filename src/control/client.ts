@@ -1,14 +1,7 @@
 import { request } from 'node:http';
 import { dirname } from 'node:path';
 import { ManagerError, errorMessage, type ErrorCode } from '../errors.js';
-import type {
-  CapabilitiesSnapshot,
-  HealthSnapshot,
-  ReloadReport,
-  ServerStatus,
-  StatusSnapshot,
-  ToolCallResult,
-} from './types.js';
+import type { CapabilitiesSnapshot, HealthSnapshot, ReloadReport, ServerStatus, StatusSnapshot, ToolCallResult } from './types.js';
 import type { InspectDetail, InspectOverview } from './inspect-types.js';
 
 export interface ControlRequestOptions {
@@ -31,8 +24,7 @@ const MAX_REPLY_BYTES = 32 * 1024 * 1024;
 /** The manager is this same codebase, so a well-formed code on the wire is one of ours. */
 const isErrorCode = (value: unknown): value is ErrorCode => typeof value === 'string' && /^[A-Z][A-Z0-9_]*$/.test(value);
 
-const isRecord = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
  * One request to the control API of the manager listening on `socketPath`. Resolves with
@@ -58,9 +50,7 @@ export function controlRequest(
       headers: {
         accept: 'application/json',
         connection: 'close',
-        ...(payload === undefined
-          ? {}
-          : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
       },
     });
 
@@ -250,8 +240,7 @@ function withServer(path: string, server: string | undefined): string {
   return server === undefined ? path : `${path}?server=${encodeURIComponent(server)}`;
 }
 
-const isStringArray = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((item) => typeof item === 'string');
+const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 /** `{servers: [...]}` whose every entry passes `check` (which names what is wrong). */
 function listProblem(reply: unknown, check: (entry: Record<string, unknown>) => string | undefined): string | undefined {

@@ -13,7 +13,11 @@ export interface EventFollower {
 /** Longest line accepted from the stream (a stats line of many servers stays far below). */
 const MAX_LINE_BYTES = 8 * 1024 * 1024;
 
-export function followEvents(socketPath: string, onEvent: (event: ControlEvent) => void, options: { statsMs?: number } = {}): EventFollower {
+export function followEvents(
+  socketPath: string,
+  onEvent: (event: ControlEvent) => void,
+  options: { statsMs?: number } = {},
+): EventFollower {
   const query = options.statsMs === undefined ? '' : `?stats=${options.statsMs}`;
   let closed = false;
   const req = request({ socketPath, method: 'GET', path: `/events${query}`, agent: false, headers: { accept: 'application/x-ndjson' } });
@@ -22,7 +26,13 @@ export function followEvents(socketPath: string, onEvent: (event: ControlEvent) 
       if (closed) return resolve();
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ECONNREFUSED') {
-        reject(new ManagerError('MANAGER_NOT_RUNNING', `no mcp-manager is running for state dir ${dirname(socketPath)} (no control socket at ${socketPath})`, { cause: error }));
+        reject(
+          new ManagerError(
+            'MANAGER_NOT_RUNNING',
+            `no mcp-manager is running for state dir ${dirname(socketPath)} (no control socket at ${socketPath})`,
+            { cause: error },
+          ),
+        );
       } else reject(new ManagerError('CONTROL_FAILED', `control event stream failed: ${errorMessage(error)}`, { cause: error }));
     });
     req.on('response', (res) => {

@@ -46,7 +46,8 @@ export function createEventStreams(handlers: ControlHandlers): EventStreams {
         if (res.writableLength > MAX_BACKLOG_BYTES) end();
       };
       const unsubscribe = handlers.events((transition) => send({ type: 'transition', transition }));
-      const timer = statsMs > 0 && stats ? setInterval(() => send({ type: 'stats', at: Date.now(), instances: stats() }), statsMs) : undefined;
+      const timer =
+        statsMs > 0 && stats ? setInterval(() => send({ type: 'stats', at: Date.now(), instances: stats() }), statsMs) : undefined;
       timer?.unref();
       open.add(end);
       req.on('close', end);

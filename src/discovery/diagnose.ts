@@ -247,13 +247,23 @@ function permissionDenied(command: string): Diagnosis {
   return {
     cause: 'permission_denied',
     summary: `permission denied running "${command}"`,
-    fix: command.includes('/') ? `make it executable (chmod +x ${command}) and check that the user running mcp-manager may read it` : 'check the permissions of the program and the files it opens',
+    fix: command.includes('/')
+      ? `make it executable (chmod +x ${command}) and check that the user running mcp-manager may read it`
+      : 'check the permissions of the program and the files it opens',
   };
 }
 
 function unknown({ report, stderr, command }: Facts): Diagnosis {
-  const last = stderr.split('\n').map((l) => l.trim()).filter(Boolean).pop();
-  const how = report.signal ? `was killed by ${report.signal}` : report.exitCode !== undefined && report.exitCode !== null ? `exited with code ${report.exitCode}` : 'failed';
+  const last = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop();
+  const how = report.signal
+    ? `was killed by ${report.signal}`
+    : report.exitCode !== undefined && report.exitCode !== null
+      ? `exited with code ${report.exitCode}`
+      : 'failed';
   const what = report.message && !last ? `: ${report.message}` : last ? `: ${last}` : '';
   const line = [command, ...(report.args ?? [])].join(' ');
   return {

@@ -26,7 +26,14 @@ export interface ConfigDiff {
 export function diffConfigs(before: Config, after: Config, specOf: (config: ServerConfig) => ServerSpec): ConfigDiff {
   const old = new Map(before.servers.map((s) => [s.name, s]));
   const now = new Map(after.servers.map((s) => [s.name, s]));
-  const diff: ConfigDiff = { added: [], removed: [], changed: [], replaced: [], unchanged: [], managerChanged: !deepEqual(before.manager, after.manager) };
+  const diff: ConfigDiff = {
+    added: [],
+    removed: [],
+    changed: [],
+    replaced: [],
+    unchanged: [],
+    managerChanged: !deepEqual(before.manager, after.manager),
+  };
   for (const server of after.servers) {
     const previous = old.get(server.name);
     if (!previous) diff.added.push(server.name);

@@ -27,7 +27,8 @@ import { readTextFile } from '../config/read-file.js';
 import { checkToolSchemas } from './tool-schemas.js';
 import { lookupCommand } from './which.js';
 
-export type DoctorCheckName = 'config' | 'enabled' | 'transport' | 'command' | 'handshake' | 'protocol' | 'stdout' | 'tool_schemas' | 'names';
+export type DoctorCheckName =
+  'config' | 'enabled' | 'transport' | 'command' | 'handshake' | 'protocol' | 'stdout' | 'tool_schemas' | 'names';
 
 export interface DoctorCheck {
   server?: string;
@@ -104,14 +105,27 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   return done();
 }
 
-async function checkServer(server: ServerConfig, env: NodeJS.ProcessEnv, options: DoctorOptions): Promise<{ checks: DoctorCheck[]; tools?: unknown[] }> {
+async function checkServer(
+  server: ServerConfig,
+  env: NodeJS.ProcessEnv,
+  options: DoctorOptions,
+): Promise<{ checks: DoctorCheck[]; tools?: unknown[] }> {
   const name = server.name;
   if (!server.enabled) {
     const unset = server.unsetVariables?.length ? `; needs ${server.unsetVariables.join(', ')} set before it can be enabled` : '';
     return { checks: [{ server: name, check: 'enabled', ok: true, detail: `disabled: not checked${unset}` }] };
   }
   if (server.connectionType !== 'stdio' || server.command === undefined) {
-    return { checks: [{ server: name, check: 'transport', ok: true, detail: `remote server (${server.connectionType} ${server.url ?? ''}): not probed by doctor` }] };
+    return {
+      checks: [
+        {
+          server: name,
+          check: 'transport',
+          ok: true,
+          detail: `remote server (${server.connectionType} ${server.url ?? ''}): not probed by doctor`,
+        },
+      ],
+    };
   }
   const childPath = buildChildEnv({ env: server.env, inheritEnv: server.inheritEnv, parentEnv: env }).PATH;
   const lookup = await lookupCommand(server.command, { PATH: childPath }, server.cwd);
@@ -124,24 +138,52 @@ async function checkServer(server: ServerConfig, env: NodeJS.ProcessEnv, options
   const checks: DoctorCheck[] = [{ server: name, check: 'command', ok: true, detail: `${server.command} → ${lookup.path}` }];
   if (!options.handshake) return { checks };
 
-  const result = await handshake(server, { env, timeoutMs: options.timeoutMs ?? server.startupTimeoutMs, clientInfo: options.clientInfo ?? DEFAULT_CLIENT });
+  const result = await handshake(server, {
+    env,
+    timeoutMs: options.timeoutMs ?? server.startupTimeoutMs,
+    clientInfo: options.clientInfo ?? DEFAULT_CLIENT,
+  });
   if (!result.ok) {
-    checks.push({ server: name, check: 'handshake', ok: false, detail: result.detail, fix: result.diagnosis.fix, cause: result.diagnosis.cause });
+    checks.push({
+      server: name,
+      check: 'handshake',
+      ok: false,
+      detail: result.detail,
+      fix: result.diagnosis.fix,
+      cause: result.diagnosis.cause,
+    });
     return { checks };
   }
   const info = result.serverInfo ? `${result.serverInfo.name} ${result.serverInfo.version}` : 'server';
-  checks.push({ server: name, check: 'handshake', ok: true, detail: `${info} initialized in ${result.elapsedMs} ms; ${result.tools.length} tool(s)` });
+  checks.push({
+    server: name,
+    check: 'handshake',
+    ok: true,
+    detail: `${info} initialized in ${result.elapsedMs} ms; ${result.tools.length} tool(s)`,
+  });
   const version = result.protocolVersion;
   checks.push({
     server: name,
     check: 'protocol',
     ok: version !== undefined,
-    detail: version === undefined ? 'no protocol version was negotiated' : `protocol version ${version}${version === LATEST_PROTOCOL_VERSION ? ' (latest)' : ` (latest is ${LATEST_PROTOCOL_VERSION})`}`,
-    ...(version !== undefined && version !== LATEST_PROTOCOL_VERSION ? { fix: "update the server's MCP SDK to get the latest protocol features" } : {}),
+    detail:
+      version === undefined
+        ? 'no protocol version was negotiated'
+        : `protocol version ${version}${version === LATEST_PROTOCOL_VERSION ? ' (latest)' : ` (latest is ${LATEST_PROTOCOL_VERSION})`}`,
+    ...(version !== undefined && version !== LATEST_PROTOCOL_VERSION
+      ? { fix: "update the server's MCP SDK to get the latest protocol features" }
+      : {}),
   });
   if (result.transportErrors.length) {
     const diagnosis = diagnoseFailure({ command: server.command, transportErrors: result.transportErrors });
-    checks.push({ server: name, check: 'stdout', ok: false, detail: `${result.transportErrors.length} problem(s): ${diagnosis.summary}`, fix: diagnosis.fix, cause: diagnosis.cause });
+    checks.push({
+      server: name,
+      check: 'stdout',
+      ok: false,
+      detail: `${result.transportErrors.length} problem(s): ${diagnosis.summary}`,
+      fix: diagnosis.fix,
+      cause: diagnosis.cause,
+    });
   } else {
     checks.push({ server: name, check: 'stdout', ok: true, detail: 'only MCP messages on stdout' });
   }
@@ -173,12 +215,13 @@ function nameChecks(servers: readonly ServerConfig[], toolsByServer: ReadonlyMap
   for (const server of servers) {
     for (const tool of toolsByServer.get(server.name) ?? []) {
       const toolName = typeof tool === 'object' && tool !== null && 'name' in tool && typeof tool.name === 'string' ? tool.name : undefined;
-      if (toolName !== undefined) requests.push({ server: server.name, name: toolName, ...(server.prefix === undefined ? {} : { prefix: server.prefix }) });
+      if (toolName !== undefined)
+        requests.push({ server: server.name, name: toolName, ...(server.prefix === undefined ? {} : { prefix: server.prefix }) });
     }
   }
   if (!requests.length) return [];
   const naming = assignPublicNames(requests, { kind: 'tool' });
-  const renamed = new Set(naming.warnings.flatMap((w) => [.../published as "([^"]+)"/.exec(w)?.slice(1) ?? []]));
+  const renamed = new Set(naming.warnings.flatMap((w) => [...(/published as "([^"]+)"/.exec(w)?.slice(1) ?? [])]));
   const checks: DoctorCheck[] = [];
   for (const server of servers) {
     const mine = naming.assignments.filter((a) => a.server === server.name);
@@ -186,7 +229,10 @@ function nameChecks(servers: readonly ServerConfig[], toolsByServer: ReadonlyMap
     const altered = mine
       .map((a) => ({ a, intended: intendedName(a) }))
       .filter(({ a, intended }) => a.publicName !== intended)
-      .map(({ a, intended }) => ({ a, why: renamed.has(a.publicName) ? 'renamed' : intended.length > MAX_PUBLIC_NAME_LENGTH ? 'shortened' : 'characters replaced' }));
+      .map(({ a, intended }) => ({
+        a,
+        why: renamed.has(a.publicName) ? 'renamed' : intended.length > MAX_PUBLIC_NAME_LENGTH ? 'shortened' : 'characters replaced',
+      }));
     const fixes = new Set(altered.map(({ why }) => NAME_FIXES[why] ?? ''));
     checks.push({
       server: server.name,

@@ -121,7 +121,10 @@ export function readWithLoader(file: string, text: string, options: LoaderReadOp
   // (with `only`, everything outside the servers mapping is blank already)
   const others = options.only ? [] : pairsAt(source.doc, []).filter((p) => pairKey(p) !== loaderKey);
   const drop = [...others, ...serverPairs.filter((p) => bad.has(pairKey(p) ?? ''))];
-  const isolated = blank(work, drop.map((p) => pairRange(work, p)).filter((r): r is Range => r !== undefined));
+  const isolated = blank(
+    work,
+    drop.map((p) => pairRange(work, p)).filter((r): r is Range => r !== undefined),
+  );
   const second = parseConfigText(isolated, file, { env: options.env });
   if (second.ok) return { entries: second.config.servers.map(entryOf), issues: whole.issues, warnings: second.warnings, source };
   return { entries: [], issues: dedupe([...whole.issues, ...second.issues]), warnings: [], source };

@@ -56,7 +56,10 @@ export async function handshake(server: ServerConfig, options: HandshakeOptions)
     protocolVersion = version;
   };
   // a server pinned to 2026-07-28 is checked in that era; others with the initialize handshake
-  const client = new Client(options.clientInfo, { capabilities: {}, ...(server.protocol === 'modern' ? { versionNegotiation: negotiationOf(server) } : {}) });
+  const client = new Client(options.clientInfo, {
+    capabilities: {},
+    ...(server.protocol === 'modern' ? { versionNegotiation: negotiationOf(server) } : {}),
+  });
   client.onerror = (error) => transportErrors.push(errorMessage(error));
   const started = Date.now();
   try {
@@ -72,7 +75,10 @@ export async function handshake(server: ServerConfig, options: HandshakeOptions)
       elapsedMs: Date.now() - started,
     };
   } catch (error) {
-    const exit = await Promise.race([transport.exited, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_WAIT_MS).unref())]);
+    const exit = await Promise.race([
+      transport.exited,
+      new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_WAIT_MS).unref()),
+    ]);
     return failure(server, error, exit, transport.stderrTail(), transportErrors, options.timeoutMs);
   } finally {
     await client.close().catch(() => undefined);
@@ -84,7 +90,9 @@ async function listTools(client: Client, timeoutMs: number): Promise<unknown[]> 
   const tools: unknown[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_TOOL_PAGES; page++) {
-    const result = await client.request({ method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, LooseToolsResult, { timeout: timeoutMs });
+    const result = await client.request({ method: 'tools/list', params: cursor === undefined ? {} : { cursor } }, LooseToolsResult, {
+      timeout: timeoutMs,
+    });
     tools.push(...result.tools);
     if (!result.nextCursor) break;
     cursor = result.nextCursor;

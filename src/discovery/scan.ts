@@ -85,7 +85,11 @@ export async function scan(paths: readonly ScanTarget[], options: ScanOptions = 
     seen.set(read.realPath, file);
     const module = formatFor(file, read.text);
     if (!module) {
-      result.issues.push({ file, path: '', message: 'not a config file discovery reads (expected YAML, an mcpServers or VS Code JSON file, package.json or pyproject.toml)' });
+      result.issues.push({
+        file,
+        path: '',
+        message: 'not a config file discovery reads (expected YAML, an mcpServers or VS Code JSON file, package.json or pyproject.toml)',
+      });
       result.files.push({ file, status: 'failed', servers: 0 });
       continue;
     }
@@ -94,10 +98,19 @@ export async function scan(paths: readonly ScanTarget[], options: ScanOptions = 
       found.push(...fileResult.servers);
       result.issues.push(...fileResult.issues);
       result.warnings.push(...fileResult.warnings);
-      result.files.push({ file, status: fileResult.issues.length && !fileResult.servers.length ? 'failed' : 'read', format: module.format, servers: fileResult.servers.length });
+      result.files.push({
+        file,
+        status: fileResult.issues.length && !fileResult.servers.length ? 'failed' : 'read',
+        format: module.format,
+        servers: fileResult.servers.length,
+      });
     } catch (error) {
       // a bug in a format module must not cost the other files
-      result.issues.push({ file, path: '', message: `internal error while reading (${module.format}): ${error instanceof Error ? error.message : String(error)}` });
+      result.issues.push({
+        file,
+        path: '',
+        message: `internal error while reading (${module.format}): ${error instanceof Error ? error.message : String(error)}`,
+      });
       result.files.push({ file, status: 'failed', format: module.format, servers: 0 });
     }
   }
@@ -141,7 +154,9 @@ async function expand(paths: readonly ScanTarget[], cwd: string, fs: ReadFs): Pr
 }
 
 function resolvePrecedence(found: DiscoveredServer[], result: ScanResult): void {
-  const ranked = found.map((server, order) => ({ server, order })).sort((a, b) => precedenceOf(a.server.source.kind) - precedenceOf(b.server.source.kind) || a.order - b.order);
+  const ranked = found
+    .map((server, order) => ({ server, order }))
+    .sort((a, b) => precedenceOf(a.server.source.kind) - precedenceOf(b.server.source.kind) || a.order - b.order);
   const winners = new Map<string, DiscoveredServer>();
   for (const { server } of ranked) {
     const winner = winners.get(server.name);

@@ -67,5 +67,10 @@ export function outerBraces(text: string, doc: Document): Range[] {
   const [start, end] = (doc.contents as { range?: readonly number[] } | null)?.range ?? [];
   if (start === undefined || end === undefined || text[start] !== '{') return [];
   const close = text.lastIndexOf('}', end);
-  return close > start ? [[start, start + 1], [close, close + 1]] : [];
+  return close > start
+    ? [
+        [start, start + 1],
+        [close, close + 1],
+      ]
+    : [];
 }

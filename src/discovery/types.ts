@@ -54,7 +54,6 @@ export interface FormatResult {
   warnings: ConfigIssue[];
 }
 
-
 /** What a format module may use besides the file's text. */
 export interface ReadContext {
   /** Variables for `${VAR}` and the PATH used to find `uv`. */

@@ -25,7 +25,11 @@ function pathOf(frame: Frame): string {
   for (let f: Frame | undefined = frame; f?.parent !== undefined; f = f.parent) keys.push(f.key);
   keys.reverse();
   const shown = keys.slice(0, SHOWN_SEGMENTS);
-  const text = shown.map((k, i) => (typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${i === 0 ? '' : '.'}${k}` : `[${JSON.stringify(k)}]`)).join('');
+  const text = shown
+    .map((k, i) =>
+      typeof k === 'number' ? `[${k}]` : /^[A-Za-z_$][\w$]*$/.test(k) ? `${i === 0 ? '' : '.'}${k}` : `[${JSON.stringify(k)}]`,
+    )
+    .join('');
   return keys.length > shown.length ? `${text}…` : text;
 }
 
@@ -43,7 +47,8 @@ export function excessiveNesting(value: unknown, maxDepth = MAX_MESSAGE_DEPTH): 
     if (Array.isArray(v)) {
       for (let i = 0; i < v.length; i++) stack.push({ value: v[i], depth: frame.depth + 1, key: i, parent: frame });
     } else {
-      for (const key of Object.keys(v)) stack.push({ value: (v as Record<string, unknown>)[key], depth: frame.depth + 1, key, parent: frame });
+      for (const key of Object.keys(v))
+        stack.push({ value: (v as Record<string, unknown>)[key], depth: frame.depth + 1, key, parent: frame });
     }
   }
   return null;

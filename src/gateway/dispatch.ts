@@ -219,7 +219,9 @@ export class Dispatcher {
     // nothing left to wait for: fail the waiters now instead of at their timeout
     if (queue.length > 0 && !this.worthWaiting(server, {})) {
       for (const waiter of [...queue]) {
-        waiter.reject(new ManagerError('SERVER_UNAVAILABLE', `server "${server}" stopped (no instance can take requests)`, { data: { server } }));
+        waiter.reject(
+          new ManagerError('SERVER_UNAVAILABLE', `server "${server}" stopped (no instance can take requests)`, { data: { server } }),
+        );
       }
     }
   }

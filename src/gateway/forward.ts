@@ -237,7 +237,10 @@ export class Forwarding {
     const reply = call.reply;
     const sent = isLineTransport(reply) ? reply.sendLine(JSON.stringify(message)) : reply.send(message);
     sent.catch((error: unknown) => {
-      this.gw.logger.debug({ err: error instanceof Error ? error.message : String(error), client: call.client.id }, 'could not answer a forwarded call');
+      this.gw.logger.debug(
+        { err: error instanceof Error ? error.message : String(error), client: call.client.id },
+        'could not answer a forwarded call',
+      );
     });
   }
 
@@ -287,9 +290,13 @@ export class Forwarding {
       gw.logger.warn({ ...where, attempt: call.attempt }, 'call lost: every attempt found its instance going away');
       this.fail(
         call,
-        new ManagerError('SERVER_UNAVAILABLE', `server "${call.server}" went away during the call to "${call.tool}", ${call.attempt} times`, {
-          data: { server: call.server, tool: call.tool },
-        }),
+        new ManagerError(
+          'SERVER_UNAVAILABLE',
+          `server "${call.server}" went away during the call to "${call.tool}", ${call.attempt} times`,
+          {
+            data: { server: call.server, tool: call.tool },
+          },
+        ),
       );
       return;
     }
@@ -301,7 +308,12 @@ export class Forwarding {
       (lease) => {
         if (!isBackendLineTransport(lease.session.transport)) {
           gw.dispatcher.release(lease);
-          this.fail(call, new ManagerError('SERVER_UNAVAILABLE', `server "${call.server}" cannot take forwarded calls`, { data: { server: call.server } }));
+          this.fail(
+            call,
+            new ManagerError('SERVER_UNAVAILABLE', `server "${call.server}" cannot take forwarded calls`, {
+              data: { server: call.server },
+            }),
+          );
           return;
         }
         call.lease = lease;
@@ -336,7 +348,9 @@ export class Forwarding {
     call.series?.record('error', call.startedMs);
     const transport = session.transport as unknown as BackendLineTransport;
     if (transport.running) {
-      transport.sendLine(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } })).catch(() => undefined);
+      transport
+        .sendLine(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }))
+        .catch(() => undefined);
     }
   }
 
@@ -347,7 +361,11 @@ export class Forwarding {
       for (const [id, call] of pending) {
         if (call.deadlineMs > now) continue;
         this.abandon(session, pending, id, call, 'timed out');
-        const error = { jsonrpc: '2.0', id: call.id, error: { code: REQUEST_TIMEOUT, message: 'Request timed out', data: { timeout: CALL_TIMEOUT_MS } } };
+        const error = {
+          jsonrpc: '2.0',
+          id: call.id,
+          error: { code: REQUEST_TIMEOUT, message: 'Request timed out', data: { timeout: CALL_TIMEOUT_MS } },
+        };
         this.reply(call, error as JSONRPCMessage);
       }
     }

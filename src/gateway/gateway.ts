@@ -6,7 +6,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
-import type { LoggingLevel, McpRequestContext, ServerNotification, ServerNotifier, ServerRequest, Transport } from '@modelcontextprotocol/server';
+import type {
+  LoggingLevel,
+  McpRequestContext,
+  ServerNotification,
+  ServerNotifier,
+  ServerRequest,
+  Transport,
+} from '@modelcontextprotocol/server';
 import type { ActorRefFrom } from 'xstate';
 import type { RoutePolicy, routerMachine } from '../../machines/router.machine.js';
 import type { ServerConfig } from '../config/types.js';
@@ -162,12 +169,16 @@ export class Gateway implements GatewayCore {
    */
   private prime(session: Session): void {
     const failed = (what: string) => (error: unknown) =>
-      this.logger.debug({ err: error instanceof Error ? error.message : String(error), server: session.instance }, `could not re-send ${what} to a server`);
+      this.logger.debug(
+        { err: error instanceof Error ? error.message : String(error), server: session.instance },
+        `could not re-send ${what} to a server`,
+      );
     const level = this.logLevel();
     if (level !== undefined && isLegacyLogger(session)) session.client.setLoggingLevel(level).catch(failed('the log level'));
     if (!session.capabilities.resources?.subscribe || session.client.getProtocolEra() === 'modern') return;
     const uris = new Set<string>();
-    for (const client of this.clients) for (const uri of client.subscriptions) if (this.catalog.serverOfUri(uri) === session.server) uris.add(uri);
+    for (const client of this.clients)
+      for (const uri of client.subscriptions) if (this.catalog.serverOfUri(uri) === session.server) uris.add(uri);
     for (const uri of uris) session.client.subscribeResource({ uri }).catch(failed('a resource subscription'));
   }
 
@@ -293,7 +304,10 @@ export class Gateway implements GatewayCore {
     for (const session of this.options.sessions.all()) {
       if (!session.client.transport || !this.configOf(session.server)?.clientCapabilities.roots) continue;
       session.client.sendRootsListChanged().catch((error: unknown) => {
-        this.logger.debug({ err: error instanceof Error ? error.message : String(error), server: session.instance }, 'could not tell a server its roots changed');
+        this.logger.debug(
+          { err: error instanceof Error ? error.message : String(error), server: session.instance },
+          'could not tell a server its roots changed',
+        );
       });
     }
   }
@@ -315,7 +329,8 @@ export class Gateway implements GatewayCore {
     const listened = this.listen.wants(uri);
     for (const client of this.clients) {
       // a modern stdio connection's own listen streams pick what they asked for
-      if (client.subscriptions.has(uri) || (listened && client.era === 'modern')) this.notify(client, { method: 'notifications/resources/updated', params: { uri } });
+      if (client.subscriptions.has(uri) || (listened && client.era === 'modern'))
+        this.notify(client, { method: 'notifications/resources/updated', params: { uri } });
     }
     if (listened) for (const streams of this.listenStreams) streams.resourceUpdated(uri);
   }

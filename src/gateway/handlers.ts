@@ -46,9 +46,13 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       if (!routed) {
         const down = gw.unavailable.lookup(request.params.name);
         if (down) {
-          throw new ManagerError('SERVER_UNAVAILABLE', `tool "${request.params.name}" is unavailable: server "${down.server}" failed: ${down.reason}`, {
-            data: { tool: request.params.name, server: down.server },
-          });
+          throw new ManagerError(
+            'SERVER_UNAVAILABLE',
+            `tool "${request.params.name}" is unavailable: server "${down.server}" failed: ${down.reason}`,
+            {
+              data: { tool: request.params.name, server: down.server },
+            },
+          );
         }
         throw new ManagerError('TOOL_NOT_FOUND', `unknown tool "${request.params.name}"`, { data: { tool: request.params.name } });
       }
@@ -74,7 +78,9 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       const routed = gw.catalog.prompt(request.params.name);
       if (!routed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`);
       return withLease(gw, client, routed.server, extra, (lease) =>
-        lease.session.client.getPrompt(withLogLevel(lease.session, { ...request.params, name: routed.name }, logLevelOf(client, extra)), { signal: extra.mcpReq.signal }),
+        lease.session.client.getPrompt(withLogLevel(lease.session, { ...request.params, name: routed.name }, logLevelOf(client, extra)), {
+          signal: extra.mcpReq.signal,
+        }),
       );
     }),
   );
@@ -83,7 +89,11 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     'resources/read',
     handle(async (request, extra: Extra) => {
       const server = serverOfUri(gw, request.params.uri);
-      return withLease(gw, client, server, extra, (lease) => lease.session.client.readResource(withLogLevel(lease.session, request.params, logLevelOf(client, extra)), { signal: extra.mcpReq.signal }));
+      return withLease(gw, client, server, extra, (lease) =>
+        lease.session.client.readResource(withLogLevel(lease.session, request.params, logLevelOf(client, extra)), {
+          signal: extra.mcpReq.signal,
+        }),
+      );
     }),
   );
 
@@ -91,7 +101,9 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     'resources/subscribe',
     handle(async (request, extra: Extra) => {
       const server = serverOfUri(gw, request.params.uri);
-      await withLease(gw, client, server, extra, (lease) => lease.session.client.subscribeResource(request.params, { signal: extra.mcpReq.signal }));
+      await withLease(gw, client, server, extra, (lease) =>
+        lease.session.client.subscribeResource(request.params, { signal: extra.mcpReq.signal }),
+      );
       client.subscriptions.add(request.params.uri);
       return {};
     }),
@@ -104,7 +116,9 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       const stillWanted = [...gw.clients].some((c) => c.subscriptions.has(request.params.uri)) || gw.listen.wants(request.params.uri);
       const server = gw.catalog.serverOfUri(request.params.uri);
       if (!stillWanted && server) {
-        await withLease(gw, client, server, extra, (lease) => lease.session.client.unsubscribeResource(request.params, { signal: extra.mcpReq.signal }));
+        await withLease(gw, client, server, extra, (lease) =>
+          lease.session.client.unsubscribeResource(request.params, { signal: extra.mcpReq.signal }),
+        );
       }
       return {};
     }),
@@ -122,7 +136,9 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
         );
       }
       const server = gw.catalog.serverOfTemplate(ref.uri) ?? serverOfUri(gw, ref.uri);
-      return withLease(gw, client, server, extra, (lease) => lease.session.client.complete(request.params, { signal: extra.mcpReq.signal }));
+      return withLease(gw, client, server, extra, (lease) =>
+        lease.session.client.complete(request.params, { signal: extra.mcpReq.signal }),
+      );
     }),
   );
 
@@ -154,7 +170,13 @@ export interface CallOrigin {
  * Call a server's tool by the server's own name for it, as `mcp-manager call` does: the same
  * path as a client's call (cache, metrics, balancing, queue, failover, the call timeout).
  */
-export async function callServerTool(gw: Gateway, server: string, tool: string, args: Record<string, unknown>, origin: CallOrigin = {}): Promise<CallToolResult> {
+export async function callServerTool(
+  gw: Gateway,
+  server: string,
+  tool: string,
+  args: Record<string, unknown>,
+  origin: CallOrigin = {},
+): Promise<CallToolResult> {
   if (!gw.configOf(server)) throw new ManagerError('SERVER_NOT_FOUND', `no server named "${server}"`, { data: { server } });
   const resolve = () => {
     const publicName = gw.catalog.publicToolName(server, tool);
@@ -164,7 +186,9 @@ export async function callServerTool(gw: Gateway, server: string, tool: string, 
   if (!routed) {
     const down = gw.unavailable.reasonOf(server);
     if (down !== undefined) {
-      throw new ManagerError('SERVER_UNAVAILABLE', `tool "${tool}" is unavailable: server "${server}" failed: ${down}`, { data: { server, tool } });
+      throw new ManagerError('SERVER_UNAVAILABLE', `tool "${tool}" is unavailable: server "${server}" failed: ${down}`, {
+        data: { server, tool },
+      });
     }
     // a server on its way up (or back) is waited for as a queued call would be
     gw.dispatcher.release(await gw.dispatcher.acquire(server, origin.signal ? { signal: origin.signal } : {}));
@@ -211,12 +235,21 @@ function serverOfUri(gw: Gateway, uri: string): string {
 }
 
 /** Read-only or idempotent tools, and those listed in `retry_tools`, may run again elsewhere. */
-export function isSafeToRepeat(gw: Gateway, routed: { server: string; name: string; tool: { annotations?: { readOnlyHint?: boolean; idempotentHint?: boolean } } }): boolean {
+export function isSafeToRepeat(
+  gw: Gateway,
+  routed: { server: string; name: string; tool: { annotations?: { readOnlyHint?: boolean; idempotentHint?: boolean } } },
+): boolean {
   const a = routed.tool.annotations;
   return a?.readOnlyHint === true || a?.idempotentHint === true || (gw.configOf(routed.server)?.retryTools.includes(routed.name) ?? false);
 }
 
-async function withLease<T>(gw: Gateway, client: ClientSession, server: string, extra: Extra, fn: (lease: Lease) => Promise<T>): Promise<T> {
+async function withLease<T>(
+  gw: Gateway,
+  client: ClientSession,
+  server: string,
+  extra: Extra,
+  fn: (lease: Lease) => Promise<T>,
+): Promise<T> {
   const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, signal: extra.mcpReq.signal });
   const untrack = gw.trackCall(lease.instance, callContext(client, extra));
   try {
@@ -245,7 +278,11 @@ async function callWithFailover(
   const { client, signal, progressToken, notify } = origin;
   const who = { client: client?.id ?? 'control', session: origin.sessionId ?? null };
   for (let attempt = 1; ; attempt++) {
-    const lease = await gw.dispatcher.acquire(server, { ...(client ? { affinityKey: client.id } : {}), exclude: tried, ...(signal ? { signal } : {}) });
+    const lease = await gw.dispatcher.acquire(server, {
+      ...(client ? { affinityKey: client.id } : {}),
+      exclude: tried,
+      ...(signal ? { signal } : {}),
+    });
     const untrack = origin.context ? gw.trackCall(lease.instance, origin.context) : () => undefined;
     const writtenBefore = lease.session.written;
     // progress goes out in order, and all of it before the result
@@ -253,7 +290,12 @@ async function callWithFailover(
     const backendToken = progressToken === undefined || notify === undefined ? undefined : `${who.client}:${++progressCounter}`;
     if (backendToken !== undefined) {
       lease.session.progress.set(backendToken, ({ progress, total, message }) => {
-        const params = { progressToken: progressToken!, progress, ...(total === undefined ? {} : { total }), ...(message === undefined ? {} : { message }) };
+        const params = {
+          progressToken: progressToken!,
+          progress,
+          ...(total === undefined ? {} : { total }),
+          ...(message === undefined ? {} : { message }),
+        };
         progressSent = progressSent.then(() => notify!({ method: 'notifications/progress', params })).catch(() => undefined);
       });
     }
@@ -261,7 +303,11 @@ async function callWithFailover(
       const result = await lease.session.client.request(
         {
           method: 'tools/call',
-          params: withLogLevel(lease.session, { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) }, origin.logLevel),
+          params: withLogLevel(
+            lease.session,
+            { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) },
+            origin.logLevel,
+          ),
         },
         { ...(signal ? { signal } : {}), timeout: CALL_TIMEOUT_MS },
       );
@@ -285,7 +331,10 @@ async function callWithFailover(
       }
       // a call that never went out may try a few more times than one that did
       if (attempt >= (notDelivered ? maxAttempts + NOT_DELIVERED_EXTRA_ATTEMPTS : maxAttempts)) {
-        gw.logger.warn({ server, tool, instance: lease.instance, ...who, attempt }, 'call lost: every attempt found its instance going away');
+        gw.logger.warn(
+          { server, tool, instance: lease.instance, ...who, attempt },
+          'call lost: every attempt found its instance going away',
+        );
         throw new ManagerError('SERVER_UNAVAILABLE', `server "${server}" went away during the call to "${tool}", ${attempt} times`, {
           data: { server, tool },
         });

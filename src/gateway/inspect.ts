@@ -5,7 +5,12 @@ import type { ServerCapabilitiesEntry } from '../control/types.js';
 import type { Session } from '../server-actor/session.js';
 import type { Gateway } from './gateway.js';
 
-export function capabilitiesOf(gw: Gateway, server: string, state: ServerCapabilitiesEntry['state'], session: Session | undefined): ServerCapabilitiesEntry {
+export function capabilitiesOf(
+  gw: Gateway,
+  server: string,
+  state: ServerCapabilitiesEntry['state'],
+  session: Session | undefined,
+): ServerCapabilitiesEntry {
   const catalog = session?.catalog;
   return {
     name: server,

@@ -69,7 +69,9 @@ export function judgeCheck(input: CheckInput): Verdict {
       };
     }
     if (share >= settings.memoryWarnFraction) {
-      reasons.push(`memory ${formatBytes(usage.memoryBytes)} is ${Math.round(share * 100)}% of max_memory ${formatBytes(settings.maxMemoryBytes)}`);
+      reasons.push(
+        `memory ${formatBytes(usage.memoryBytes)} is ${Math.round(share * 100)}% of max_memory ${formatBytes(settings.maxMemoryBytes)}`,
+      );
     }
   }
   if (streaks.pingTimeouts >= settings.wedgedAfterTimeouts) {

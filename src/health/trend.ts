@@ -71,7 +71,11 @@ export interface MemoryTrend {
  * slope, good fit) that reaches `maxMemoryBytes` within the horizon, or, without a
  * limit, one faster than `unboundedBytesPerMin`.
  */
-export function memoryTrend(samples: readonly (readonly [number, number])[], maxMemoryBytes: number | null, options: MemoryTrendOptions): MemoryTrend {
+export function memoryTrend(
+  samples: readonly (readonly [number, number])[],
+  maxMemoryBytes: number | null,
+  options: MemoryTrendOptions,
+): MemoryTrend {
   if (samples.length < options.minSamples) return { bytesPerMin: null, flag: null };
   const t0 = samples[0]![0];
   const fit = leastSquares(samples.map(([t, bytes]) => [(t - t0) / 60_000, bytes] as const));

@@ -17,7 +17,6 @@ export const METRIC_PREFIX = 'mcp_manager_';
 /** MCP calls and pings: from a local echo (≈1 ms) to a long tool run (a minute). */
 export const CALL_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
-
 export const RELOAD_OUTCOMES = ['applied', 'unchanged', 'rejected'] as const;
 export type ReloadOutcome = (typeof RELOAD_OUTCOMES)[number];
 
@@ -159,7 +158,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: name('server_memory_bytes'),
-    help: 'Resident memory of each instance\'s whole process group at the last health check',
+    help: "Resident memory of each instance's whole process group at the last health check",
     labelNames: ['server', 'instance'] as const,
     registers: [registry],
     collect() {
@@ -172,7 +171,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: name('server_cpu_ratio'),
-    help: 'CPU use of each instance\'s whole process group at the last health check (1 = one core)',
+    help: "CPU use of each instance's whole process group at the last health check (1 = one core)",
     labelNames: ['server', 'instance'] as const,
     registers: [registry],
     collect() {
@@ -249,7 +248,7 @@ export function createMetrics(sources: MetricsSources): Metrics {
   });
   new Gauge({
     name: name('catalog_tools'),
-    help: 'Tools the gateway lists (every server\'s, under their public names)',
+    help: "Tools the gateway lists (every server's, under their public names)",
     registers: [registry],
     collect() {
       this.set(sources.catalogTools());

@@ -39,7 +39,15 @@ export interface EraStore {
 
 /** The settings whose change may mean another program (or another version of it) answers. */
 export function configKeyOf(config: ServerConfig): string {
-  const identity = [config.connectionType, config.command ?? null, config.args, config.env, config.cwd ?? null, config.url ?? null, config.headers];
+  const identity = [
+    config.connectionType,
+    config.command ?? null,
+    config.args,
+    config.env,
+    config.cwd ?? null,
+    config.url ?? null,
+    config.headers,
+  ];
   return createHash('sha256').update(JSON.stringify(identity)).digest('hex').slice(0, 32);
 }
 

@@ -20,13 +20,7 @@ import type { StderrCaptureOptions } from '../transports/stderr-capture.js';
 import type { ProcessTransport } from '../transports/process-transport.js';
 import { StdioProcessTransport } from '../transports/stdio.js';
 import { negotiationOf, priorOf, verdictOf, type EraStore } from './era.js';
-import {
-  EMPTY_CATALOG,
-  type BackendCatalog,
-  type BackendHooks,
-  type Session,
-  type SessionRegistry,
-} from './session.js';
+import { EMPTY_CATALOG, type BackendCatalog, type BackendHooks, type Session, type SessionRegistry } from './session.js';
 
 export interface LaunchDeps {
   sessions: SessionRegistry;
@@ -69,7 +63,10 @@ export function createLaunch(deps: LaunchDeps) {
       } catch (error) {
         if (!(await closedOnProbe(config, prior, session, error))) throw error;
         // some servers exit on any request before initialize: start it again, straight to initialize
-        deps.logger.info({ server: input.instance }, 'server closed its connection on the server/discover probe; starting it again in the legacy era');
+        deps.logger.info(
+          { server: input.instance },
+          'server closed its connection on the server/discover probe; starting it again in the legacy era',
+        );
         await session.close();
         deps.sessions.delete(session);
         session = openSession(input.instance, config, await openTransport(input.instance, config, deps), deps);
@@ -177,7 +174,10 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
     first: 20,
     report: (error) => log.warn({ err: errorMessage(error) }, 'server sent something we could not read'),
     summary: (count, last, intervalMs) =>
-      log.warn({ suppressed: count, intervalMs, last: last ? errorMessage(last) : null }, `server sent ${count} more things we could not read`),
+      log.warn(
+        { suppressed: count, intervalMs, last: last ? errorMessage(last) : null },
+        `server sent ${count} more things we could not read`,
+      ),
   });
   client.onerror = unreadable;
   void transport.exited.then(() => unreadable.flush());
@@ -326,7 +326,10 @@ async function launchError(server: string, session: Session, error: unknown): Pr
   if (ManagerError.is(error) && !(error.code === 'SERVER_UNAVAILABLE' && error.data.delivered === false)) return error;
   // the server answered, but not in the era asked for (`protocol: modern` against a legacy server)
   if (error instanceof SdkError && error.code === SdkErrorCode.EraNegotiationFailed) {
-    return new ManagerError('INITIALIZE_FAILED', `server "${server}": ${errorMessage(error)}`, { cause: error, data: { stderrTail: session.transport.stderrTail() } });
+    return new ManagerError('INITIALIZE_FAILED', `server "${server}": ${errorMessage(error)}`, {
+      cause: error,
+      data: { stderrTail: session.transport.stderrTail() },
+    });
   }
   const exit = await Promise.race([
     session.exited,

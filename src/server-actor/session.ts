@@ -3,7 +3,15 @@
  * that ran the handshake, with the catalog it read. The registry holds at most one
  * session per instance.
  */
-import type { Client, Implementation, Prompt, Resource, ResourceTemplateType, ServerCapabilities, Tool } from '@modelcontextprotocol/client';
+import type {
+  Client,
+  Implementation,
+  Prompt,
+  Resource,
+  ResourceTemplateType,
+  ServerCapabilities,
+  Tool,
+} from '@modelcontextprotocol/client';
 import type { ExitInfo } from '../errors.js';
 import type { ProcessTransport } from '../transports/process-transport.js';
 
@@ -16,7 +24,6 @@ export interface BackendCatalog {
 }
 
 export const EMPTY_CATALOG: BackendCatalog = { tools: [], prompts: [], resources: [], resourceTemplates: [] };
-
 
 export interface Session {
   readonly instance: string;
@@ -66,7 +73,11 @@ export class SessionRegistry {
 /** What a backend asks of the client side (the gateway answers; absent → clear errors). */
 export interface BackendHooks {
   /** A server→client request from a backend (sampling, elicitation, roots). */
-  request(session: Session, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Record<string, unknown>>;
+  request(
+    session: Session,
+    request: { method: string; params?: Record<string, unknown> },
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>>;
   /** A backend notification worth forwarding (logging messages, resources/updated). */
   notification(session: Session, notification: { method: string; params?: Record<string, unknown> }): void;
   /** The backend's catalog changed and was re-read. */

@@ -19,7 +19,8 @@ export function createWatchExit(sessions: SessionRegistry) {
       if (active) sendBack({ type: 'server.catalog', tools: catalog.tools.map((t) => t.name) });
     };
     void session.exited.then((exit) => {
-      if (active) sendBack({ type: 'server.exited', exitCode: exit.exitCode, signal: exit.signal, stderrTail: exit.stderrTail, at: Date.now() });
+      if (active)
+        sendBack({ type: 'server.exited', exitCode: exit.exitCode, signal: exit.signal, stderrTail: exit.stderrTail, at: Date.now() });
     });
     return () => {
       active = false;

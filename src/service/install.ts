@@ -99,7 +99,14 @@ export function planInstall(spec: ServiceSpec, options: PlanOptions): ServicePla
 export function planUninstall(receipt: Receipt, options: Pick<PlanOptions, 'uid' | 'systemdRunning'>): ServicePlan {
   if (receipt.platform === 'launchd') {
     const domain = `gui/${options.uid ?? process.getuid?.() ?? 0}`;
-    return { platform: 'launchd', file: receipt.file, content: '', commands: [['launchctl', 'bootout', domain, receipt.file]], after: [], canRun: true };
+    return {
+      platform: 'launchd',
+      file: receipt.file,
+      content: '',
+      commands: [['launchctl', 'bootout', domain, receipt.file]],
+      after: [],
+      canRun: true,
+    };
   }
   return {
     platform: 'systemd',

@@ -108,7 +108,8 @@ export async function sweepOrphans(dir: string, options: SweepOptions): Promise<
   const stops: Promise<void>[] = [];
   for (const child of read.value.children) {
     if (child.startTime === null) {
-      const reason = (await processStartTime(child.pid)) === null ? 'already gone' : 'start time unknown: cannot tell it from a recycled pid';
+      const reason =
+        (await processStartTime(child.pid)) === null ? 'already gone' : 'start time unknown: cannot tell it from a recycled pid';
       report.leftAlone.push({ instance: child.instance, pid: child.pid, reason });
     } else if (!(await isSameProcess(child.pid, child.startTime))) {
       const reason = (await processStartTime(child.pid)) === null ? 'already gone' : 'pid now belongs to another process';
@@ -132,7 +133,9 @@ export async function sweepOrphans(dir: string, options: SweepOptions): Promise<
 export function describeSweep(report: SweepReport): string | null {
   const parts: string[] = [];
   if (report.swept.length > 0) {
-    const what = report.swept.map((c) => `${c.instance} (pid ${c.pid}, ${c.escalation === 'SIGKILL' ? 'killed' : 'terminated'}${c.gone ? '' : ', still present'})`);
+    const what = report.swept.map(
+      (c) => `${c.instance} (pid ${c.pid}, ${c.escalation === 'SIGKILL' ? 'killed' : 'terminated'}${c.gone ? '' : ', still present'})`,
+    );
     parts.push(`stopped ${report.swept.length} server process group(s) left by a previous manager: ${what.join(', ')}`);
   }
   const recycled = report.leftAlone.filter((c) => c.reason !== 'already gone');

@@ -84,7 +84,8 @@ export async function openDesiredState(dir: string, logger: Logger): Promise<Des
     problem = `state file ${file} was unusable (${read.problem}); ${read.keptAs ? `kept aside as ${read.keptAs}; ` : ''}starting from the config alone`;
     logger.warn({ file, keptAs: read.keptAs, problem: read.problem }, problem);
   }
-  const data: StateFile = read.status === 'ok' ? read.value : { version: STATE_FILE_VERSION, updatedAt: new Date().toISOString(), servers: {}, upstream: {} };
+  const data: StateFile =
+    read.status === 'ok' ? read.value : { version: STATE_FILE_VERSION, updatedAt: new Date().toISOString(), servers: {}, upstream: {} };
 
   const writer = coalescedWriter(
     file,

@@ -63,8 +63,7 @@ const isErrno = (error: unknown, code: string): boolean => (error as NodeJS.Errn
 export function managerRunningError(pid: number, dir: string): ManagerError {
   return new ManagerError(
     'MANAGER_RUNNING',
-    `mcp-manager is already running (pid ${pid}) with state dir ${dir}; ` +
-      'stop it with "mcp-manager stop" or use another --state-dir',
+    `mcp-manager is already running (pid ${pid}) with state dir ${dir}; ` + 'stop it with "mcp-manager stop" or use another --state-dir',
     { data: { pid, stateDir: dir } },
   );
 }
@@ -97,7 +96,11 @@ function controlSocketOf(dir: string): string | null {
  * or its pid is alive, is not `self`, and still has the recorded start time (a manager
  * still starting, before its socket is up). Returns the reason when it is stale.
  */
-export async function judgeHolder(dir: string, record: LockRecord, self = process.pid): Promise<{ live: true } | { live: false; reason: string }> {
+export async function judgeHolder(
+  dir: string,
+  record: LockRecord,
+  self = process.pid,
+): Promise<{ live: true } | { live: false; reason: string }> {
   const socket = controlSocketOf(dir);
   if (socket !== null && (await socketAnswers(socket))) return { live: true };
   if (record.pid === self) return { live: false, reason: `it names this process's own pid ${self} (a restart reusing the pid)` };

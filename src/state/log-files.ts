@@ -30,12 +30,15 @@ export function openRotatingFile(file: string, rotation: RotationOptions): Rotat
   closeSync(openLogFile(file));
   const name = basename(file);
   // classic rotation calls the generator with the rotated file's number, or null for the current file
-  const stream = createStream((count: number | Date | null) => (typeof count === 'number' && count > 0 ? rotatedNameOf(name, count) : name), {
-    path: dirname(file),
-    size: `${Math.max(1, Math.floor(rotation.maxSizeBytes))}B`,
-    rotate: Math.max(1, rotation.keep - 1),
-    mode: 0o600,
-  });
+  const stream = createStream(
+    (count: number | Date | null) => (typeof count === 'number' && count > 0 ? rotatedNameOf(name, count) : name),
+    {
+      path: dirname(file),
+      size: `${Math.max(1, Math.floor(rotation.maxSizeBytes))}B`,
+      rotate: Math.max(1, rotation.keep - 1),
+      mode: 0o600,
+    },
+  );
   return stream;
 }
 

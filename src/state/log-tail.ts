@@ -15,11 +15,7 @@ export interface LastLines {
  * byte `start` (default 0) is read: pass the size a file had earlier to see only what was
  * appended since.
  */
-export async function readLastLines(
-  file: string,
-  count: number,
-  options: { start?: number; end?: number } = {},
-): Promise<LastLines> {
+export async function readLastLines(file: string, count: number, options: { start?: number; end?: number } = {}): Promise<LastLines> {
   const handle = await open(file, 'r');
   try {
     const end = options.end ?? (await handle.stat()).size;

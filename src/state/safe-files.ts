@@ -18,7 +18,11 @@ function refuse(path: string, problem: string, fix: string): never {
 function checkOwnership(path: string, stats: Stats): void {
   const me = uid();
   if (me !== undefined && stats.uid !== me) {
-    refuse(path, `is owned by uid ${stats.uid}, not by this user (uid ${me})`, `use a state dir of your own (--state-dir or MCP_MANAGER_HOME), or "chown ${me} ${path}"`);
+    refuse(
+      path,
+      `is owned by uid ${stats.uid}, not by this user (uid ${me})`,
+      `use a state dir of your own (--state-dir or MCP_MANAGER_HOME), or "chown ${me} ${path}"`,
+    );
   }
   if ((stats.mode & 0o022) !== 0) {
     const mode = (stats.mode & 0o777).toString(8).padStart(3, '0');

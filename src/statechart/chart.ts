@@ -96,7 +96,13 @@ function definitionsOf(node: AnyStateNode): Definition[] {
       const guard = guardName(t.guard);
       const delay = delayed.get(event);
       const kind: ChartTransitionKind =
-        delay !== undefined ? 'after' : event.startsWith('xstate.done.actor.') ? 'done' : event.startsWith('xstate.error.actor.') ? 'error' : 'event';
+        delay !== undefined
+          ? 'after'
+          : event.startsWith('xstate.done.actor.')
+            ? 'done'
+            : event.startsWith('xstate.error.actor.')
+              ? 'error'
+              : 'event';
       const base =
         kind === 'after'
           ? `after ${delay}`

@@ -177,10 +177,7 @@ export async function layoutChart(chart: Chart): Promise<ChartLayout> {
       lines: source.lines,
       kinds: source.kinds,
       points: points.map(({ x, y }) => ({ x, y })),
-      label:
-        label === undefined
-          ? null
-          : { x: label.x ?? 0, y: label.y ?? 0, width: label.width ?? 0, height: label.height ?? 0 },
+      label: label === undefined ? null : { x: label.x ?? 0, y: label.y ?? 0, width: label.width ?? 0, height: label.height ?? 0 },
     };
   });
 

@@ -13,7 +13,11 @@ export function controlTransition(t: Transition): ControlTransition {
   return transition;
 }
 
-export function eventHandlers(parts: { feed: Feed; monitor: HealthMonitor; gateway: Gateway }): Pick<ControlExtensions, 'events' | 'stats'> {
+export function eventHandlers(parts: {
+  feed: Feed;
+  monitor: HealthMonitor;
+  gateway: Gateway;
+}): Pick<ControlExtensions, 'events' | 'stats'> {
   const { feed, monitor, gateway } = parts;
   return {
     events: (listener) => feed.on((t) => listener(controlTransition(t))),

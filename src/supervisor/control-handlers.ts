@@ -88,19 +88,24 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
       return {
         servers: only(server).servers.map(({ name }) => {
           const status = serverStatuses(root, only(name), sessions, false)[0]!;
-          const live = instanceSnapshots(root, name).map(({ id }) => sessions.get(id)).find((s) => s !== undefined);
+          const live = instanceSnapshots(root, name)
+            .map(({ id }) => sessions.get(id))
+            .find((s) => s !== undefined);
           return capabilitiesOf(gateway, name, status.state, live);
         }),
       };
     },
     callTool: (server, tool, args) => {
       const where = excessiveNesting(args, MAX_MESSAGE_DEPTH - 3);
-      if (where !== null) throw new ManagerError('USAGE', nestingMessage(`--args${where.startsWith('[') ? '' : '.'}${where}`, MAX_MESSAGE_DEPTH - 3));
+      if (where !== null)
+        throw new ManagerError('USAGE', nestingMessage(`--args${where.startsWith('[') ? '' : '.'}${where}`, MAX_MESSAGE_DEPTH - 3));
       return callServerTool(gateway, server, tool, args);
     },
     health: (server) => {
       if (server !== undefined) known(server);
-      return { servers: serverStatuses(root, only(server), sessions, false).map((status) => healthEntry(status, monitor.snapshot(status.name))) };
+      return {
+        servers: serverStatuses(root, only(server), sessions, false).map((status) => healthEntry(status, monitor.snapshot(status.name))),
+      };
     },
     status: ({ detailed }): StatusSnapshot => {
       const { startedAtMs, ...manager } = parts.manager;
@@ -114,7 +119,9 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
           droppedLogLines: droppedLogLines(),
           ...(parts.persistence?.notices.length ? { notices: [...parts.persistence.notices] } : {}),
         },
-        servers: serverStatuses(root, current(), sessions, detailed).map((status) => (detailed ? { ...status, desired: desiredOf(status.name) } : status)),
+        servers: serverStatuses(root, current(), sessions, detailed).map((status) =>
+          detailed ? { ...status, desired: desiredOf(status.name) } : status,
+        ),
       };
     },
     startServer: command('server.start'),

@@ -70,7 +70,9 @@ export function inspectDetail(feed: Feed, config: Config, name: string, now = Da
           restartsInWindow: ctx.recentRestarts,
           nextBackoffMs: restarting && ctx.nextRestartDelayMs !== null ? ctx.nextRestartDelayMs : baseBackoff,
           lastExit: ctx.lastExit,
-          lastError: ctx.lastError ? { code: ctx.lastError.code, message: ctx.lastError.message, stderrTail: ctx.lastError.stderrTail } : null,
+          lastError: ctx.lastError
+            ? { code: ctx.lastError.code, message: ctx.lastError.message, stderrTail: ctx.lastError.stderrTail }
+            : null,
           health: {
             good: ctx.streaks.good,
             bad: ctx.streaks.bad,

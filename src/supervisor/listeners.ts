@@ -49,7 +49,13 @@ export async function listenHttp(
       return { ready: routable.length > 0, detail: { routable } };
     },
     ...(env.MCP_MANAGER_TOKEN ? { bearerToken: env.MCP_MANAGER_TOKEN } : {}),
-    ...(env.MCP_MANAGER_ALLOWED_HOSTS ? { allowedHosts: env.MCP_MANAGER_ALLOWED_HOSTS.split(',').map((h) => h.trim()).filter(Boolean) } : {}),
+    ...(env.MCP_MANAGER_ALLOWED_HOSTS
+      ? {
+          allowedHosts: env.MCP_MANAGER_ALLOWED_HOSTS.split(',')
+            .map((h) => h.trim())
+            .filter(Boolean),
+        }
+      : {}),
     maxSessions: config.manager.httpSessions,
     sessionIdleTimeoutMs: config.manager.sessionIdleTimeoutMs,
     ...(routes.length > 0 ? { extraRoutes: (req, res) => firstRoute(routes, req, res) } : {}),

@@ -127,7 +127,13 @@ async function compose(
   const router = startRouter(config);
   const gateway = buildGateway(live, router, sessions, logger);
   // the monitor reports to the supervisor, which is built next (and started last)
-  const monitor = buildMonitor(live, sessions, (event) => root.send(event), logger, (server, ms) => metrics?.observePing(server, ms / 1000));
+  const monitor = buildMonitor(
+    live,
+    sessions,
+    (event) => root.send(event),
+    logger,
+    (server, ms) => metrics?.observePing(server, ms / 1000),
+  );
   // `start --inspect`: the actors, live in Stately's inspector (loaded only when asked for)
   const stately = options.inspect ? await connectStately(options.inspect.url, logger) : undefined;
   const root = buildSupervisor(config, live, sessions, gateway, stateDir, logger, persistence, stately);
@@ -138,7 +144,15 @@ async function compose(
   // Prometheus metrics, when the HTTP listener can serve them and the config has not turned them off
   const listen = options.http ?? config.manager.http;
   const metrics: Metrics | undefined =
-    listen && config.manager.metrics ? buildMetrics({ feed, gateway, monitor, servers: () => live.current().servers.map((s) => s.name), sessionEvictions: () => http?.evictions() ?? 0 }) : undefined;
+    listen && config.manager.metrics
+      ? buildMetrics({
+          feed,
+          gateway,
+          monitor,
+          servers: () => live.current().servers.map((s) => s.name),
+          sessionEvictions: () => http?.evictions() ?? 0,
+        })
+      : undefined;
 
   // whatever happens to this process, no server outlives it
   const killAll = () => {
@@ -348,7 +362,8 @@ function buildReloader(
       apply: (next, diff) => {
         live.replace(next);
         persistence.retain(next);
-        for (const name of [...diff.added, ...diff.changed]) router.send({ type: 'route.policy', server: name, policy: policyOf(live.configOf(name)!) });
+        for (const name of [...diff.added, ...diff.changed])
+          router.send({ type: 'route.policy', server: name, policy: policyOf(live.configOf(name)!) });
         for (const name of diff.removed) {
           gateway.refreshServer(name, undefined);
           router.send({ type: 'route.server.removed', server: name });
@@ -365,7 +380,10 @@ function buildReloader(
     },
     logger,
     {},
-    (report) => metrics?.countReload(!report.ok ? 'rejected' : report.added.length + report.removed.length + report.changed.length > 0 ? 'applied' : 'unchanged'),
+    (report) =>
+      metrics?.countReload(
+        !report.ok ? 'rejected' : report.added.length + report.removed.length + report.changed.length > 0 ? 'applied' : 'unchanged',
+      ),
   );
 }
 

@@ -84,7 +84,9 @@ export class JsonLineReader {
       if (this.pendingBytes + contentBytes > this.options.maxLineBytes) {
         const shown = (this.pendingBytes === 0 ? chunk.subarray(from, end) : this.head) ?? Buffer.alloc(0);
         this.options.onError(
-          new Error(`${this.options.where}: ${this.subject} longer than ${this.options.maxLineBytes} bytes discarded: ${preview(shown.toString('utf8'))}`),
+          new Error(
+            `${this.options.where}: ${this.subject} longer than ${this.options.maxLineBytes} bytes discarded: ${preview(shown.toString('utf8'))}`,
+          ),
           'oversized',
         );
         this.pieces = [];
@@ -148,6 +150,9 @@ export class JsonLineReader {
     if (this.options.admit && !this.options.admit(kind)) return;
     const what = kind === 'not-json' ? 'is not JSON' : 'is not a JSON-RPC message';
     const shown = head === undefined ? text.slice(0, HEAD_BYTES) : head.toString('utf8');
-    this.options.onError(new Error(`${this.options.where}: ${this.subject} ${what}: ${preview(shown)}`, cause === undefined ? undefined : { cause }), kind);
+    this.options.onError(
+      new Error(`${this.options.where}: ${this.subject} ${what}: ${preview(shown)}`, cause === undefined ? undefined : { cause }),
+      kind,
+    );
   }
 }

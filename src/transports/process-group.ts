@@ -103,7 +103,11 @@ export async function readProcStat(pid: number | string): Promise<ProcStat | und
 const hasExited = (stat: ProcStat): boolean => stat.state === 'Z' || stat.state === 'X' || stat.state === 'x';
 
 let procfs: Promise<boolean> | undefined;
-const hasProcfs = (): Promise<boolean> => (procfs ??= access('/proc/self/stat').then(() => true, () => false));
+const hasProcfs = (): Promise<boolean> =>
+  (procfs ??= access('/proc/self/stat').then(
+    () => true,
+    () => false,
+  ));
 
 /** Whether `pid` exists and is not a zombie (EPERM: it exists, owned by someone else). */
 export async function isProcessAlive(pid: number): Promise<boolean> {
@@ -210,7 +214,10 @@ export class GroupWatch {
 async function childrenOf(pid: number): Promise<number[]> {
   try {
     const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
-    return text.split(' ').filter((s) => /^\d+$/.test(s)).map(Number);
+    return text
+      .split(' ')
+      .filter((s) => /^\d+$/.test(s))
+      .map(Number);
   } catch {
     return [];
   }

@@ -67,7 +67,6 @@ function errnoCode(error: unknown): string | undefined {
   return typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : undefined;
 }
 
-
 /** The lines written in one event-loop turn, and the one promise of their write. */
 class WriteBatch {
   readonly lines: string[] = [];
@@ -102,7 +101,9 @@ export class StdioProcessTransport implements Transport {
   private readonly unreadable = limitReports({
     report: (error) => this.onerror?.(error),
     summary: (count, _last, intervalMs) =>
-      this.onerror?.(new Error(`server "${this.options.serverName}": ${count} more stdout lines in ${intervalMs / 1000} s were not MCP messages`)),
+      this.onerror?.(
+        new Error(`server "${this.options.serverName}": ${count} more stdout lines in ${intervalMs / 1000} s were not MCP messages`),
+      ),
   });
 
   private readonly options: StdioProcessOptions;
@@ -235,15 +236,16 @@ export class StdioProcessTransport implements Transport {
     if (batch === undefined) return;
     const stdin = this.child?.stdin;
     if (!stdin?.writable) {
-      batch.fail(new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" is not running`, { data: { delivered: false } }));
+      batch.fail(
+        new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" is not running`, { data: { delivered: false } }),
+      );
       return;
     }
     stdin.write(`${batch.lines.join('\n')}\n`, (error) => {
       if (!error) {
         this.writtenLines += batch.lines.length;
         batch.done();
-      }
-      else {
+      } else {
         batch.fail(
           new ManagerError('SERVER_UNAVAILABLE', `server "${this.options.serverName}" closed its input`, {
             data: { delivered: false },

@@ -54,7 +54,9 @@ function cli(argv: string[]) {
 
 /** The text with the block of server `name` (its key line and deeper-indented lines) cut out. */
 function withoutEntry(text: string, name: string): string {
-  return text.replace(new RegExp(`^  ${name}:\\n(?:(?:    .*)?\\n)*?(?=  \\S|\\S|$)`, 'm'), (block) => block.replace(/\n+$/, '\n').length === block.length ? '' : block.slice(block.replace(/\n+$/, '\n').length));
+  return text.replace(new RegExp(`^  ${name}:\\n(?:(?:    .*)?\\n)*?(?=  \\S|\\S|$)`, 'm'), (block) =>
+    block.replace(/\n+$/, '\n').length === block.length ? '' : block.slice(block.replace(/\n+$/, '\n').length),
+  );
 }
 
 describe('add and remove on a running manager', () => {
@@ -83,9 +85,16 @@ describe('add and remove on a running manager', () => {
     const removed = await cli(['remove', 'gamma', '--config', file, '--json']);
     expect(removed.code).toBe(0);
     expect(readFileSync(file, 'utf8')).toBe(COMMENTED);
-    const report = JSON.parse(removed.ctx.stdout()) as { action: string; server: string; reload: { status: string; report: { removed: string[] } } };
+    const report = JSON.parse(removed.ctx.stdout()) as {
+      action: string;
+      server: string;
+      reload: { status: string; report: { removed: string[] } };
+    };
     expect(report).toMatchObject({ action: 'removed', server: 'gamma', reload: { status: 'applied', report: { removed: ['gamma'] } } });
-    await waitFor(async () => !(await running!.status()).servers.some((s) => s.name === 'gamma'), { timeoutMs: 15_000, what: 'gamma gone' });
+    await waitFor(async () => !(await running!.status()).servers.some((s) => s.name === 'gamma'), {
+      timeoutMs: 15_000,
+      what: 'gamma gone',
+    });
     expect((await running.server('alpha')).pid).toBe(alpha.pid);
   });
 
@@ -124,7 +133,7 @@ describe('add and remove on a running manager', () => {
     expect(added.ctx.stderr()).toContain('no manager is running');
   });
 
-  it('keeps a JSON config\'s indentation', async () => {
+  it("keeps a JSON config's indentation", async () => {
     const file = join(dir, 'servers.json');
     const original = { mcpServers: { alpha: { command: node, args: [ECHO] } } };
     writeFileSync(file, `${JSON.stringify(original, null, 4)}\n`);

@@ -25,9 +25,13 @@ describe('start arguments', () => {
   });
 
   it('reads every option', () => {
-    expect(
-      parseStartArgs(['--config', 'c.yaml', '--daemon', '--state-dir', 's', '--http', '0.0.0.0:8080']),
-    ).toEqual({ configFile: 'c.yaml', daemon: true, stateDir: 's', http: { host: '0.0.0.0', port: 8080 }, stdio: false });
+    expect(parseStartArgs(['--config', 'c.yaml', '--daemon', '--state-dir', 's', '--http', '0.0.0.0:8080'])).toEqual({
+      configFile: 'c.yaml',
+      daemon: true,
+      stateDir: 's',
+      http: { host: '0.0.0.0', port: 8080 },
+      stdio: false,
+    });
     expect(parseStartArgs(['-c', 'x.yaml', '--stdio'])).toEqual({ configFile: 'x.yaml', daemon: false, stdio: true });
   });
 

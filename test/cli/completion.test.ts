@@ -72,7 +72,9 @@ describe('bash completion', { timeout: 120_000 }, () => {
   });
 
   it('completes catalog entries, clients and shells', async () => {
-    const entries = readCatalog(catalogFileOf(REPO)).map((e) => e.name).sort();
+    const entries = readCatalog(catalogFileOf(REPO))
+      .map((e) => e.name)
+      .sort();
     expect(entries.length).toBeGreaterThan(0);
     expect(await complete(['mcp-manager', 'add', 'x', '--from-catalog', ''])).toEqual(entries);
     expect(await complete(['mcp-manager', 'catalog', ''])).toEqual(entries);

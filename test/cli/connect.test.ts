@@ -103,7 +103,12 @@ describe('connect on Linux (the built CLI)', { timeout: 120_000 }, () => {
 
     // what Claude Desktop does with it: run the command and speak MCP on stdio
     const entry = (readJson(file) as { mcpServers: Record<string, { command: string; args: string[] }> }).mcpServers['mcp-manager']!;
-    const transport = new StdioClientTransport({ command: entry.command, args: entry.args, env: { PATH: process.env.PATH ?? '' }, stderr: 'ignore' });
+    const transport = new StdioClientTransport({
+      command: entry.command,
+      args: entry.args,
+      env: { PATH: process.env.PATH ?? '' },
+      stderr: 'ignore',
+    });
     const tools = await toolsOver(transport, 'alpha__echo');
     expect(tools).toContain('alpha__add');
     const served = transport.pid!;
@@ -133,7 +138,7 @@ describe('connect on Linux (the built CLI)', { timeout: 120_000 }, () => {
     expect(existsSync(join(dir, 'home'))).toBe(false);
   });
 
-  it('connect --move takes the client\'s servers into the running manager\'s config first: none is configured twice', async () => {
+  it("connect --move takes the client's servers into the running manager's config first: none is configured twice", async () => {
     const home = join(dir, 'home');
     const stateDir = join(dir, 'state');
     const config = writeConfig(dir, echoServer('alpha'));
@@ -159,7 +164,11 @@ describe('connect on Linux (the built CLI)', { timeout: 120_000 }, () => {
     const result = await cli(['connect', 'claude-desktop', '--move', '--json'], userEnv(home, stateDir));
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    const report = JSON.parse(result.stdout) as { config: string; replaced: string[]; moved: { imported: { name: string }[]; skipped: { name: string; reason: string }[]; reload: { status: string } } };
+    const report = JSON.parse(result.stdout) as {
+      config: string;
+      replaced: string[];
+      moved: { imported: { name: string }[]; skipped: { name: string; reason: string }[]; reload: { status: string } };
+    };
     expect(report.config).toBe(config);
     expect(report.replaced.sort()).toEqual(['alpha-copy', 'notes']);
     expect(report.moved.imported.map((i) => i.name)).toEqual(['notes']);
@@ -177,7 +186,9 @@ describe('connect on Linux (the built CLI)', { timeout: 120_000 }, () => {
     expect(Object.keys(clientServers)).toEqual(['mcp-manager']);
     // nothing runs twice: every command line appears once across both files
     const ours = Object.values((parseYaml(yaml) as { servers: Record<string, { command: string; args?: string[] }> }).servers);
-    const runs = [...ours, ...Object.values(clientServers as Record<string, { command: string; args?: string[] }>)].map((s) => JSON.stringify([s.command, s.args ?? []]));
+    const runs = [...ours, ...Object.values(clientServers as Record<string, { command: string; args?: string[] }>)].map((s) =>
+      JSON.stringify([s.command, s.args ?? []]),
+    );
     expect(new Set(runs).size).toBe(runs.length);
     // the running manager picked the moved server up without restarting alpha
     const alphaPid = (await running.server('alpha')).pid;
@@ -195,7 +206,10 @@ describe('connect on macOS (platform passed in)', () => {
     await running.waitState('alpha', 'healthy');
     const url = running.manager.gatewayUrl!;
     const file = join(home, 'Library', 'Application Support', 'Code', 'User', 'mcp.json');
-    const original = put(file, '{\n\t"servers": {\n\t\t"old": {\n\t\t\t"type": "stdio",\n\t\t\t"command": "old-mcp"\n\t\t}\n\t},\n\t"inputs": []\n}');
+    const original = put(
+      file,
+      '{\n\t"servers": {\n\t\t"old": {\n\t\t\t"type": "stdio",\n\t\t\t"command": "old-mcp"\n\t\t}\n\t},\n\t"inputs": []\n}',
+    );
     const ctx = testContext(stateDir, { env: { HOME: home, MCP_MANAGER_HOME: stateDir }, cwd: dir, platform: 'darwin' });
 
     expect(await runCli(['connect', 'vscode', '--http', '--json'], ctx)).toBe(0);
@@ -231,10 +245,17 @@ describe('connect on macOS (platform passed in)', () => {
     const home = join(dir, 'home');
     const stateDir = join(dir, 'state');
     const config = writeConfig(dir, echoServer('alpha'));
-    const ctx = testContext(stateDir, { env: { HOME: home, MCP_MANAGER_HOME: stateDir }, cwd: dir, platform: 'darwin', self: { command: '/usr/local/bin/mcp-manager', args: [] } });
+    const ctx = testContext(stateDir, {
+      env: { HOME: home, MCP_MANAGER_HOME: stateDir },
+      cwd: dir,
+      platform: 'darwin',
+      self: { command: '/usr/local/bin/mcp-manager', args: [] },
+    });
     expect(await runCli(['connect', 'claude-desktop', '--config', config], ctx)).toBe(0);
     const file = join(home, 'Library', 'Application Support', 'Claude', 'claude_desktop_config.json');
-    expect(readJson(file)).toEqual({ mcpServers: { 'mcp-manager': { command: '/usr/local/bin/mcp-manager', args: ['start', '--stdio', '--config', config] } } });
+    expect(readJson(file)).toEqual({
+      mcpServers: { 'mcp-manager': { command: '/usr/local/bin/mcp-manager', args: ['start', '--stdio', '--config', config] } },
+    });
   });
 });
 
@@ -244,13 +265,24 @@ describe('connect claude-code', () => {
     const stateDir = join(dir, 'state');
     const config = writeConfig(dir, echoServer('alpha'));
     const file = join(home, '.claude.json');
-    const state = { numStartups: 3, projects: { [dir]: { allowedTools: [], mcpServers: {} } }, mcpServers: { github: { type: 'stdio', command: 'gh-mcp', args: [] } } };
+    const state = {
+      numStartups: 3,
+      projects: { [dir]: { allowedTools: [], mcpServers: {} } },
+      mcpServers: { github: { type: 'stdio', command: 'gh-mcp', args: [] } },
+    };
     put(file, JSON.stringify(state, null, 2));
-    const ctx = testContext(stateDir, { env: { HOME: home, MCP_MANAGER_HOME: stateDir }, cwd: dir, self: { command: '/opt/bin/mcp-manager', args: [] } });
+    const ctx = testContext(stateDir, {
+      env: { HOME: home, MCP_MANAGER_HOME: stateDir },
+      cwd: dir,
+      self: { command: '/opt/bin/mcp-manager', args: [] },
+    });
 
     expect(await runCli(['connect', 'claude-code', '--config', config], ctx)).toBe(0);
     // Claude Code's documented shape: { mcpServers: { name: { type: "stdio", command, args } } }
-    expect(readJson(file)).toEqual({ ...state, mcpServers: { 'mcp-manager': { type: 'stdio', command: '/opt/bin/mcp-manager', args: ['start', '--stdio', '--config', config] } } });
+    expect(readJson(file)).toEqual({
+      ...state,
+      mcpServers: { 'mcp-manager': { type: 'stdio', command: '/opt/bin/mcp-manager', args: ['start', '--stdio', '--config', config] } },
+    });
     expect(ctx.stderr()).toContain('replaced github');
 
     // Claude Code writes its own state into the file meanwhile
@@ -280,7 +312,7 @@ describe('connect claude-code', () => {
     expect(readFileSync(real, 'utf8')).toBe(original);
   });
 
-  it('--project: the project\'s .mcp.json with type http', async () => {
+  it("--project: the project's .mcp.json with type http", async () => {
     const stateDir = join(dir, 'state');
     const config = join(dir, 'config.yaml');
     writeFileSync(config, `manager:\n  http: 127.0.0.1:3998\nservers: {}\n`);
@@ -288,7 +320,9 @@ describe('connect claude-code', () => {
     mkdirSync(project);
     const ctx = testContext(stateDir, { env: { HOME: join(dir, 'home'), MCP_MANAGER_HOME: stateDir }, cwd: project });
     expect(await runCli(['connect', 'claude-code', '--project', '--http', '--config', config], ctx)).toBe(0);
-    expect(readJson(join(project, '.mcp.json'))).toEqual({ mcpServers: { 'mcp-manager': { type: 'http', url: 'http://127.0.0.1:3998/mcp' } } });
+    expect(readJson(join(project, '.mcp.json'))).toEqual({
+      mcpServers: { 'mcp-manager': { type: 'http', url: 'http://127.0.0.1:3998/mcp' } },
+    });
     expect(await runCli(['disconnect', 'claude-code', '--project'], ctx)).toBe(0);
     expect(existsSync(join(project, '.mcp.json'))).toBe(false);
   });
@@ -324,8 +358,12 @@ describe('connect again', () => {
 describe('client files on Windows', () => {
   it('are under %APPDATA% (Claude Desktop, VS Code) and %USERPROFILE% (Claude Code, Cursor)', () => {
     const env = { USERPROFILE: 'C:\\Users\\ada', APPDATA: 'C:\\Users\\ada\\AppData\\Roaming' };
-    const where = (client: 'claude-desktop' | 'claude-code' | 'vscode' | 'cursor') => connectTarget(client, { env, cwd: 'C:\\work', platform: 'win32', project: false });
-    expect(where('claude-desktop')).toEqual({ file: 'C:\\Users\\ada\\AppData\\Roaming\\Claude\\claude_desktop_config.json', key: 'mcpServers' });
+    const where = (client: 'claude-desktop' | 'claude-code' | 'vscode' | 'cursor') =>
+      connectTarget(client, { env, cwd: 'C:\\work', platform: 'win32', project: false });
+    expect(where('claude-desktop')).toEqual({
+      file: 'C:\\Users\\ada\\AppData\\Roaming\\Claude\\claude_desktop_config.json',
+      key: 'mcpServers',
+    });
     expect(where('vscode')).toEqual({ file: 'C:\\Users\\ada\\AppData\\Roaming\\Code\\User\\mcp.json', key: 'servers' });
     expect(where('claude-code')).toEqual({ file: 'C:\\Users\\ada\\.claude.json', key: 'mcpServers' });
     expect(where('cursor')).toEqual({ file: 'C:\\Users\\ada\\.cursor\\mcp.json', key: 'mcpServers' });

@@ -84,7 +84,11 @@ function writeProject(): void {
   );
   write(
     join(project, 'package.json'),
-    JSON.stringify({ name: 'notes-pkg', version: '1.0.0', mcp: { name: 'notes', description: 'Notes', command: 'node', args: ['notes.mjs'] } }, null, 2),
+    JSON.stringify(
+      { name: 'notes-pkg', version: '1.0.0', mcp: { name: 'notes', description: 'Notes', command: 'node', args: ['notes.mjs'] } },
+      null,
+      2,
+    ),
   );
   write(join(project, '.vscode', 'mcp.json'), '{\n  "servers": {\n    "echo": { "command": "python3", "args": ["-m", "echo"] }\n  }\n}\n');
 }
@@ -225,7 +229,10 @@ describe('discover without a running manager', () => {
   });
 
   it('reads user-level configs from HOME, shown with ~', async () => {
-    write(join(home, '.claude.json'), '{\n  "mcpServers": {\n    "memory": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"] }\n  }\n}\n');
+    write(
+      join(home, '.claude.json'),
+      '{\n  "mcpServers": {\n    "memory": { "command": "npx", "args": ["-y", "@modelcontextprotocol/server-memory"] }\n  }\n}\n',
+    );
     const { code, ctx } = await run(['discover']);
     expect(code).toBe(0);
     expect(ctx.stdout()).toMatch(/\nmemory +node +~\/\.claude\.json:3 +mcp-servers +-\n/);
@@ -235,7 +242,10 @@ describe('discover without a running manager', () => {
     writeProject();
     const extra = tempDir('mm-extra-');
     write(join(extra, 'sub', '.mcp.json'), '{"mcpServers": {"fromdir": {"command": "node"}}}');
-    const file = write(join(extra, 'claude_desktop_config.json'), '{"mcpServers": {"fromfile": {"command": "uvx", "args": ["mcp-server-time"]}}}');
+    const file = write(
+      join(extra, 'claude_desktop_config.json'),
+      '{"mcpServers": {"fromfile": {"command": "uvx", "args": ["mcp-server-time"]}}}',
+    );
     const { code, ctx } = await run(['discover', '--json', '--path', join(extra, 'sub'), '-p', file]);
     expect(code).toBe(0);
     const doc = listing(ctx.stdout());
@@ -276,15 +286,24 @@ describe('discover without a running manager', () => {
     const config = write(join(extra, 'mcp.yaml'), 'manager:\n  discovery:\n    paths: [./tools]\nservers: {}\n');
     const without = await run(['discover', '--json']);
     expect(names(without.ctx.stdout())).not.toContain('configured');
-    for (const argv of [['discover', '--json', '--config', config], ['discover', '--json', '-c', config]]) {
+    for (const argv of [
+      ['discover', '--json', '--config', config],
+      ['discover', '--json', '-c', config],
+    ]) {
       const { code, ctx } = await run(argv);
       expect(code).toBe(0);
       const doc = listing(ctx.stdout());
-      expect(doc.servers.find((s) => s.name === 'configured')?.source).toMatchObject({ file: join(extra, 'tools', '.mcp.json'), kind: 'claude-code-project' });
+      expect(doc.servers.find((s) => s.name === 'configured')?.source).toMatchObject({
+        file: join(extra, 'tools', '.mcp.json'),
+        kind: 'claude-code-project',
+      });
       expect(doc.files).toContainEqual(expect.objectContaining({ file: join(extra, 'tools', '.mcp.json'), status: 'read' }));
     }
     // MCP_MANAGER_CONFIG names the config when --config does not
-    const ctx = testContext(stateDir, { cwd: project, env: { HOME: home, MCP_MANAGER_HOME: stateDir, MCP_MANAGER_CONFIG: config, PATH: process.env.PATH ?? '' } });
+    const ctx = testContext(stateDir, {
+      cwd: project,
+      env: { HOME: home, MCP_MANAGER_HOME: stateDir, MCP_MANAGER_CONFIG: config, PATH: process.env.PATH ?? '' },
+    });
     expect(await runCli(['discover', '--json'], ctx)).toBe(0);
     expect(names(ctx.stdout())).toContain('configured');
   });

@@ -52,7 +52,10 @@ describe('import --from claude-desktop', () => {
     const ctx = testContext(join(dir, 'state'), { env: { HOME: home, MCP_MANAGER_HOME: join(dir, 'state') }, cwd: dir });
     const code = await runCli(['import', '--from', 'claude-desktop', '--all', '--config', file, '--json'], ctx);
     expect(code).toBe(0);
-    const report = JSON.parse(ctx.stdout()) as { imported: { name: string; renamedFrom?: string }[]; skipped: { name: string; reason: string }[] };
+    const report = JSON.parse(ctx.stdout()) as {
+      imported: { name: string; renamedFrom?: string }[];
+      skipped: { name: string; reason: string }[];
+    };
     expect(report.imported).toEqual([expect.objectContaining({ name: 'notes-desktop', renamedFrom: 'notes' })]);
     expect(report.skipped).toEqual([expect.objectContaining({ name: 'asks', reason: expect.stringContaining('input prompt') })]);
 

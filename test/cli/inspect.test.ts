@@ -73,7 +73,13 @@ describe('inspect', () => {
       restartsInWindow: 1,
       lastExit: { exitCode: null, signal: 'SIGKILL' },
       health: { downAfter: 3, upAfter: 2 },
-      limits: { restart: 'permanent', maxRestarts: expect.any(Number), restartWindowMs: expect.any(Number), maxMemoryBytes: null, maxCpuPercent: null },
+      limits: {
+        restart: 'permanent',
+        maxRestarts: expect.any(Number),
+        restartWindowMs: expect.any(Number),
+        maxMemoryBytes: null,
+        maxCpuPercent: null,
+      },
     });
     expect(alpha!.context.pid).toBe((await run.server('alpha')).pid);
     expect(alpha!.context.nextBackoffMs).toBeGreaterThan(0);

@@ -4,15 +4,7 @@ import { runCli } from '../../src/cli/run.js';
 import { startControlServer, type ControlServer } from '../../src/control/server.js';
 import type { ControlHandlers } from '../../src/control/types.js';
 import { silentLogger } from '../../src/logger.js';
-import {
-  CAPABILITIES,
-  HEALTH,
-  RELOAD_OK,
-  RELOAD_REJECTED,
-  fakeHandlers,
-  fullHandlers,
-  shortTempDir,
-} from '../control/helpers.js';
+import { CAPABILITIES, HEALTH, RELOAD_OK, RELOAD_REJECTED, fakeHandlers, fullHandlers, shortTempDir } from '../control/helpers.js';
 import { testContext, type TestContext } from './context.js';
 
 let stateDir: string;

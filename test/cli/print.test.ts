@@ -57,15 +57,13 @@ describe('formatStatus', () => {
   });
 
   it('shows dashes where the snapshot is not detailed, and per-server blocks when detailed', () => {
-    expect(formatStatus(snapshot(false), { detailed: false }).split('\n')[5]).toBe(
-      'echo    healthy  4242  0         stdio      -       -',
-    );
+    expect(formatStatus(snapshot(false), { detailed: false }).split('\n')[5]).toBe('echo    healthy  4242  0         stdio      -       -');
     const detailed = formatStatus(snapshot(true), { detailed: true });
     expect(detailed).toContain(['echo', '  state  healthy', '  tags   test', '  tools  echo, add'].join('\n'));
     expect(detailed).toContain(['  error:', '    server "broken" exited with code 1', '      stderr (last lines):'].join('\n'));
   });
 
-  it('does not repeat an exit error\'s stderr lines when the tail is shown on its own', () => {
+  it("does not repeat an exit error's stderr lines when the tail is shown on its own", () => {
     const [, broken] = SERVERS;
     const server = { ...broken!, stderrTail: ['ImportError: no module named x'], lastExit: { exitCode: 1, signal: null, at: '' } };
     const text = formatStatus({ ...snapshot(false), servers: [server] }, { detailed: true });

@@ -18,7 +18,7 @@ describe('runCli: help, version and usage errors', () => {
     const ctx = testContext('/nonexistent');
     expect(await runCli(['frobnicate'], ctx)).toBe(2);
     expect(ctx.stderr()).toBe(
-      "mcp-manager: unknown command 'frobnicate'\nusage: mcp-manager <command> [options]   (see \"mcp-manager help\")\n",
+      'mcp-manager: unknown command \'frobnicate\'\nusage: mcp-manager <command> [options]   (see "mcp-manager help")\n',
     );
   });
 
@@ -45,7 +45,11 @@ describe('runCli: help, version and usage errors', () => {
       expect(ctx.stdout()).toMatch(/^usage: mcp-manager <command>/);
       expect(ctx.stdout()).toContain('  restart-server  ');
     }
-    for (const argv of [['help', 'logs'], ['logs', '--help'], ['logs', 'x', '-h']]) {
+    for (const argv of [
+      ['help', 'logs'],
+      ['logs', '--help'],
+      ['logs', 'x', '-h'],
+    ]) {
       const ctx = testContext('/nonexistent');
       expect(await runCli(argv, ctx)).toBe(0);
       expect(ctx.stdout()).toMatch(/^usage: mcp-manager logs \[NAME\] \[--follow\] \[--lines N\]/);

@@ -75,8 +75,15 @@ describe('service', () => {
     expect(await runCli(['service', 'install', '--user', '--config', config], ctx)).toBe(0);
     const unitFile = join(dir, 'home', '.config', 'systemd', 'user', 'mcp-manager.service');
     expect(readFileSync(unitFile, 'utf8')).toContain('KillMode=mixed');
-    expect(ctx.stdout()).toContain('systemd is not running here; to enable and start the service, run:\n  systemctl --user daemon-reload\n');
-    expect(JSON.parse(readFileSync(receiptFileOf(stateDir), 'utf8'))).toMatchObject({ platform: 'systemd', file: unitFile, user: true, enabled: false });
+    expect(ctx.stdout()).toContain(
+      'systemd is not running here; to enable and start the service, run:\n  systemctl --user daemon-reload\n',
+    );
+    expect(JSON.parse(readFileSync(receiptFileOf(stateDir), 'utf8'))).toMatchObject({
+      platform: 'systemd',
+      file: unitFile,
+      user: true,
+      enabled: false,
+    });
 
     const undo = testContext(stateDir, { self, env, systemdRunning: false });
     expect(await runCli(['service', 'uninstall'], undo)).toBe(0);

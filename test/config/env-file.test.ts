@@ -35,7 +35,11 @@ describe('manager.env_file', () => {
     const result = await readConfig(config('missing.env'), { env: {} });
     expect(result.ok).toBe(false);
     if (result.ok) return;
-    expect(result.issues[0]).toMatchObject({ path: 'manager.env_file', line: 2, message: `env file not found: ${join(dir, 'missing.env')}` });
+    expect(result.issues[0]).toMatchObject({
+      path: 'manager.env_file',
+      line: 2,
+      message: `env file not found: ${join(dir, 'missing.env')}`,
+    });
   });
 
   it('warns when others may read the env file', async () => {

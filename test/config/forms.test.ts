@@ -87,10 +87,7 @@ describe('mcpServers form (Claude Desktop, .mcp.json)', () => {
   it('rejects unknown keys and conflicting type/connection_type', () => {
     expect(
       problems('{"mcpServers": {"a": {"command": "x", "type": "http", "connection_type": "stdio", "autoApprove": []}}}', '/p/.mcp.json'),
-    ).toEqual([
-      '1:47 mcpServers.a.type: conflicts with connection_type "stdio"',
-      '1:83 mcpServers.a: unknown key "autoApprove"',
-    ]);
+    ).toEqual(['1:47 mcpServers.a.type: conflicts with connection_type "stdio"', '1:83 mcpServers.a: unknown key "autoApprove"']);
   });
 
   it('also works as YAML', () => {
@@ -138,7 +135,10 @@ describe('VS Code form (JSON with top-level servers)', () => {
   });
 
   it('treats JSON with manager and servers as our form', () => {
-    const result = load('{"manager": {"log_level": "debug"}, "servers": {"a": {"command": "x", "connection_type": "stdio"}}}', '/p/ours.json');
+    const result = load(
+      '{"manager": {"log_level": "debug"}, "servers": {"a": {"command": "x", "connection_type": "stdio"}}}',
+      '/p/ours.json',
+    );
     expect(result.config.manager.logLevel).toBe('debug');
     expect(problems('{"servers": {"a": {"command": "x"}}, "extra": 1}', '/p/vscode.json')).toEqual(['1:38 : unknown key "extra"']);
   });

@@ -47,7 +47,9 @@ describe('nesting of ${VAR:-…} defaults', () => {
 describe('bounds on fields that are echoed back', () => {
   it('refuses a long description, long strings, long lists and big mappings', () => {
     const env = Object.fromEntries(Array.from({ length: CONFIG_LIMITS.mapEntries + 1 }, (_, i) => [`K${i}`, 'v']));
-    const envYaml = Object.keys(env).map((k) => `      ${k}: v`).join('\n');
+    const envYaml = Object.keys(env)
+      .map((k) => `      ${k}: v`)
+      .join('\n');
     expect(problems(server(`    description: "${'d'.repeat(CONFIG_LIMITS.descriptionChars + 1)}"\n`))).toEqual([
       `4:18 servers.a.description: expected at most ${CONFIG_LIMITS.descriptionChars} characters, got "${'d'.repeat(57)}..."`,
     ]);
@@ -67,7 +69,9 @@ describe('bounds on fields that are echoed back', () => {
 
   it('refuses more servers than the bound', () => {
     const servers = Array.from({ length: CONFIG_LIMITS.servers + 1 }, (_, i) => `  s${i}: {command: node}`).join('\n');
-    expect(problems(`servers:\n${servers}\n`)).toEqual([`1:1 servers: at most ${CONFIG_LIMITS.servers} servers are allowed, got ${CONFIG_LIMITS.servers + 1}`]);
+    expect(problems(`servers:\n${servers}\n`)).toEqual([
+      `1:1 servers: at most ${CONFIG_LIMITS.servers} servers are allowed, got ${CONFIG_LIMITS.servers + 1}`,
+    ]);
   });
 
   it('lists at most the bound of problems and counts the rest', () => {
@@ -81,12 +85,17 @@ describe('bounds on fields that are echoed back', () => {
 
 describe('the duplicate-key check', () => {
   it('finds repeated keys in nested mappings and lists, and allows YAML merge keys', () => {
-    expect(problems('servers:\n  a:\n    command: node\n    env: {A: "1", A: "2"}\n')).toEqual(['4:19 : invalid YAML: Map keys must be unique']);
+    expect(problems('servers:\n  a:\n    command: node\n    env: {A: "1", A: "2"}\n')).toEqual([
+      '4:19 : invalid YAML: Map keys must be unique',
+    ]);
     expect(problems('servers:\n  a:\n    command: node\n    health_command: {command: x, command: y}\n')).toEqual([
       '4:34 : invalid YAML: Map keys must be unique',
     ]);
     const merged = 'servers:\n  base: &base {command: node}\n  a:\n    <<: *base\n    <<: {args: [a]}\n';
-    expect(parseConfigText(merged, FILE, { env: {} })).toMatchObject({ ok: true, config: { servers: [{ name: 'base' }, { name: 'a', command: 'node', args: ['a'] }] } });
+    expect(parseConfigText(merged, FILE, { env: {} })).toMatchObject({
+      ok: true,
+      config: { servers: [{ name: 'base' }, { name: 'a', command: 'node', args: ['a'] }] },
+    });
     // a number and a string are different keys, as for the YAML library
     expect(parseConfigText(server('    env: {1: "a", "01": "b"}\n'), FILE, { env: {} })).toMatchObject({ ok: true });
   });

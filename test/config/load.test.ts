@@ -165,7 +165,9 @@ describe('server entries', () => {
       maxMemoryBytes: 300_000_000,
       backoff: { initialMs: 2_000, multiplier: 1.5, maxMs: 60_000, jitter: 0, resetAfterMs: 120_000 },
     });
-    expect(load(`servers:\n  t: {command: x, max_memory: 1GiB}\n  u: {command: x, max_memory: 4096}\n`).servers.map((s) => s.maxMemoryBytes)).toEqual([2 ** 30, 4096]);
+    expect(
+      load(`servers:\n  t: {command: x, max_memory: 1GiB}\n  u: {command: x, max_memory: 4096}\n`).servers.map((s) => s.maxMemoryBytes),
+    ).toEqual([2 ** 30, 4096]);
   });
 
   it('derives connection type, server type, restart and cwd', () => {
@@ -191,7 +193,9 @@ describe('server entries', () => {
   });
 
   it('keeps file order, even for names that look like numbers', () => {
-    const names = load(`servers:\n  zeta: {command: x}\n  "10": {command: x}\n  alpha: {command: x}\n  "2": {command: x}\n`).servers.map((s) => s.name);
+    const names = load(`servers:\n  zeta: {command: x}\n  "10": {command: x}\n  alpha: {command: x}\n  "2": {command: x}\n`).servers.map(
+      (s) => s.name,
+    );
     expect(names).toEqual(['zeta', '10', 'alpha', '2']);
   });
 
@@ -289,7 +293,12 @@ describe('interpolation in files', () => {
 `,
       { TOKEN: 'abc' },
     ).servers;
-    expect(server).toMatchObject({ command: 'python3', env: { TOKEN: 'abc', LEVEL: 'info' }, startupTimeoutMs: 10_000, serverType: 'python' });
+    expect(server).toMatchObject({
+      command: 'python3',
+      env: { TOKEN: 'abc', LEVEL: 'info' },
+      startupTimeoutMs: 10_000,
+      serverType: 'python',
+    });
   });
 
   it('reports an unset variable with file, path and the placeholder line:column', () => {
@@ -299,7 +308,9 @@ describe('interpolation in files', () => {
   });
 
   it('records unset variables of a disabled server instead of failing', () => {
-    const result = parseConfigText('servers:\n  gh:\n    enabled: false\n    command: npx\n    env: {T: "${T}", U: "${U}${T}"}\n', FILE, { env: {} });
+    const result = parseConfigText('servers:\n  gh:\n    enabled: false\n    command: npx\n    env: {T: "${T}", U: "${U}${T}"}\n', FILE, {
+      env: {},
+    });
     expect(result.ok && result.config.servers[0]).toMatchObject({ enabled: false, unsetVariables: ['T', 'U'], env: { T: '${T}' } });
   });
 

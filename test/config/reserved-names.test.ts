@@ -19,7 +19,12 @@ describe('reserved server names', () => {
       expect(result.ok).toBe(false);
       if (result.ok) continue;
       expect(result.issues).toEqual([
-        expect.objectContaining({ file, path: `servers.${name}`, line: 4, message: expect.stringMatching(/reserved for the manager itself \(its log is logs\/manager\.log\)/) as string }),
+        expect.objectContaining({
+          file,
+          path: `servers.${name}`,
+          line: 4,
+          message: expect.stringMatching(/reserved for the manager itself \(its log is logs\/manager\.log\)/) as string,
+        }),
       ]);
     }
   });

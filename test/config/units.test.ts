@@ -30,7 +30,12 @@ describe('parseDuration', () => {
   });
 
   it('formats for messages', () => {
-    expect([formatDuration(500), formatDuration(1_500), formatDuration(120_000), formatDuration(7_200_000)]).toEqual(['500ms', '1.5s', '2m', '2h']);
+    expect([formatDuration(500), formatDuration(1_500), formatDuration(120_000), formatDuration(7_200_000)]).toEqual([
+      '500ms',
+      '1.5s',
+      '2m',
+      '2h',
+    ]);
   });
 });
 

@@ -18,7 +18,10 @@ describe('conformance through the gateway (stdio backend)', () => {
   beforeAll(async () => {
     const tmp = tempDir();
     cleanup = tmp.cleanup;
-    const config = writeConfig(tmp.dir, `  conformance:\n    command: ${process.execPath}\n    args: ["${FIXTURE}", "stdio"]\n    prefix: ""\n    client_capabilities: { sampling: true, elicitation: true, roots: true }\n`);
+    const config = writeConfig(
+      tmp.dir,
+      `  conformance:\n    command: ${process.execPath}\n    args: ["${FIXTURE}", "stdio"]\n    prefix: ""\n    client_capabilities: { sampling: true, elicitation: true, roots: true }\n`,
+    );
     m = await runManager(config, join(tmp.dir, 'state'), { http: { host: '127.0.0.1', port: 0 } });
     await m.waitState('conformance', 'healthy');
   });
@@ -50,7 +53,10 @@ describe('conformance through the gateway (HTTP backend)', () => {
     const url = await waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(stderr)?.[1], { timeoutMs: 15_000 });
     const tmp = tempDir();
     cleanup = tmp.cleanup;
-    const config = writeConfig(tmp.dir, `  conformance:\n    connection_type: http\n    url: "${url}"\n    prefix: ""\n    client_capabilities: { sampling: true, elicitation: true, roots: true }\n`);
+    const config = writeConfig(
+      tmp.dir,
+      `  conformance:\n    connection_type: http\n    url: "${url}"\n    prefix: ""\n    client_capabilities: { sampling: true, elicitation: true, roots: true }\n`,
+    );
     m = await runManager(config, join(tmp.dir, 'state'), { http: { host: '127.0.0.1', port: 0 } });
     await m.waitState('conformance', 'healthy');
   });

@@ -78,9 +78,7 @@ const RESULT_DIR_PATTERN = /^server-(.+)-(\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d
 /** Absolute path of the bin `name` of an installed package. */
 function packageBin(packageName: string, name: string): string {
   const packageJsonPath = createRequire(import.meta.url).resolve(`${packageName}/package.json`);
-  const packageJson = z
-    .object({ bin: z.record(z.string(), z.string()) })
-    .parse(JSON.parse(readFileSync(packageJsonPath, 'utf8')));
+  const packageJson = z.object({ bin: z.record(z.string(), z.string()) }).parse(JSON.parse(readFileSync(packageJsonPath, 'utf8')));
   const bin = packageJson.bin[name];
   if (bin === undefined) throw new Error(`${packageJsonPath}: no bin named ${name}`);
   return join(dirname(packageJsonPath), bin);

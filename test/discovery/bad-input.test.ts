@@ -57,7 +57,13 @@ group('bad input: every problem is an issue naming its file, and the other files
     mkdirSync(path.join(dir, 'dir-as-file', '.cursor', 'mcp.json'), { recursive: true });
 
     const opened: string[] = [];
-    const fs: ReadFs = { ...NODE_FS, open: ((file: string, ...rest: unknown[]) => (opened.push(file), (fsp.open as (...a: unknown[]) => unknown)(file, ...rest))) as ReadFs['open'] };
+    const fs: ReadFs = {
+      ...NODE_FS,
+      open: ((file: string, ...rest: unknown[]) => (
+        opened.push(file),
+        (fsp.open as (...a: unknown[]) => unknown)(file, ...rest)
+      )) as ReadFs['open'],
+    };
     const targets = ['project', 'loop-a.json', 'garbage.json', 'latin1.json', 'huge.json', 'pipe.json', 'dir-as-file', 'good'];
     const result = await scan(targets, { cwd: dir, env: { PATH: '/nonexistent-bin' }, fs });
 
@@ -111,7 +117,11 @@ group('bad input: every problem is an issue naming its file, and the other files
     const result = await scan([path.join(dir, 'a'), path.join(dir, 'alias.json')], { cwd: dir });
     expect(result.servers.map((s) => s.name)).toEqual(['good']);
     expect(result.warnings).toEqual([]);
-    expect(result.files.filter((f) => f.status !== 'missing').map((f) => [path.relative(dir, f.file), f.status, f.sameAs && path.relative(dir, f.sameAs)])).toEqual([
+    expect(
+      result.files
+        .filter((f) => f.status !== 'missing')
+        .map((f) => [path.relative(dir, f.file), f.status, f.sameAs && path.relative(dir, f.sameAs)]),
+    ).toEqual([
       ['a/.mcp.json', 'read', undefined],
       ['alias.json', 'duplicate', 'a/.mcp.json'],
     ]);
@@ -136,6 +146,9 @@ group('bad input: every problem is an issue naming its file, and the other files
     };
     writeFileSync(file, 'x'.repeat(MAX_CONFIG_BYTES + 10));
     const read = await readTextFile(file, { fs });
-    expect(read).toMatchObject({ ok: false, issue: { message: 'file grew past the 4.0 MiB limit for a config file while being read: not read' } });
+    expect(read).toMatchObject({
+      ok: false,
+      issue: { message: 'file grew past the 4.0 MiB limit for a config file while being read: not read' },
+    });
   });
 });

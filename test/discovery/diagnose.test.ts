@@ -54,7 +54,9 @@ group('diagnoses say what to do', () => {
     expect(v2.summary).toBe(
       'FastMCP(...) does not accept the argument "description" (/home/dana/.cache/uv/archive-v0/xI-CE3rJquDJslhX2U0Q1/lib/python3.12/site-packages/mac_messages_mcp/server.py:34) in the installed mcp version',
     );
-    expect(v2.fix).toBe('remove description= from the FastMCP(...) call (description: pass it as instructions="..."), or pin mcp to the version the server was written for');
+    expect(v2.fix).toBe(
+      'remove description= from the FastMCP(...) call (description: pass it as instructions="..."), or pin mcp to the version the server was written for',
+    );
     const v3 = diagnoseFailure({ exitCode: 1, stderrTail: sample('fastmcp3-constructor.txt') });
     expect(v3.summary).toBe(
       'FastMCP(...) does not accept the arguments "description", "version" (/srv/themeparks/themeparks_mcp.py:6) in the installed fastmcp version',
@@ -77,7 +79,14 @@ group('diagnoses say what to do', () => {
   });
 
   it('a failed spawn: command not found (with an install hint) or not executable', () => {
-    const missing = diagnoseFailure({ code: 'SPAWN_FAILED', errno: 'ENOENT', command: 'uvx', exitCode: null, signal: null, stderrTail: [] });
+    const missing = diagnoseFailure({
+      code: 'SPAWN_FAILED',
+      errno: 'ENOENT',
+      command: 'uvx',
+      exitCode: null,
+      signal: null,
+      stderrTail: [],
+    });
     expect(missing).toEqual({
       cause: 'command_not_found',
       summary: 'command not found: "uvx"',
@@ -97,7 +106,10 @@ group('diagnoses say what to do', () => {
   });
 
   it('non-JSON stdout reported by the transport, with the offending line', () => {
-    const d = diagnoseFailure({ transportErrors: ['server "w": stdout line is not JSON: "Listening on stdio"'], code: 'INITIALIZE_TIMEOUT' });
+    const d = diagnoseFailure({
+      transportErrors: ['server "w": stdout line is not JSON: "Listening on stdio"'],
+      code: 'INITIALIZE_TIMEOUT',
+    });
     expect(d.cause).toBe('non_json_stdout');
     expect(d.summary).toContain('"Listening on stdio"');
     expect(d.fix).toContain('stderr');
@@ -105,7 +117,11 @@ group('diagnoses say what to do', () => {
 
   it('unknown: the exit and the last stderr line, and how to see the rest', () => {
     const d = diagnoseFailure({ exitCode: 2, signal: null, stderrTail: sample('go-panic.txt'), command: './inventory', args: ['--stdio'] });
-    expect(d).toEqual({ cause: 'unknown', summary: 'the server exited with code 2: exit status 2', fix: 'run it by hand to see the whole output: ./inventory --stdio' });
+    expect(d).toEqual({
+      cause: 'unknown',
+      summary: 'the server exited with code 2: exit status 2',
+      fix: 'run it by hand to see the whole output: ./inventory --stdio',
+    });
     expect(diagnoseFailure({ signal: 'SIGKILL', stderrTail: '' }).summary).toBe('the server was killed by SIGKILL');
   });
 });

@@ -47,20 +47,33 @@ servers:
     args: [keep.mjs]
     command: node
 `);
-    expect(diffConfigs(load(BEFORE), after)).toEqual({ added: ['new'], removed: ['drop'], changed: ['edit'], replaced: ['edit'], unchanged: ['keep'], managerChanged: false });
+    expect(diffConfigs(load(BEFORE), after)).toEqual({
+      added: ['new'],
+      removed: ['drop'],
+      changed: ['edit'],
+      replaced: ['edit'],
+      unchanged: ['keep'],
+      managerChanged: false,
+    });
   });
 
   it('replaces only servers whose launch spec changed; other changes apply in place', () => {
     const base = load('servers:\n  a:\n    command: node\n  b:\n    command: node\n');
-    const after = load('servers:\n  a:\n    command: node\n    prefix: x\n    description: now described\n  b:\n    command: node\n    args: [--new]\n');
+    const after = load(
+      'servers:\n  a:\n    command: node\n    prefix: x\n    description: now described\n  b:\n    command: node\n    args: [--new]\n',
+    );
     expect(diffConfigs(base, after)).toMatchObject({ changed: ['a', 'b'], replaced: ['b'] });
   });
 
   it('sees a change anywhere in a server: a default made explicit with another value, a nested backoff field, an env value', () => {
     const base = load('servers:\n  a:\n    command: node\n    env: { X: "1" }\n');
     expect(diffConfigs(base, load('servers:\n  a:\n    command: node\n    env: { X: "1" }\n    restart: permanent\n')).changed).toEqual([]); // the default, written out
-    expect(diffConfigs(base, load('servers:\n  a:\n    command: node\n    env: { X: "1" }\n    restart: transient\n')).changed).toEqual(['a']);
-    expect(diffConfigs(base, load('servers:\n  a:\n    command: node\n    env: { X: "1" }\n    backoff: { jitter: 0.5 }\n')).changed).toEqual(['a']);
+    expect(diffConfigs(base, load('servers:\n  a:\n    command: node\n    env: { X: "1" }\n    restart: transient\n')).changed).toEqual([
+      'a',
+    ]);
+    expect(
+      diffConfigs(base, load('servers:\n  a:\n    command: node\n    env: { X: "1" }\n    backoff: { jitter: 0.5 }\n')).changed,
+    ).toEqual(['a']);
     expect(diffConfigs(base, load('servers:\n  a:\n    command: node\n    env: { X: "2" }\n')).changed).toEqual(['a']);
   });
 
@@ -112,7 +125,10 @@ group('readConfigIsolated (the one reader, off the main thread)', () => {
       issues: [{ file: path.join(d, 'gone.yaml'), path: '', message: 'file not found' }],
     });
     mkdirSync(path.join(d, 'a-dir.yaml'));
-    expect(await readConfigIsolated(path.join(d, 'a-dir.yaml'), { env: {} })).toMatchObject({ ok: false, issues: [{ message: 'is a directory, expected a config file' }] });
+    expect(await readConfigIsolated(path.join(d, 'a-dir.yaml'), { env: {} })).toMatchObject({
+      ok: false,
+      issues: [{ message: 'is a directory, expected a config file' }],
+    });
     writeFileSync(path.join(d, 'bin.yaml'), Buffer.from([0, 1, 2, 3]));
     expect(await readConfigIsolated(path.join(d, 'bin.yaml'), { env: {} })).toMatchObject({
       ok: false,
@@ -124,6 +140,9 @@ group('readConfigIsolated (the one reader, off the main thread)', () => {
     const file = writeFile(path.join(dir(), 'slow.yaml'), BEFORE);
     // a deadline no parse can meet: the thread is ended and the file reported
     const result = await readConfigIsolated(file, { env: {}, deadlineMs: 1 });
-    expect(result).toEqual({ ok: false, issues: [{ file, path: '', message: 'reading and checking the file took longer than 0.001 s: not loaded' }] });
+    expect(result).toEqual({
+      ok: false,
+      issues: [{ file, path: '', message: 'reading and checking the file took longer than 0.001 s: not loaded' }],
+    });
   });
 });

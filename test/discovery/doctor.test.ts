@@ -61,8 +61,16 @@ group('runDoctor against real fixture servers', () => {
 
   it('a healthy server: command, handshake, protocol, stdout, schemas and public names', () => {
     expect(check('echo', 'command')).toEqual({ server: 'echo', check: 'command', ok: true, detail: `${node} → ${node}` });
-    expect(check('echo', 'handshake')).toMatchObject({ ok: true, detail: expect.stringMatching(/^fixture-echo 1\.0\.0 initialized in \d+ ms; 9 tool\(s\)$/) as unknown });
-    expect(check('echo', 'protocol')).toEqual({ server: 'echo', check: 'protocol', ok: true, detail: `protocol version ${LATEST_PROTOCOL_VERSION} (latest)` });
+    expect(check('echo', 'handshake')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(/^fixture-echo 1\.0\.0 initialized in \d+ ms; 9 tool\(s\)$/) as unknown,
+    });
+    expect(check('echo', 'protocol')).toEqual({
+      server: 'echo',
+      check: 'protocol',
+      ok: true,
+      detail: `protocol version ${LATEST_PROTOCOL_VERSION} (latest)`,
+    });
     expect(check('echo', 'stdout')).toMatchObject({ ok: true });
     expect(check('echo', 'tool_schemas')).toMatchObject({ ok: true, detail: '9 tool schema(s) valid' });
     expect(check('echo', 'names')).toMatchObject({ ok: true, detail: expect.stringContaining('e.g. echo__') as unknown });
@@ -72,7 +80,9 @@ group('runDoctor against real fixture servers', () => {
   it('an import error at start: the exit, the diagnosis and its fix', () => {
     const c = check('import-error', 'handshake');
     expect(c).toMatchObject({ ok: false, cause: 'missing_module' });
-    expect(c.detail).toBe('the server exited with code 1 before the handshake finished; Python module "fixture_missing_module" is not installed in the environment the server runs in');
+    expect(c.detail).toBe(
+      'the server exited with code 1 before the handshake finished; Python module "fixture_missing_module" is not installed in the environment the server runs in',
+    );
     expect(c.fix).toContain('pip install "fixture_missing_module"');
   });
 
@@ -83,7 +93,11 @@ group('runDoctor against real fixture servers', () => {
   });
 
   it('a command that is not on PATH: found without spawning, with the fix', () => {
-    expect(check('missing-command', 'command')).toMatchObject({ ok: false, cause: 'command_not_found', detail: 'command not found: "mcp-doctor-no-such-command"' });
+    expect(check('missing-command', 'command')).toMatchObject({
+      ok: false,
+      cause: 'command_not_found',
+      detail: 'command not found: "mcp-doctor-no-such-command"',
+    });
     expect(report.checks.some((c) => c.server === 'missing-command' && c.check === 'handshake')).toBe(false);
   });
 
@@ -96,8 +110,16 @@ group('runDoctor against real fixture servers', () => {
   });
 
   it('protocol versions: an unknown one fails the handshake; an older one works with a note', () => {
-    expect(check('future-protocol', 'handshake')).toMatchObject({ ok: false, cause: 'protocol_version', detail: expect.stringContaining('1999-01-01') as unknown });
-    expect(check('older-protocol', 'protocol')).toMatchObject({ ok: true, detail: `protocol version 2024-11-05 (latest is ${LATEST_PROTOCOL_VERSION})`, fix: expect.any(String) as unknown });
+    expect(check('future-protocol', 'handshake')).toMatchObject({
+      ok: false,
+      cause: 'protocol_version',
+      detail: expect.stringContaining('1999-01-01') as unknown,
+    });
+    expect(check('older-protocol', 'protocol')).toMatchObject({
+      ok: true,
+      detail: `protocol version 2024-11-05 (latest is ${LATEST_PROTOCOL_VERSION})`,
+      fix: expect.any(String) as unknown,
+    });
   });
 
   it('bad tool schemas are listed by tool; names over 64 characters are shown shortened', () => {
@@ -108,12 +130,19 @@ group('runDoctor against real fixture servers', () => {
     );
     const names = check('bad-tools', 'names');
     expect(names.ok).toBe(true);
-    expect(names.detail).toMatch(new RegExp(`^1 of 4 public tool name\\(s\\) differ from the tool name: ${LONG_TOOL} → bad-tools__summarize_very_[a-z_]+_[0-9a-f]{8} \\(shortened\\)$`));
+    expect(names.detail).toMatch(
+      new RegExp(
+        `^1 of 4 public tool name\\(s\\) differ from the tool name: ${LONG_TOOL} → bad-tools__summarize_very_[a-z_]+_[0-9a-f]{8} \\(shortened\\)$`,
+      ),
+    );
     expect(names.fix).toContain('shorter "prefix" for server "bad-tools"');
   });
 
   it('disabled and remote servers are not probed', () => {
-    expect(check('later', 'enabled')).toMatchObject({ ok: true, detail: 'disabled: not checked; needs DOCTOR_UNSET_TOKEN set before it can be enabled' });
+    expect(check('later', 'enabled')).toMatchObject({
+      ok: true,
+      detail: 'disabled: not checked; needs DOCTOR_UNSET_TOKEN set before it can be enabled',
+    });
     expect(check('remote', 'transport')).toMatchObject({ ok: true });
   });
 });
@@ -128,7 +157,10 @@ group('runDoctor without handshakes, and with a broken config', () => {
   it('reports every config issue with its line and stops there', async () => {
     const t = tempDir('mcp-doctor-');
     try {
-      const file = writeFile(path.join(t.dir, 'mcp-manager.yaml'), 'servers:\n  a:\n    command: node\n    replicas: zero\n  b:\n    comand: x\n');
+      const file = writeFile(
+        path.join(t.dir, 'mcp-manager.yaml'),
+        'servers:\n  a:\n    command: node\n    replicas: zero\n  b:\n    comand: x\n',
+      );
       const r = await runDoctor({ configFile: file, env: {}, handshake: true });
       expect(r.ok).toBe(false);
       expect(r.checks).toHaveLength(1);

@@ -1,7 +1,14 @@
 import { cpSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe as group, expect, it } from 'vitest';
-import { mcpServersFormat, packageJsonFormat, pyprojectFormat, vscodeFormat, formatFor, mcpManagerFormat } from '../../src/discovery/formats/index.js';
+import {
+  mcpServersFormat,
+  packageJsonFormat,
+  pyprojectFormat,
+  vscodeFormat,
+  formatFor,
+  mcpManagerFormat,
+} from '../../src/discovery/formats/index.js';
 import { requirementName } from '../../src/discovery/formats/pyproject.js';
 import { FIXTURES, describe, readFixture, tempDir, writeFile } from './helpers.js';
 
@@ -40,7 +47,10 @@ group('Claude Desktop (mcpServers form)', () => {
       ['linear', 20, 5, 'claude-desktop', 'node', false],
     ]);
     const github = result.servers[1]!;
-    expect(github.config.env).toEqual({ GITHUB_PERSONAL_ACCESS_TOKEN: 'fixture-token-not-a-secret', GITHUB_API_URL: 'https://api.github.com' });
+    expect(github.config.env).toEqual({
+      GITHUB_PERSONAL_ACCESS_TOKEN: 'fixture-token-not-a-secret',
+      GITHUB_API_URL: 'https://api.github.com',
+    });
     expect(github.config.command).toBe('npx');
     expect(github.config.args).toEqual(['-y', '@modelcontextprotocol/server-github']);
     expect(github.source.file).toBe(at('claude-desktop/claude_desktop_config.json'));
@@ -156,7 +166,9 @@ group('VS Code (.vscode/mcp.json)', () => {
     const context = { ...createReadContext({ env: {}, cwd: dir }), realPath: file };
     const result = await vscodeFormat.read(file, text, context);
     expect(result.servers).toEqual([]);
-    expect(result.issues.map(describe)).toEqual([`3:34 servers.loop.envFile: envFile "env-link" is this config file itself (${file}); expected a separate .env file`]);
+    expect(result.issues.map(describe)).toEqual([
+      `3:34 servers.loop.envFile: envFile "env-link" is this config file itself (${file}); expected a separate .env file`,
+    ]);
   });
 });
 
@@ -168,7 +180,11 @@ group('package.json', () => {
     // weather-cli does not look like a server: only weather-mcp is taken
     expect(result.servers).toHaveLength(1);
     const [server] = result.servers;
-    expect(server).toMatchObject({ name: 'weather-mcp', serverType: 'node', source: { line: 7, column: 5, format: 'package-json', kind: 'package-json' } });
+    expect(server).toMatchObject({
+      name: 'weather-mcp',
+      serverType: 'node',
+      source: { line: 7, column: 5, format: 'package-json', kind: 'package-json' },
+    });
     expect(server!.config.command).toBe('node');
     expect(server!.config.args).toEqual([at('node-bin/bin/server.mjs')]);
     expect(server!.config.cwd).toBe(at('node-bin'));
@@ -182,7 +198,13 @@ group('package.json', () => {
       name: 'notes',
       serverType: 'node',
       source: { line: 8, column: 3 },
-      config: { command: 'node', args: ['server.mjs', '--root', './notes'], env: { NOTES_READONLY: '1' }, description: 'Notes kept on disk', cwd: at('node-mcp-field') },
+      config: {
+        command: 'node',
+        args: ['server.mjs', '--root', './notes'],
+        env: { NOTES_READONLY: '1' },
+        description: 'Notes kept on disk',
+        cwd: at('node-mcp-field'),
+      },
     });
   });
 
@@ -199,15 +221,22 @@ group('package.json', () => {
   it('finds nothing in a package that is not an MCP server, and warns about a bin not built yet', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    const plain = writeFile(path.join(dir, 'plain', 'package.json'), JSON.stringify({ name: 'x', bin: { x: 'x.js' }, dependencies: { zod: '4' } }));
+    const plain = writeFile(
+      path.join(dir, 'plain', 'package.json'),
+      JSON.stringify({ name: 'x', bin: { x: 'x.js' }, dependencies: { zod: '4' } }),
+    );
     expect(await readFixture(plain)).toMatchObject({ servers: [], issues: [], warnings: [] });
     const unbuilt = writeFile(
       path.join(dir, 'unbuilt', 'package.json'),
       JSON.stringify({ name: '@x/srv', bin: 'build/index.js', dependencies: { fastmcp: '3' } }, null, 2),
     );
     const result = await readFixture(unbuilt);
-    expect(result.servers.map((s) => [s.name, s.config.command, s.config.args, s.serverType])).toEqual([['srv', 'node', [path.join(dir, 'unbuilt', 'build/index.js')], 'node']]);
-    expect(result.warnings.map(describe)).toEqual([`3:10 bin: bin "srv": ${path.join(dir, 'unbuilt', 'build/index.js')} does not exist yet (build the package first?)`]);
+    expect(result.servers.map((s) => [s.name, s.config.command, s.config.args, s.serverType])).toEqual([
+      ['srv', 'node', [path.join(dir, 'unbuilt', 'build/index.js')], 'node'],
+    ]);
+    expect(result.warnings.map(describe)).toEqual([
+      `3:10 bin: bin "srv": ${path.join(dir, 'unbuilt', 'build/index.js')} does not exist yet (build the package first?)`,
+    ]);
   });
 
   it('reports an mcp.bin that the package does not have', async () => {
@@ -238,7 +267,9 @@ group('pyproject.toml', () => {
     writeFile(path.join(dir, 'bin', 'uv'), '#!/bin/sh\nexit 0\n', 0o755);
     const withUv = await readFixture('python/pyproject.toml', { env: { PATH: path.join(dir, 'bin') } });
     expect(withUv.warnings).toEqual([]);
-    expect(withUv.servers.map((s) => [s.config.command, s.config.args])).toEqual([['uv', ['run', '--project', at('python'), 'weather-server']]]);
+    expect(withUv.servers.map((s) => [s.config.command, s.config.args])).toEqual([
+      ['uv', ['run', '--project', at('python'), 'weather-server']],
+    ]);
 
     const project = path.join(dir, 'project');
     cpSync(at('python'), project, { recursive: true });

@@ -60,16 +60,32 @@ group('scan a project directory', () => {
     const home = path.join(dir, 'home');
     const entry = '{"dup": {"command": "node"}}';
     const claudeJson = (local: boolean, user: boolean) =>
-      JSON.stringify({ ...(local ? { projects: { [project]: { mcpServers: JSON.parse(entry) as unknown } } } : {}), ...(user ? { mcpServers: JSON.parse(entry) as unknown } : {}) });
+      JSON.stringify({
+        ...(local ? { projects: { [project]: { mcpServers: JSON.parse(entry) as unknown } } } : {}),
+        ...(user ? { mcpServers: JSON.parse(entry) as unknown } : {}),
+      });
     // one declaration of "dup" per source kind; removing the winner's lets the next one win
     const sources: [kind: string, file: string, text: string, remove?: () => void][] = [
       ['mcp-manager', path.join(project, 'mcp-manager.yaml'), 'servers:\n  dup:\n    command: node\n'],
       ['claude-code-project', path.join(project, '.mcp.json'), `{"mcpServers": ${entry}}`],
       ['vscode-workspace', path.join(project, '.vscode', 'mcp.json'), `{"servers": ${entry}}`],
       ['cursor-project', path.join(project, '.cursor', 'mcp.json'), `{"mcpServers": ${entry}}`],
-      ['package-json', path.join(project, 'package.json'), JSON.stringify({ name: 'p', version: '1.0.0', mcp: { name: 'dup', command: 'node' } })],
-      ['pyproject', path.join(project, 'pyproject.toml'), '[project]\nname = "p"\nversion = "1"\ndependencies = ["mcp>=1"]\n\n[project.scripts]\ndup = "p.main:main"\n'],
-      ['claude-code-local', path.join(home, '.claude.json'), claudeJson(true, true), () => writeFile(path.join(home, '.claude.json'), claudeJson(false, true))],
+      [
+        'package-json',
+        path.join(project, 'package.json'),
+        JSON.stringify({ name: 'p', version: '1.0.0', mcp: { name: 'dup', command: 'node' } }),
+      ],
+      [
+        'pyproject',
+        path.join(project, 'pyproject.toml'),
+        '[project]\nname = "p"\nversion = "1"\ndependencies = ["mcp>=1"]\n\n[project.scripts]\ndup = "p.main:main"\n',
+      ],
+      [
+        'claude-code-local',
+        path.join(home, '.claude.json'),
+        claudeJson(true, true),
+        () => writeFile(path.join(home, '.claude.json'), claudeJson(false, true)),
+      ],
       ['claude-code-user', path.join(home, '.claude.json'), claudeJson(false, true)],
       ['claude-desktop', path.join(home, '.config', 'Claude', 'claude_desktop_config.json'), `{"mcpServers": ${entry}}`],
       ['vscode-user', path.join(home, '.config', 'Code', 'User', 'mcp.json'), `{"servers": ${entry}}`],
@@ -102,7 +118,10 @@ group('default discovery paths', () => {
       { path: '/home/u/.config/Code/User/mcp.json', optional: true },
       { path: '/home/u/.cursor/mcp.json', optional: true },
     ]);
-    expect(defaultDiscoveryPaths({ HOME: '/home/u', XDG_CONFIG_HOME: '/xdg' }, '/w', 'linux')).toContainEqual({ path: '/xdg/Claude/claude_desktop_config.json', optional: true });
+    expect(defaultDiscoveryPaths({ HOME: '/home/u', XDG_CONFIG_HOME: '/xdg' }, '/w', 'linux')).toContainEqual({
+      path: '/xdg/Claude/claude_desktop_config.json',
+      optional: true,
+    });
     expect(defaultDiscoveryPaths({ HOME: '/Users/u' }, '/w', 'darwin')).toEqual([
       '/w',
       { path: '/Users/u/Library/Application Support/Claude/claude_desktop_config.json', optional: true },
@@ -121,17 +140,37 @@ group('default discovery paths', () => {
     writeFile(path.join(project, '.mcp.json'), JSON.stringify({ mcpServers: { a: entry('project') } }));
     writeFile(
       path.join(home, '.claude.json'),
-      JSON.stringify({ mcpServers: { a: entry('claude-user'), b: entry('claude-user'), c: entry('claude-user') }, projects: { [project]: { mcpServers: { b: entry('claude-local') } } } }),
+      JSON.stringify({
+        mcpServers: { a: entry('claude-user'), b: entry('claude-user'), c: entry('claude-user') },
+        projects: { [project]: { mcpServers: { b: entry('claude-local') } } },
+      }),
     );
-    cpSync(path.join(FIXTURES, 'claude-desktop', 'claude_desktop_config.json'), path.join(home, '.config', 'Claude', 'claude_desktop_config.json'));
-    writeFile(path.join(home, '.config', 'Code', 'User', 'mcp.json'), JSON.stringify({ servers: { c: entry('vscode-user'), d: entry('vscode-user') } }));
+    cpSync(
+      path.join(FIXTURES, 'claude-desktop', 'claude_desktop_config.json'),
+      path.join(home, '.config', 'Claude', 'claude_desktop_config.json'),
+    );
+    writeFile(
+      path.join(home, '.config', 'Code', 'User', 'mcp.json'),
+      JSON.stringify({ servers: { c: entry('vscode-user'), d: entry('vscode-user') } }),
+    );
     writeFile(path.join(home, '.cursor', 'mcp.json'), JSON.stringify({ mcpServers: { d: entry('cursor-user'), e: entry('cursor-user') } }));
 
     const result = await discover({ env: { HOME: home, PATH: '/nonexistent-bin' }, cwd: project, platform: 'linux' });
     expect(result.issues).toEqual([]);
     const from = (name: string) => result.servers.find((s) => s.name === name)?.config.args[2];
-    expect([from('a'), from('b'), from('c'), from('d'), from('e')]).toEqual(['project', 'claude-local', 'claude-user', 'vscode-user', 'cursor-user']);
-    expect(result.servers.filter((s) => s.source.kind === 'claude-desktop').map((s) => s.name)).toEqual(['filesystem', 'github', 'weather', 'linear']);
+    expect([from('a'), from('b'), from('c'), from('d'), from('e')]).toEqual([
+      'project',
+      'claude-local',
+      'claude-user',
+      'vscode-user',
+      'cursor-user',
+    ]);
+    expect(result.servers.filter((s) => s.source.kind === 'claude-desktop').map((s) => s.name)).toEqual([
+      'filesystem',
+      'github',
+      'weather',
+      'linear',
+    ]);
     expect(result.shadowed.map((s) => `${s.server.name}:${s.server.source.kind}<${s.by.kind}`).sort()).toEqual([
       'a:claude-code-user<claude-code-project',
       'b:claude-code-user<claude-code-local',
@@ -143,7 +182,12 @@ group('default discovery paths', () => {
   it('skips absent user configs silently but reports an absent path given explicitly', async () => {
     const { dir, cleanup } = tempDir();
     cleanups.push(cleanup);
-    const result = await discover({ env: { HOME: path.join(dir, 'nobody') }, cwd: dir, paths: [path.join(dir, 'missing.json')], platform: 'linux' });
+    const result = await discover({
+      env: { HOME: path.join(dir, 'nobody') },
+      cwd: dir,
+      paths: [path.join(dir, 'missing.json')],
+      platform: 'linux',
+    });
     expect(result.servers).toEqual([]);
     expect(result.issues.map((i) => [i.file, i.message])).toEqual([[path.join(dir, 'missing.json'), 'file not found']]);
   });

@@ -23,7 +23,10 @@ interface Recorder {
   lastAt: number;
 }
 
-async function watching(files: string[], options: { debounceMs?: number } = {}): Promise<{ recorder: Recorder; watcher: ConfigWatcher; errors: Error[] }> {
+async function watching(
+  files: string[],
+  options: { debounceMs?: number } = {},
+): Promise<{ recorder: Recorder; watcher: ConfigWatcher; errors: Error[] }> {
   const recorder: Recorder = { changes: [], lastAt: Date.now() };
   const errors: Error[] = [];
   const watcher = watchConfig(
@@ -91,7 +94,7 @@ group('watchConfig', () => {
     for (let i = 0; i < 4; i++) {
       // chokidar drops a change that comes too soon after the one before: write again until
       // this one is seen on its own
-      for (const deadline = Date.now() + 10_000; each.changes.length <= i; ) {
+      for (const deadline = Date.now() + 10_000; each.changes.length <= i;) {
         if (Date.now() > deadline) throw new Error(`timed out waiting for write ${i + 1} to be seen`);
         await writeFileAsync(file, yaml(`node${i}`));
         // file times may be coarser than these writes are apart; the watcher reports a change of mtime
@@ -135,7 +138,12 @@ group('watchConfig', () => {
     let lastGood: Config = loaded.config;
     const results: ReloadReport[] = [];
     // the manager's own reloader, applying to a stand-in for the running config
-    const reload = createReloader(file, {}, { current: () => lastGood, apply: (next) => (lastGood = next) }, createLogger({ level: 'silent' }));
+    const reload = createReloader(
+      file,
+      {},
+      { current: () => lastGood, apply: (next) => (lastGood = next) },
+      createLogger({ level: 'silent' }),
+    );
     const watcher = watchConfig([file], () => void reload().then((report) => results.push(report)), { debounceMs: DEBOUNCE_MS });
     cleanups.push(() => watcher.close());
     await watcher.ready;

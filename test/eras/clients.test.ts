@@ -69,7 +69,10 @@ async function startLegacyFixtureHttp(tracker: ProcessTracker): Promise<string> 
   tracker.track(backend.pid);
   let stderr = '';
   backend.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  return waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(stderr)?.[1], { timeoutMs: 15_000, what: 'the legacy fixture to listen' });
+  return waitFor(() => /listening on (http:\/\/127\.0\.0\.1:\d+\/mcp)/.exec(stderr)?.[1], {
+    timeoutMs: 15_000,
+    what: 'the legacy fixture to listen',
+  });
 }
 
 const stdioEntry = (script: string, ...args: string[]) =>
@@ -127,7 +130,9 @@ describe('clients of each era through the gateway, upstreams of each era behind 
       for (const { name } of UPSTREAMS) {
         await expect(client.callText(`${name}__test_simple_text`), name).resolves.toBe('This is a simple text response for testing.');
       }
-      await expect(client.callText('dualhttp__json_schema_2020_12_tool', { name: 'n', email: 'e' })).resolves.toBe('Received: {"name":"n","email":"e"}');
+      await expect(client.callText('dualhttp__json_schema_2020_12_tool', { name: 'n', email: 'e' })).resolves.toBe(
+        'Received: {"name":"n","email":"e"}',
+      );
     } finally {
       await client.close();
     }

@@ -44,7 +44,9 @@ const stateOf = async (client: Client): Promise<BackendState> => {
 
 describe('backend state kept by the gateway', () => {
   it('sets the most verbose level any live client asked for, and re-sends level and subscriptions after a restart', async () => {
-    const m = await boot(`  strict:\n    command: ${process.execPath}\n    args: ["${STRICT}"]\n    protocol: legacy\n    stop_grace: 0.2\n    stop_timeout: 1\n`);
+    const m = await boot(
+      `  strict:\n    command: ${process.execPath}\n    args: ["${STRICT}"]\n    protocol: legacy\n    stop_grace: 0.2\n    stop_timeout: 1\n`,
+    );
     await m.waitState('strict', 'healthy');
     const a = await connect(m.url);
     const b = await connect(m.url);

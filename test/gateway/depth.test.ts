@@ -6,13 +6,23 @@ const call = (args: string) => `{"jsonrpc":"2.0","id":7,"method":"tools/call","p
 
 describe('pruneDeepJson', () => {
   it('returns a document within the bound as it is', () => {
-    for (const text of [call(nested(MAX_MESSAGE_DEPTH - 3)), `[${call(nested(MAX_MESSAGE_DEPTH - 4))}]`, '{"s":"{{{[[[\\"]]]}}}"}', '"just a string"', 'not json {']) {
+    for (const text of [
+      call(nested(MAX_MESSAGE_DEPTH - 3)),
+      `[${call(nested(MAX_MESSAGE_DEPTH - 4))}]`,
+      '{"s":"{{{[[[\\"]]]}}}"}',
+      '"just a string"',
+      'not json {',
+    ]) {
       expect(pruneDeepJson(text)).toBe(text);
     }
   });
 
   it('cuts deeper containers so the parsed value is shallow, and the nesting check finds the same place', () => {
-    for (const text of [call(nested(10_000)), `[${call('{"b":1}')},${call(nested(5_000))}]`, call(`[${'['.repeat(400)}${']'.repeat(400)}]`)]) {
+    for (const text of [
+      call(nested(10_000)),
+      `[${call('{"b":1}')},${call(nested(5_000))}]`,
+      call(`[${'['.repeat(400)}${']'.repeat(400)}]`),
+    ]) {
       const pruned = pruneDeepJson(text);
       expect(pruned.length).toBeLessThan(text.length);
       expect(excessiveNesting(JSON.parse(pruned))).toBe(excessiveNesting(JSON.parse(text)));

@@ -9,8 +9,14 @@ import { InputBridge, type BackendAsk, type Round } from '../../src/gateway/mode
 
 const logger = pino({ level: 'silent' });
 const ctx = (method = 'tools/call', clientId?: string) =>
-  ({ mcpReq: { method }, ...(clientId === undefined ? {} : { http: { authInfo: { clientId, token: 't', scopes: [] } } }) }) as unknown as ServerContext;
-const ELICIT: BackendAsk = { method: 'elicitation/create', params: { message: 'name?', requestedSchema: { type: 'object', properties: {} } } };
+  ({
+    mcpReq: { method },
+    ...(clientId === undefined ? {} : { http: { authInfo: { clientId, token: 't', scopes: [] } } }),
+  }) as unknown as ServerContext;
+const ELICIT: BackendAsk = {
+  method: 'elicitation/create',
+  params: { message: 'name?', requestedSchema: { type: 'object', properties: {} } },
+};
 const first = (capabilities: Round['capabilities'] = { elicitation: {} }, signal = new AbortController().signal): Round => ({
   signal,
   capabilities,
@@ -51,12 +57,20 @@ describe('input bridge', () => {
     expect(bridge.waiting).toBe(1);
 
     const state1 = await bridge.verify(round1.requestState, ctx());
-    const round2 = (await bridge.run({ ...first(), state: state1, responses: { [key1!]: { action: 'accept', content: { name: 'a' } } } }, ctx(), start)) as InputRequired;
+    const round2 = (await bridge.run(
+      { ...first(), state: state1, responses: { [key1!]: { action: 'accept', content: { name: 'a' } } } },
+      ctx(),
+      start,
+    )) as InputRequired;
     expect(round2.resultType).toBe('input_required');
     const [key2] = Object.keys(round2.inputRequests);
 
     const state2 = await bridge.verify(round2.requestState, ctx());
-    const result = await bridge.run({ ...first(), state: state2, responses: { [key2!]: { action: 'accept', content: { name: 'b' } } } }, ctx(), start);
+    const result = await bridge.run(
+      { ...first(), state: state2, responses: { [key2!]: { action: 'accept', content: { name: 'b' } } } },
+      ctx(),
+      start,
+    );
     expect(result).toBe('a+b');
     expect(starts).toBe(1);
     expect(bridge.waiting).toBe(0);
@@ -64,7 +78,7 @@ describe('input bridge', () => {
     await expect(bridge.run({ ...first(), state: state1, responses: { [key1!]: {} } }, ctx(), start)).rejects.toBeInstanceOf(ProtocolError);
   });
 
-  it('a forged, altered, foreign-bound or other process\'s requestState is refused', async () => {
+  it("a forged, altered, foreign-bound or other process's requestState is refused", async () => {
     const bridge = new InputBridge({ logger });
     const round = (await bridge.run(first(), ctx('tools/call', 'alice'), (ask) => ask(ELICIT))) as InputRequired;
     const state = round.requestState;

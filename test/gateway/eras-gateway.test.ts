@@ -50,13 +50,21 @@ async function boot(servers: string): Promise<Running & { url: string }> {
 
 type Mode = 'auto' | 'modern' | 'legacy';
 const negotiation = (mode: Mode) =>
-  mode === 'auto' ? { versionNegotiation: { mode: 'auto' as const } } : mode === 'modern' ? { versionNegotiation: { mode: { pin: MODERN } } } : {};
+  mode === 'auto'
+    ? { versionNegotiation: { mode: 'auto' as const } }
+    : mode === 'modern'
+      ? { versionNegotiation: { mode: { pin: MODERN } } }
+      : {};
 
 /** A v2 client that answers elicitations with `name` (when it declares the capability). */
 function v2(mode: Mode, options: { elicit?: string } = {}): ClientV2 {
-  const client = new ClientV2({ name: `v2-${mode}`, version: '1' }, { ...negotiation(mode), capabilities: options.elicit === undefined ? {} : { elicitation: {} } });
+  const client = new ClientV2(
+    { name: `v2-${mode}`, version: '1' },
+    { ...negotiation(mode), capabilities: options.elicit === undefined ? {} : { elicitation: {} } },
+  );
   const name = options.elicit;
-  if (name !== undefined) client.setRequestHandler('elicitation/create', () => Promise.resolve({ action: 'accept' as const, content: { name } }));
+  if (name !== undefined)
+    client.setRequestHandler('elicitation/create', () => Promise.resolve({ action: 'accept' as const, content: { name } }));
   cleanups.push(() => client.close());
   return client;
 }
@@ -67,10 +75,16 @@ function v1(options: { elicit?: string } = {}): ClientV1 {
   return client;
 }
 
-const textOf = (result: unknown): string => ((result as { content: { text: string }[] }).content[0]!).text;
+const textOf = (result: unknown): string => (result as { content: { text: string }[] }).content[0]!.text;
 
 /** A raw 2026-07-28 request, with the standard headers unless told otherwise. */
-async function modernPost(url: string, method: string, params: Record<string, unknown> = {}, headers: Record<string, string> = {}, capabilities: Record<string, unknown> = {}) {
+async function modernPost(
+  url: string,
+  method: string,
+  params: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+  capabilities: Record<string, unknown> = {},
+) {
   const name = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
   const response = await fetch(url, {
     method: 'POST',
@@ -88,12 +102,17 @@ async function modernPost(url: string, method: string, params: Record<string, un
       method,
       params: {
         ...params,
-        _meta: { 'io.modelcontextprotocol/protocolVersion': headers['mcp-protocol-version'] ?? MODERN, 'io.modelcontextprotocol/clientCapabilities': capabilities },
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': headers['mcp-protocol-version'] ?? MODERN,
+          'io.modelcontextprotocol/clientCapabilities': capabilities,
+        },
       },
     }),
   });
   const text = await response.text();
-  const json = text.startsWith('{') ? (JSON.parse(text) as { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } }) : undefined;
+  const json = text.startsWith('{')
+    ? (JSON.parse(text) as { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } })
+    : undefined;
   return { status: response.status, headers: response.headers, json, text };
 }
 
@@ -127,7 +146,9 @@ describe('both eras on one URL', () => {
     expect(list.status).toBe(200);
     expect(list.headers.get('mcp-session-id')).toBeNull();
     expect(list.json?.result).toMatchObject({ resultType: 'complete', ttlMs: 0, cacheScope: 'private' });
-    expect((list.json?.result?._meta as Record<string, unknown>)['io.modelcontextprotocol/serverInfo']).toMatchObject({ name: 'mcp-manager' });
+    expect((list.json?.result?._meta as Record<string, unknown>)['io.modelcontextprotocol/serverInfo']).toMatchObject({
+      name: 'mcp-manager',
+    });
 
     const mismatch = await modernPost(m.url, 'tools/call', { name: 'one__echo', arguments: { text: 'x' } }, { 'mcp-name': 'one__add' });
     expect(mismatch.status).toBe(400);
@@ -142,7 +163,11 @@ describe('both eras on one URL', () => {
     expect(future.json?.error?.data).toMatchObject({ supported: [MODERN] });
 
     for (const removed of ['ping', 'logging/setLevel', 'resources/subscribe']) {
-      const answer = await modernPost(m.url, removed, removed === 'logging/setLevel' ? { level: 'debug' } : removed === 'resources/subscribe' ? { uri: 'x://y' } : {});
+      const answer = await modernPost(
+        m.url,
+        removed,
+        removed === 'logging/setLevel' ? { level: 'debug' } : removed === 'resources/subscribe' ? { uri: 'x://y' } : {},
+      );
       expect(answer.json?.error?.code, removed).toBe(-32601);
     }
   });
@@ -154,7 +179,12 @@ describe('both eras on one URL', () => {
     const init = await fetch(m.url, {
       method: 'POST',
       headers,
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } }),
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+      }),
     });
     const session = init.headers.get('mcp-session-id')!;
     expect(session).toBeTruthy();
@@ -184,7 +214,7 @@ describe('both eras on one URL', () => {
     expect(client.getServerVersion()).toMatchObject({ name: 'mcp-manager' });
   });
 
-  it('closing a modern call\'s stream cancels the call upstream', async () => {
+  it("closing a modern call's stream cancels the call upstream", async () => {
     const m = await boot(eraAsk('ask', 'legacy'));
     await m.waitState('ask', 'healthy');
     const log = () => {
@@ -198,12 +228,22 @@ describe('both eras on one URL', () => {
     const call = fetch(m.url, {
       method: 'POST',
       signal: abort.signal,
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/call', 'mcp-name': 'ask__wait' },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN,
+        'mcp-method': 'tools/call',
+        'mcp-name': 'ask__wait',
+      },
       body: JSON.stringify({
         jsonrpc: '2.0',
         id: 9,
         method: 'tools/call',
-        params: { name: 'ask__wait', arguments: {}, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } },
+        params: {
+          name: 'ask__wait',
+          arguments: {},
+          _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} },
+        },
       }),
     }).catch(() => undefined);
     await waitFor(() => log().includes('wait started'), { timeoutMs: 10_000, what: 'the call to reach the backend' });
@@ -233,7 +273,11 @@ describe('both eras on one URL', () => {
 
 describe('both eras on stdio', () => {
   function spawnArgs(dir: string, servers: string) {
-    return { command: process.execPath, args: [CLI, 'start', '--stdio', '--config', writeConfig(dir, servers), '--state-dir', join(dir, 'state')], stderr: 'pipe' as const };
+    return {
+      command: process.execPath,
+      args: [CLI, 'start', '--stdio', '--config', writeConfig(dir, servers), '--state-dir', join(dir, 'state')],
+      stderr: 'pipe' as const,
+    };
   }
   /** The SDK probes in place (no sibling process) on a subclass of its stdio transport. */
   class InPlaceStdio extends StdioV2 {}
@@ -250,10 +294,13 @@ describe('both eras on stdio', () => {
         const transport = new StdioV1(params);
         await client.connect(transport);
         tracker.track(transport.pid);
-        names = await waitFor(async () => {
-          const tools = (await client.listTools()).tools.map((t) => t.name);
-          return tools.includes('one__echo') ? tools : undefined;
-        }, { timeoutMs: 15_000, what: 'tools listed' });
+        names = await waitFor(
+          async () => {
+            const tools = (await client.listTools()).tools.map((t) => t.name);
+            return tools.includes('one__echo') ? tools : undefined;
+          },
+          { timeoutMs: 15_000, what: 'tools listed' },
+        );
         expect(textOf(await client.callTool({ name: 'one__echo', arguments: { text: kind } }))).toBe(kind);
       } else {
         const client = v2(kind);
@@ -261,10 +308,13 @@ describe('both eras on stdio', () => {
         await client.connect(transport);
         tracker.track(transport.pid);
         expect(client.getProtocolEra()).toBe(kind === 'legacy' ? 'legacy' : 'modern');
-        names = await waitFor(async () => {
-          const tools = (await client.listTools()).tools.map((t) => t.name);
-          return tools.includes('one__echo') ? tools : undefined;
-        }, { timeoutMs: 15_000, what: 'tools listed' });
+        names = await waitFor(
+          async () => {
+            const tools = (await client.listTools()).tools.map((t) => t.name);
+            return tools.includes('one__echo') ? tools : undefined;
+          },
+          { timeoutMs: 15_000, what: 'tools listed' },
+        );
         expect(textOf(await client.callTool({ name: 'one__echo', arguments: { text: kind } }))).toBe(kind);
       }
       seen[kind] = names.sort();
@@ -282,7 +332,10 @@ describe('both eras on stdio', () => {
     const transport = new InPlaceStdio(spawnArgs(tmp.dir, eraAsk('ask', 'legacy')));
     await client.connect(transport);
     tracker.track(transport.pid);
-    await waitFor(async () => ((await client.listTools()).tools.some((t) => t.name === 'ask__ask') ? true : undefined), { timeoutMs: 15_000, what: 'tools listed' });
+    await waitFor(async () => ((await client.listTools()).tools.some((t) => t.name === 'ask__ask') ? true : undefined), {
+      timeoutMs: 15_000,
+      what: 'tools listed',
+    });
     expect(textOf(await client.callTool({ name: 'ask__ask', arguments: {} }))).toBe('hello stdio-user');
     const subscription = await client.listen({ resourceSubscriptions: ['era://note', 'nowhere://x'] });
     expect(subscription.honoredFilter).toEqual({ resourceSubscriptions: ['era://note'] });
@@ -305,7 +358,7 @@ describe('elicitation across eras', () => {
     }
   }
 
-  it('the 1.x client answers a modern upstream\'s question too', async () => {
+  it("the 1.x client answers a modern upstream's question too", async () => {
     const m = await boot(eraAsk('ask', 'modern'));
     await m.waitState('ask', 'healthy');
     const client = v1({ elicit: 'old' });
@@ -324,12 +377,14 @@ describe('elicitation across eras', () => {
     expect(answer.json?.error?.data).toEqual({ requiredCapabilities: { elicitation: {} } });
   });
 
-  it('a legacy client that did not declare elicitation gets the backend\'s answer to a refusal, not a hang', async () => {
+  it("a legacy client that did not declare elicitation gets the backend's answer to a refusal, not a hang", async () => {
     const m = await boot(eraAsk('ask', 'legacy'));
     await m.waitState('ask', 'healthy');
     const client = v2('legacy');
     await client.connect(new HttpV2(new URL(m.url)));
-    const result: { isError?: boolean } | Error = await client.callTool({ name: 'ask__ask', arguments: {} }).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+    const result: { isError?: boolean } | Error = await client
+      .callTool({ name: 'ask__ask', arguments: {} })
+      .catch((e: unknown) => (e instanceof Error ? e : new Error(String(e))));
     // either the backend reports the refused elicitation as a tool error, or the error itself arrives
     if (result instanceof Error) expect(result.message).toMatch(/elicitation|capabilit/i);
     else expect(result.isError).toBe(true);
@@ -344,10 +399,22 @@ describe('elicitation across eras', () => {
     const keys = Object.keys(round.json!.result!.inputRequests as object);
     const forged = `${state.slice(0, -4)}AAAA`;
     const answer = { action: 'accept', content: { name: 'x' } };
-    const refused = await modernPost(m.url, 'tools/call', { name: 'ask__ask', arguments: {}, requestState: forged, inputResponses: { [keys[0]!]: answer } }, {}, { elicitation: {} });
+    const refused = await modernPost(
+      m.url,
+      'tools/call',
+      { name: 'ask__ask', arguments: {}, requestState: forged, inputResponses: { [keys[0]!]: answer } },
+      {},
+      { elicitation: {} },
+    );
     expect(refused.json?.error?.code).toBe(-32602);
     // the genuine handle still works
-    const done = await modernPost(m.url, 'tools/call', { name: 'ask__ask', arguments: {}, requestState: state, inputResponses: { [keys[0]!]: answer } }, {}, { elicitation: {} });
+    const done = await modernPost(
+      m.url,
+      'tools/call',
+      { name: 'ask__ask', arguments: {}, requestState: state, inputResponses: { [keys[0]!]: answer } },
+      {},
+      { elicitation: {} },
+    );
     expect(done.json?.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'hello x' }] });
   });
 });

@@ -31,9 +31,9 @@ describe('discover aggregate', () => {
 
   it('gathers instructions under each server name, once per server', () => {
     expect(aggregateInstructions([backend('a', {})])).toBeUndefined();
-    expect(aggregateInstructions([backend('a', {}, 'Use a.'), backend('a', {}, 'Use a.'), backend('b', {}, '  '), backend('c', {}, 'Use c.')])).toBe(
-      '## a\nUse a.\n\n## c\nUse c.',
-    );
+    expect(
+      aggregateInstructions([backend('a', {}, 'Use a.'), backend('a', {}, 'Use a.'), backend('b', {}, '  '), backend('c', {}, 'Use c.')]),
+    ).toBe('## a\nUse a.\n\n## c\nUse c.');
   });
 });
 

@@ -94,7 +94,9 @@ describe('forwarding path', () => {
     const m = await boot(echoServer('plain'));
     await m.waitState('plain', 'healthy');
     const { client } = await connect(m.url);
-    const calls = await Promise.all(Array.from({ length: 20 }, (_, i) => client.callTool({ name: 'plain__echo', arguments: { text: `t${i}` } })));
+    const calls = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.callTool({ name: 'plain__echo', arguments: { text: `t${i}` } })),
+    );
     expect(calls.map(textOf)).toEqual(Array.from({ length: 20 }, (_, i) => `t${i}`));
     // the backend's own answer to bad arguments, as it gave it
     const bad = (await client.callTool({ name: 'plain__echo', arguments: { text: 5 } })) as CallToolResult;

@@ -77,7 +77,9 @@ describe('catalog and names', () => {
     const client = await connect(m.url);
     const tools = (await client.listTools()).tools.map((t) => t.name);
     for (const name of tools) expect(name).toMatch(/^[a-zA-Z0-9_-]{1,64}$/);
-    const add = tools.find((n) => n.length === 64 && n.startsWith(`longnames__${long.slice(0, 20)}`) && !tools.includes(`longnames__${long}add`));
+    const add = tools.find(
+      (n) => n.length === 64 && n.startsWith(`longnames__${long.slice(0, 20)}`) && !tools.includes(`longnames__${long}add`),
+    );
     expect(add).toBeDefined();
     const results = await Promise.all(tools.map((name) => client.callTool({ name, arguments: { a: 1, b: 1 } }).catch(() => undefined)));
     expect(results.some((r) => r && !r.isError && textOf(r) === '2')).toBe(true);
@@ -183,7 +185,9 @@ describe('concurrency', () => {
 describe('protocol parity', () => {
   it('sampling from a backend reaches the client that made the call', async () => {
     const fixture = join(REPO, 'test/fixtures/servers/conformance.mjs');
-    const m = await boot(`  conf:\n    command: ${process.execPath}\n    args: ["${fixture}", "stdio"]\n    prefix: ""\n    client_capabilities: { sampling: true }\n`);
+    const m = await boot(
+      `  conf:\n    command: ${process.execPath}\n    args: ["${fixture}", "stdio"]\n    prefix: ""\n    client_capabilities: { sampling: true }\n`,
+    );
     await m.waitState('conf', 'healthy');
     const asked: string[] = [];
     const client = await connect(m.url, (c) =>
@@ -213,7 +217,9 @@ describe('protocol parity', () => {
     const port = new URL(m.url).port;
     await m.manager.stop();
     const tmp = tempDir();
-    const again = await runManager(writeConfig(tmp.dir, echoServer('e')), join(tmp.dir, 'state'), { http: { host: '127.0.0.1', port: Number(port) } });
+    const again = await runManager(writeConfig(tmp.dir, echoServer('e')), join(tmp.dir, 'state'), {
+      http: { host: '127.0.0.1', port: Number(port) },
+    });
     cleanups.push(tmp.cleanup, () => again.manager.stop());
     expect((await post(again.manager.gatewayUrl!)).status).toBe(404);
   });

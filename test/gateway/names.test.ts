@@ -17,9 +17,7 @@ function expectAllValid(result: NamingResult): void {
 /** Every ordering of a small list. */
 function permutations<T>(items: readonly T[]): T[][] {
   if (items.length <= 1) return [[...items]];
-  return items.flatMap((item, index) =>
-    permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]),
-  );
+  return items.flatMap((item, index) => permutations([...items.slice(0, index), ...items.slice(index + 1)]).map((rest) => [item, ...rest]));
 }
 
 const sha8 = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 8);

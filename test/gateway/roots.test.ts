@@ -59,7 +59,9 @@ describe('roots/list from a backend outside a call', () => {
     // a client's own roots/list_changed reaches the backend, which asks again
     bRoots = ['file:///work/c'];
     await b.sendRootsListChanged();
-    await waitFor(async () => ((await seenBy(plain)).at(-1)?.roots?.includes('file:///work/c') ? true : undefined), { what: 'the changed roots' });
+    await waitFor(async () => ((await seenBy(plain)).at(-1)?.roots?.includes('file:///work/c') ? true : undefined), {
+      what: 'the changed roots',
+    });
     expect((await seenBy(plain)).at(-1)).toEqual({ on: 'changed', roots: ['file:///work/a', 'file:///work/c'] });
 
     const seen = await seenBy(plain);

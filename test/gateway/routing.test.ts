@@ -248,7 +248,12 @@ describe.each(LOAD_BALANCING)('balancing contract through the gateway: %s', (pol
     const client = await connect(m.url);
     const pids = new Set<number>();
     for (let i = 0; i < 6; i++) pids.add(pidOf(textOf(await client.callTool({ name: 'pool__peek', arguments: {} }))));
-    expect([...pids].sort()).toEqual(status.instances!.slice(1).map((i) => i.pid!).sort());
+    expect([...pids].sort()).toEqual(
+      status
+        .instances!.slice(1)
+        .map((i) => i.pid!)
+        .sort(),
+    );
   });
 });
 
@@ -293,7 +298,9 @@ describe('`call` from the CLI takes the same path as a client', () => {
     const names = status.instances!.map((i) => i.name);
     const first = await waitFor(() => names.find((name) => holdStarts(m, name) > 0), { what: 'the call to start on an instance' });
     process.kill((await m.server('rep')).instances!.find((i) => i.name === first)!.pid!, 'SIGKILL');
-    const second = await waitFor(() => names.find((name) => name !== first && holdStarts(m, name) > 0), { what: 'the retry to start elsewhere' });
+    const second = await waitFor(() => names.find((name) => name !== first && holdStarts(m, name) > 0), {
+      what: 'the retry to start elsewhere',
+    });
     m.open(gate);
     const answer = textOf(await call);
     expect(pidOf(answer)).toBe((await m.server('rep')).instances!.find((i) => i.name === second)!.pid);
@@ -303,7 +310,13 @@ describe('`call` from the CLI takes the same path as a client', () => {
     const m = await boot(echoServer('echo') + echoServer('broken', { FIXTURE_EXIT_ON_START: '3' }, 'max_restarts: 0'));
     await m.waitState('echo', 'healthy');
     await m.waitState('broken', 'failed');
-    await expect(m.control.callTool('echo', 'nope', {})).rejects.toMatchObject({ code: 'TOOL_NOT_FOUND', message: 'server "echo" has no tool "nope"' });
-    await expect(m.control.callTool('broken', 'echo', {})).rejects.toMatchObject({ code: 'SERVER_UNAVAILABLE', message: expect.stringContaining('server "broken"') });
+    await expect(m.control.callTool('echo', 'nope', {})).rejects.toMatchObject({
+      code: 'TOOL_NOT_FOUND',
+      message: 'server "echo" has no tool "nope"',
+    });
+    await expect(m.control.callTool('broken', 'echo', {})).rejects.toMatchObject({
+      code: 'SERVER_UNAVAILABLE',
+      message: expect.stringContaining('server "broken"'),
+    });
   });
 });

@@ -36,10 +36,13 @@ describe('stdio gateway', () => {
     tracker.track(manager);
 
     // servers come up after the handshake; the catalog follows with list_changed
-    const names = await waitFor(async () => {
-      const tools = (await client.listTools()).tools.map((t) => t.name);
-      return tools.includes('alpha__echo') && tools.includes('beta__echo') ? tools : undefined;
-    }, { timeoutMs: 15_000, what: 'both servers listed' });
+    const names = await waitFor(
+      async () => {
+        const tools = (await client.listTools()).tools.map((t) => t.name);
+        return tools.includes('alpha__echo') && tools.includes('beta__echo') ? tools : undefined;
+      },
+      { timeoutMs: 15_000, what: 'both servers listed' },
+    );
     expect(names).toContain('beta__add');
     const result = (await client.callTool({ name: 'alpha__echo', arguments: { text: 'over stdio' } })) as CallToolResult;
     expect(result.content).toEqual([{ type: 'text', text: 'over stdio' }]);

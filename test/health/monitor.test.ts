@@ -83,10 +83,16 @@ describe('a wedged server (real process)', () => {
     health.watch('wedge');
     health.watch('steady');
 
-    await waitFor(() => inbox.types('wedge').filter((t) => t === 'health.good').length >= 2, { timeoutMs: 15_000, what: 'two good checks' });
+    await waitFor(() => inbox.types('wedge').filter((t) => t === 'health.good').length >= 2, {
+      timeoutMs: 15_000,
+      what: 'two good checks',
+    });
     await session.client.callTool({ name: 'wedge' });
     const wedgedAt = await waitFor(() => pidFromLines(session.transport.stderrTail(), 'wedged-at'), { what: 'wedged-at= on stderr' });
-    const restart = await waitFor(() => inbox.of('wedge').find((e) => e.type === 'health.restart'), { timeoutMs: 15_000, what: 'health.restart' });
+    const restart = await waitFor(() => inbox.of('wedge').find((e) => e.type === 'health.restart'), {
+      timeoutMs: 15_000,
+      what: 'health.restart',
+    });
 
     expect(restart).toMatchObject({
       code: 'WEDGED',
@@ -120,7 +126,11 @@ describe('a leaking server (real process group)', () => {
     configs.set('leak', serverConfig('leak', { healthCheckIntervalMs: 200, maxMemoryBytes }));
     // this test is about memory: a busy machine's slow pings must not end it as WEDGED
     overrides.set('leak', { wedgedAfterTimeouts: 1_000 });
-    await stdioSession('leak', LEAK, { FIXTURE_LEAK_CHILD_BYTES: String(30 * MiB), FIXTURE_LEAK_BYTES: String(2 * MiB), FIXTURE_LEAK_EVERY_MS: '50' });
+    await stdioSession('leak', LEAK, {
+      FIXTURE_LEAK_CHILD_BYTES: String(30 * MiB),
+      FIXTURE_LEAK_BYTES: String(2 * MiB),
+      FIXTURE_LEAK_EVERY_MS: '50',
+    });
     const seen: InstanceHealth[] = [];
     const health = startMonitor(undefined, () => {
       const now = monitor?.instanceHealth('leak');
@@ -128,7 +138,10 @@ describe('a leaking server (real process group)', () => {
     });
     health.watch('leak');
 
-    const restart = await waitFor(() => inbox.of('leak').find((e) => e.type === 'health.restart'), { timeoutMs: 30_000, what: 'health.restart' });
+    const restart = await waitFor(() => inbox.of('leak').find((e) => e.type === 'health.restart'), {
+      timeoutMs: 30_000,
+      what: 'health.restart',
+    });
     expect(restart).toMatchObject({ code: 'MEMORY_LIMIT' });
     expect((restart as { reason: string }).reason).toMatch(/^memory \d+ MB \(process group of 2\) exceeds max_memory 300 MB$/);
 
@@ -170,14 +183,20 @@ describe('bad probe input (real pool, loopback targets)', () => {
 
   it('an HTML page, a refused connection, a missing command: clear reasons, nothing crashes', async () => {
     configs.set('html', serverConfig('html', { connectionType: 'http', url: target.url('/html'), healthCheckIntervalMs: 1_000 }));
-    configs.set('refused', serverConfig('refused', { connectionType: 'sse', url: `http://127.0.0.1:${refused}/sse`, healthCheckIntervalMs: 1_000 }));
+    configs.set(
+      'refused',
+      serverConfig('refused', { connectionType: 'sse', url: `http://127.0.0.1:${refused}/sse`, healthCheckIntervalMs: 1_000 }),
+    );
     configs.set('nocmd', serverConfig('nocmd', { connectionType: 'http', url: target.url('/json'), healthCheckIntervalMs: 1_000 }));
     overrides.set('nocmd', { command: { command: '/nonexistent/health-check' } });
     await Promise.all(['html', 'refused', 'nocmd'].map((name) => remoteLikeSession(name)));
     const health = startMonitor(pool);
     for (const name of ['html', 'refused', 'nocmd']) health.watch(name);
 
-    await waitFor(() => ['html', 'refused', 'nocmd'].every((name) => inbox.of(name).length >= 2), { timeoutMs: 20_000, what: 'two checks each' });
+    await waitFor(() => ['html', 'refused', 'nocmd'].every((name) => inbox.of(name).length >= 2), {
+      timeoutMs: 20_000,
+      what: 'two checks each',
+    });
     const expected: Record<string, string> = {
       html: 'http probe: answered with an HTML page (HTTP 200 text/html), not an MCP endpoint: check the url',
       refused: 'http probe: connection refused (ECONNREFUSED)',
@@ -185,7 +204,8 @@ describe('bad probe input (real pool, loopback targets)', () => {
     };
     for (const [name, reason] of Object.entries(expected)) {
       // (on a busy machine a slow ping may add its own reason to a check)
-      for (const event of inbox.of(name)) expect(event).toMatchObject({ type: 'health.bad', reason: expect.stringContaining(reason) as unknown });
+      for (const event of inbox.of(name))
+        expect(event).toMatchObject({ type: 'health.bad', reason: expect.stringContaining(reason) as unknown });
       const entry = health.instanceHealth(name)!;
       expect(entry.reasons).toContain(reason);
       expect(entry.pid).toBeNull();
@@ -194,6 +214,11 @@ describe('bad probe input (real pool, loopback targets)', () => {
       expect(entry.probes.find((p) => p.kind === 'ping')?.ok).toBe(true);
     }
     expect(health.instanceHealth('nocmd')!.probes.find((p) => p.kind === 'http')?.ok).toBe(true);
-    expect(health.snapshot().map((h) => h.name).sort()).toEqual(['html', 'nocmd', 'refused']);
+    expect(
+      health
+        .snapshot()
+        .map((h) => h.name)
+        .sort(),
+    ).toEqual(['html', 'nocmd', 'refused']);
   });
 });

@@ -67,7 +67,10 @@ class FakePool implements ProbeRunner {
 
 function fakeSession(instance: string, server: FakeServer, pid: number | null = 4242): Session {
   const transport = { pid, running: true, exited: new Promise(() => undefined), stderrTail: () => [] } as unknown as ProcessTransport;
-  return sessionOf(instance, instance.split('#')[0]!, transport, { ping: server.ping, getProtocolEra: () => 'legacy' } as unknown as Client);
+  return sessionOf(instance, instance.split('#')[0]!, transport, {
+    ping: server.ping,
+    getProtocolEra: () => 'legacy',
+  } as unknown as Client);
 }
 
 let monitor: HealthMonitor | undefined;
@@ -293,7 +296,11 @@ describe('resource limits', () => {
     expect(inbox.of('s1')).toMatchObject([
       { type: 'health.bad', reason: 'cpu 80% (process group of 2) above max_cpu_percent 50%' },
       { type: 'health.bad' },
-      { type: 'health.restart', code: 'CPU_LIMIT', reason: 'cpu 80% (process group of 2) above max_cpu_percent 50% for 3 samples in a row' },
+      {
+        type: 'health.restart',
+        code: 'CPU_LIMIT',
+        reason: 'cpu 80% (process group of 2) above max_cpu_percent 50% for 3 samples in a row',
+      },
     ]);
   });
 

@@ -81,7 +81,9 @@ describe('createProcessSampler', () => {
 
   it('does not count a killed leader that is not reaped yet (a zombie)', async () => {
     // `sh` starts the leader in a new session, then becomes `sleep`, which never reaps it
-    const parent = spawn('sh', ['-c', "(exec setsid sh -c 'echo $$; exec sleep 1000') & exec sleep 1000"], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const parent = spawn('sh', ['-c', "(exec setsid sh -c 'echo $$; exec sleep 1000') & exec sleep 1000"], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     tracker.track(parent.pid);
     const leader = Number(await new Promise<string>((resolve) => createInterface({ input: parent.stdout }).once('line', resolve)));
     tracker.trackGroup(leader);

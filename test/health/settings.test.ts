@@ -25,7 +25,12 @@ describe('resolveSettings', () => {
       slowPingMs: -1,
       wedgedAfterTimeouts: Number.NaN,
     });
-    expect(settings).toMatchObject({ pingTimeoutMs: 150, probeTimeoutMs: 200, slowPingMs: HEALTH_DEFAULTS.slowPingMs, wedgedAfterTimeouts: 2 });
+    expect(settings).toMatchObject({
+      pingTimeoutMs: 150,
+      probeTimeoutMs: 200,
+      slowPingMs: HEALTH_DEFAULTS.slowPingMs,
+      wedgedAfterTimeouts: 2,
+    });
   });
 
   it('keeps a zero interval from spinning', () => {
@@ -39,7 +44,12 @@ describe('reachabilityTask', () => {
     reachabilityTask(serverConfig('r', { connectionType, ...(url === undefined ? {} : { url }), headers: { 'x-key': 'k' } }), 900);
 
   it('http and sse: an HTTP probe with the headers', () => {
-    expect(remote('http', 'https://mcp.example/mcp')).toEqual({ kind: 'http', url: 'https://mcp.example/mcp', headers: { 'x-key': 'k' }, timeoutMs: 900 });
+    expect(remote('http', 'https://mcp.example/mcp')).toEqual({
+      kind: 'http',
+      url: 'https://mcp.example/mcp',
+      headers: { 'x-key': 'k' },
+      timeoutMs: 900,
+    });
     expect(remote('sse', 'http://127.0.0.1:8080/sse')).toMatchObject({ kind: 'http', url: 'http://127.0.0.1:8080/sse' });
   });
 

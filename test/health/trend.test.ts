@@ -78,7 +78,10 @@ describe('leastSquares', () => {
 
 describe('memoryTrend', () => {
   it('needs enough samples', () => {
-    expect(memoryTrend(series(options.minSamples - 1, 30_000, 100 * MiB, 5 * MiB), 1024 * MiB, options)).toEqual({ bytesPerMin: null, flag: null });
+    expect(memoryTrend(series(options.minSamples - 1, 30_000, 100 * MiB, 5 * MiB), 1024 * MiB, options)).toEqual({
+      bytesPerMin: null,
+      flag: null,
+    });
   });
 
   it('flags a steady climb that reaches max_memory within the horizon, with rate and time left', () => {
@@ -96,7 +99,13 @@ describe('memoryTrend', () => {
   });
 
   it('does not flag a noisy or falling series', () => {
-    expect(memoryTrend(series(30, 1_000, 100 * MiB, 0.2 * MiB, (i) => (i % 3) * 20 * MiB), 300 * MiB, options).flag).toBeNull();
+    expect(
+      memoryTrend(
+        series(30, 1_000, 100 * MiB, 0.2 * MiB, (i) => (i % 3) * 20 * MiB),
+        300 * MiB,
+        options,
+      ).flag,
+    ).toBeNull();
     expect(memoryTrend(series(30, 1_000, 300 * MiB, -1 * MiB), 400 * MiB, options).flag).toBeNull();
   });
 

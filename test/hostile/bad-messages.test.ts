@@ -23,7 +23,11 @@ const deepArgs = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth
 async function post(url: string, body: string, session?: string): Promise<{ status: number; text: string; session: string | null }> {
   const res = await fetch(url, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...(session ? { 'mcp-session-id': session } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(session ? { 'mcp-session-id': session } : {}),
+    },
     body,
   });
   return { status: res.status, text: await res.text(), session: res.headers.get('mcp-session-id') };
@@ -37,12 +41,24 @@ describe('tool arguments nested 10,000 deep', () => {
     const m = manager;
     await waitFor(async () => (await m.status()).servers[0]?.state === 'healthy', { timeoutMs: 20_000, what: 'echo healthy' });
     const url = m.url!;
-    const init = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }));
+    const init = await post(
+      url,
+      JSON.stringify({
+        jsonrpc: '2.0',
+        id: 0,
+        method: 'initialize',
+        params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+      }),
+    );
     const session = init.session!;
     await post(url, JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }), session);
 
     const rssBefore = rssOf(m.pid);
-    const pending = post(url, `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo__echo","arguments":${deepArgs(10_000)}}}`, session);
+    const pending = post(
+      url,
+      `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo__echo","arguments":${deepArgs(10_000)}}}`,
+      session,
+    );
     expect(await healthz(url)).toBe(200);
     const deep = await pending;
     expect(deep.status).toBe(400);
@@ -52,10 +68,16 @@ describe('tool arguments nested 10,000 deep', () => {
     expect(reply.error.message).toMatch(/nested deeper than 128 levels at params\.arguments\.a\.a.*…? \(tools\/call\)/);
     expect(reply.error.message).not.toMatch(/call stack/);
 
-    const ok = await post(url, JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'echo__echo', arguments: { text: 'still here' } } }), session);
+    const ok = await post(
+      url,
+      JSON.stringify({ jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'echo__echo', arguments: { text: 'still here' } } }),
+      session,
+    );
     expect(ok.text).toContain('still here');
     // the CLI path: `call --args` with the same nesting is refused as a usage error
-    const cli = spawn(process.execPath, [CLI, 'call', 'echo', 'echo', '--args', deepArgs(10_000), '--state-dir', m.stateDir], { stdio: 'pipe' });
+    const cli = spawn(process.execPath, [CLI, 'call', 'echo', 'echo', '--args', deepArgs(10_000), '--state-dir', m.stateDir], {
+      stdio: 'pipe',
+    });
     let stderr = '';
     cli.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const code = await new Promise<number | null>((resolve) => cli.once('exit', resolve));
@@ -74,7 +96,12 @@ describe('a 20 MB line on the stdio endpoint', () => {
   it('is dropped with a JSON-RPC error; the manager keeps serving and says why it stops', { timeout: 180_000 }, async () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
-    manager = await startCliManager({ config: writeConfig(tmp.dir, echoServer('echo')), stateDir: join(tmp.dir, 'state'), stdio: true, http: true });
+    manager = await startCliManager({
+      config: writeConfig(tmp.dir, echoServer('echo')),
+      stateDir: join(tmp.dir, 'state'),
+      stdio: true,
+      http: true,
+    });
     const m = manager;
     const replies: Record<string, unknown>[] = [];
     let partial = '';
@@ -87,7 +114,12 @@ describe('a 20 MB line on the stdio endpoint', () => {
     const send = (message: unknown) => m.child.stdin.write(`${JSON.stringify(message)}\n`);
     const reply = (id: number) => waitFor(() => replies.find((r) => r.id === id), { timeoutMs: 20_000, what: `reply ${id}` });
 
-    send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } });
+    send({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+    });
     await reply(1);
     send({ jsonrpc: '2.0', method: 'notifications/initialized' });
     await waitFor(async () => (await m.status()).servers[0]?.state === 'healthy', { timeoutMs: 20_000, what: 'echo healthy' });
@@ -98,13 +130,20 @@ describe('a 20 MB line on the stdio endpoint', () => {
     const written = new Promise<void>((resolve) => m.child.stdin.write(big, () => resolve()));
     expect(await healthz(m.url!)).toBe(200);
     await written;
-    const dropped = await waitFor(() => replies.find((r) => r.id === null), { timeoutMs: 20_000, what: 'the error for the oversized line' });
-    expect(dropped).toMatchObject({ error: { code: -32600, message: expect.stringMatching(/larger than 4194304 bytes dropped/) as unknown } });
+    const dropped = await waitFor(() => replies.find((r) => r.id === null), {
+      timeoutMs: 20_000,
+      what: 'the error for the oversized line',
+    });
+    expect(dropped).toMatchObject({
+      error: { code: -32600, message: expect.stringMatching(/larger than 4194304 bytes dropped/) as unknown },
+    });
 
     send({ jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'echo__echo', arguments: { text: 'after' } } });
     expect(JSON.stringify(await reply(3))).toContain('after');
     send({ jsonrpc: '2.0', id: 4, method: 'tools/call', params: { name: 'echo__echo', arguments: JSON.parse(deepArgs(300)) as unknown } });
-    expect(await reply(4)).toMatchObject({ error: { code: -32602, message: expect.stringMatching(/nested deeper than 128 levels at params\.arguments\.a/) as unknown } });
+    expect(await reply(4)).toMatchObject({
+      error: { code: -32602, message: expect.stringMatching(/nested deeper than 128 levels at params\.arguments\.a/) as unknown },
+    });
     expect((await m.status()).servers[0]?.state).toBe('healthy');
     await waitFor(() => rssOf(m.pid) <= rssBefore * 1.2, { timeoutMs: 60_000, intervalMs: 250, what: 'RSS back within 20 %' });
 

@@ -42,20 +42,29 @@ async function boot(servers: string) {
   const control = createControlClient(socketPathOf(manager.stateDir));
   const server = async (name: string) => (await control.status({ detailed: true })).servers.find((s) => s.name === name)!;
   const until = (name: string, state: string) =>
-    waitFor(async () => {
-      const s = await server(name);
-      return s.state === state ? s : undefined;
-    }, { timeoutMs: 30_000, what: `${name} to be ${state}` });
+    waitFor(
+      async () => {
+        const s = await server(name);
+        return s.state === state ? s : undefined;
+      },
+      { timeoutMs: 30_000, what: `${name} to be ${state}` },
+    );
   return { manager, control, server, until, lines };
 }
 
 const quick = 'stop_grace: 0.1\nstop_timeout: 1\nbackoff: { initial: 0.05, max: 0.1, jitter: 0 }\nmax_restarts: 2';
 const entry = (name: string, command: string, args: string[], extra = quick) =>
-  [`  ${name}:`, `    command: ${JSON.stringify(command)}`, `    args: ${JSON.stringify(args)}`, ...extra.split('\n').map((l) => `    ${l}`), ''].join('\n');
+  [
+    `  ${name}:`,
+    `    command: ${JSON.stringify(command)}`,
+    `    args: ${JSON.stringify(args)}`,
+    ...extra.split('\n').map((l) => `    ${l}`),
+    '',
+  ].join('\n');
 
 describe('servers that die at once', () => {
   it('are diagnosed by exit code and stderr tail, with the fix', { timeout: 60_000 }, async () => {
-    const script = "echo \"ModuleNotFoundError: No module named 'fixture_missing'\" >&2; exit 1";
+    const script = 'echo "ModuleNotFoundError: No module named \'fixture_missing\'" >&2; exit 1';
     const names = ['py1', 'py2', 'py3', 'py4'];
     const m = await boot(names.map((n) => entry(n, '/bin/sh', ['-c', script])).join('') + entry('nothing', 'true', []));
     expect(await healthz(m.manager.gatewayUrl!)).toBe(200);
@@ -103,7 +112,9 @@ describe('every replica failed', () => {
     // `crash` is not safe to repeat: each call that kills its instance is lost, not retried
     for (let i = 0; i < 4 && (await m.server('doomed')).state !== 'failed'; i++) {
       await expect(client.callTool({ name: 'doomed__crash', arguments: {} })).rejects.toThrow();
-      await waitFor(async () => (await m.server('doomed')).instances?.every((x) => x.state === 'failed' || x.state === 'healthy'), { timeoutMs: 20_000 });
+      await waitFor(async () => (await m.server('doomed')).instances?.every((x) => x.state === 'failed' || x.state === 'healthy'), {
+        timeoutMs: 20_000,
+      });
     }
     await m.until('doomed', 'failed');
     await expect(client.callTool({ name: 'doomed__echo', arguments: { text: 'x' } })).rejects.toThrow(

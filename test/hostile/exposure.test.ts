@@ -22,47 +22,60 @@ function get(port: number, path: string, headers: Record<string, string>): Promi
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on('error', reject);
-    req.end(path === '/mcp' ? JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } }) : undefined);
+    req.end(
+      path === '/mcp'
+        ? JSON.stringify({
+            jsonrpc: '2.0',
+            id: 1,
+            method: 'initialize',
+            params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } },
+          })
+        : undefined,
+    );
   });
 }
 
 describe('with a bearer token', () => {
-  it('answers liveness and readiness without the token but names no server; everything else needs it; Host is checked', { timeout: 60_000 }, async () => {
-    const tmp = tempDir();
-    started.cleanup = tmp.cleanup;
-    const m = (started.manager = await startCliManager({
-      config: writeConfig(tmp.dir, echoServer('secretive-name')),
-      stateDir: join(tmp.dir, 'state'),
-      http: true,
-      env: { MCP_MANAGER_TOKEN: TOKEN },
-    }));
-    await waitFor(async () => (await m.status()).servers[0]?.state === 'healthy', { timeoutMs: 20_000, what: 'the server healthy' });
-    const port = Number(new URL(m.url!).port);
-    const host = { host: `127.0.0.1:${port}` };
-    const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
-    const bearer = { authorization: `Bearer ${TOKEN}` };
+  it(
+    'answers liveness and readiness without the token but names no server; everything else needs it; Host is checked',
+    { timeout: 60_000 },
+    async () => {
+      const tmp = tempDir();
+      started.cleanup = tmp.cleanup;
+      const m = (started.manager = await startCliManager({
+        config: writeConfig(tmp.dir, echoServer('secretive-name')),
+        stateDir: join(tmp.dir, 'state'),
+        http: true,
+        env: { MCP_MANAGER_TOKEN: TOKEN },
+      }));
+      await waitFor(async () => (await m.status()).servers[0]?.state === 'healthy', { timeoutMs: 20_000, what: 'the server healthy' });
+      const port = Number(new URL(m.url!).port);
+      const host = { host: `127.0.0.1:${port}` };
+      const json = { 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+      const bearer = { authorization: `Bearer ${TOKEN}` };
 
-    const live = await get(port, '/healthz', host);
-    expect(live.status).toBe(200);
-    expect(live.text).not.toContain('secretive-name');
-    const ready = await get(port, '/readyz', host);
-    expect(ready.status).toBe(200);
-    expect(JSON.parse(ready.text)).toEqual({ status: 'ready' });
-    // with the token, readiness has the detail
-    expect((await get(port, '/readyz', { ...host, ...bearer })).text).toContain('secretive-name');
+      const live = await get(port, '/healthz', host);
+      expect(live.status).toBe(200);
+      expect(live.text).not.toContain('secretive-name');
+      const ready = await get(port, '/readyz', host);
+      expect(ready.status).toBe(200);
+      expect(JSON.parse(ready.text)).toEqual({ status: 'ready' });
+      // with the token, readiness has the detail
+      expect((await get(port, '/readyz', { ...host, ...bearer })).text).toContain('secretive-name');
 
-    for (const path of ['/mcp', '/metrics']) {
-      const refused = await get(port, path, { ...host, ...json });
-      expect(refused.status).toBe(401);
-      expect(refused.text).not.toContain('secretive-name');
-    }
-    expect((await get(port, '/metrics', { ...host, ...bearer })).status).toBe(200);
-    expect((await get(port, '/mcp', { ...host, ...json, ...bearer })).status).toBe(200);
-    // a name this machine is not known by: refused, token or not (DNS rebinding)
-    expect((await get(port, '/mcp', { host: `attacker.example:${port}`, ...json, ...bearer })).status).toBe(403);
+      for (const path of ['/mcp', '/metrics']) {
+        const refused = await get(port, path, { ...host, ...json });
+        expect(refused.status).toBe(401);
+        expect(refused.text).not.toContain('secretive-name');
+      }
+      expect((await get(port, '/metrics', { ...host, ...bearer })).status).toBe(200);
+      expect((await get(port, '/mcp', { ...host, ...json, ...bearer })).status).toBe(200);
+      // a name this machine is not known by: refused, token or not (DNS rebinding)
+      expect((await get(port, '/mcp', { host: `attacker.example:${port}`, ...json, ...bearer })).status).toBe(403);
 
-    const children = m.descendants();
-    expect(await m.stop()).toBe(0);
-    expect(children.filter(isAlive)).toEqual([]);
-  });
+      const children = m.descendants();
+      expect(await m.stop()).toBe(0);
+      expect(children.filter(isAlive)).toEqual([]);
+    },
+  );
 });

@@ -100,7 +100,9 @@ export async function startCliManager(options: {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return Promise.race([
         exited,
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('manager did not stop within 30 s of SIGTERM')), 30_000).unref()),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('manager did not stop within 30 s of SIGTERM')), 30_000).unref(),
+        ),
       ]);
     },
   };

@@ -25,7 +25,8 @@ const SECRETS = {
   header: 'hdr-SECRET-bearer-value',
 };
 
-const LEAKY_SCRIPT = "process.stderr.write('starting with key ' + process.env.API_TOKEN + ' and ' + process.env.CUSTOM_VALUE + '\\n'); process.exit(3)";
+const LEAKY_SCRIPT =
+  "process.stderr.write('starting with key ' + process.env.API_TOKEN + ' and ' + process.env.CUSTOM_VALUE + '\\n'); process.exit(3)";
 
 function config(dir: string): string {
   const file = join(dir, 'config.yaml');
@@ -74,8 +75,14 @@ describe('secrets', () => {
     const file = config(tmp.dir);
     const stateDir = join(tmp.dir, 'state');
     const m = (started.manager = await startCliManager({ config: file, stateDir, http: true }));
-    await waitFor(async () => (await m.status()).servers.find((s) => s.name === 'leaky')?.state === 'failed', { timeoutMs: 30_000, what: 'leaky to fail' });
-    await waitFor(async () => (await m.status()).servers.find((s) => s.name === 'fine')?.state === 'healthy', { timeoutMs: 30_000, what: 'fine to be healthy' });
+    await waitFor(async () => (await m.status()).servers.find((s) => s.name === 'leaky')?.state === 'failed', {
+      timeoutMs: 30_000,
+      what: 'leaky to fail',
+    });
+    await waitFor(async () => (await m.status()).servers.find((s) => s.name === 'fine')?.state === 'healthy', {
+      timeoutMs: 30_000,
+      what: 'fine to be healthy',
+    });
     await waitFor(async () => ['failed', 'stopped'].includes((await m.status()).servers.find((s) => s.name === 'remote')?.state ?? ''), {
       timeoutMs: 30_000,
       what: 'remote to fail',

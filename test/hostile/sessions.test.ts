@@ -22,7 +22,10 @@ describe('HTTP session cap', () => {
     const tmp = tempDir();
     started.cleanup = tmp.cleanup;
     const config = join(tmp.dir, 'config.yaml');
-    writeFileSync(config, `manager:\n  shutdown_timeout: 20s\n  http_sessions: ${CAP}\n  session_idle_timeout: 30m\nservers:\n${echoServer('echo')}`);
+    writeFileSync(
+      config,
+      `manager:\n  shutdown_timeout: 20s\n  http_sessions: ${CAP}\n  session_idle_timeout: 30m\nservers:\n${echoServer('echo')}`,
+    );
     const m = (started.manager = await startCliManager({ config, stateDir: join(tmp.dir, 'state'), http: true }));
     await waitFor(async () => (await m.status()).servers[0]?.state === 'healthy', { timeoutMs: 20_000, what: 'echo healthy' });
     const url = new URL(m.url!);
@@ -36,7 +39,9 @@ describe('HTTP session cap', () => {
       try {
         await client.connect(new StreamableHTTPClientTransport(url));
         if (i % 500 === 0) {
-          expect((await client.callTool({ name: 'echo__echo', arguments: { text: `cycle ${i}` } })).content).toEqual([{ type: 'text', text: `cycle ${i}` }]);
+          expect((await client.callTool({ name: 'echo__echo', arguments: { text: `cycle ${i}` } })).content).toEqual([
+            { type: 'text', text: `cycle ${i}` },
+          ]);
           expect(await healthz(m.url!)).toBe(200);
         }
       } catch (error) {

@@ -40,7 +40,9 @@ describe('state dir safety', () => {
       chownSync(foreign, 65534, 65534);
     }
     const owner = statSync(foreign).uid;
-    expect(() => ensureStateDir(foreign)).toThrow(new RegExp(`is owned by uid ${owner}, not by this user .*fix: use a state dir of your own`));
+    expect(() => ensureStateDir(foreign)).toThrow(
+      new RegExp(`is owned by uid ${owner}, not by this user .*fix: use a state dir of your own`),
+    );
   });
 
   it('refuses a planted logs symlink and writes nothing through it', () => {
@@ -72,7 +74,9 @@ describe('state dir safety', () => {
     mkdirSync(state);
     chmodSync(state, 0o757);
     const config = writeConfig(base, echoServer('echo'));
-    await expect(startManager({ configFile: config, stateDir: state, logger: silentLogger(), env: process.env })).rejects.toThrow(/writable by others/);
+    await expect(startManager({ configFile: config, stateDir: state, logger: silentLogger(), env: process.env })).rejects.toThrow(
+      /writable by others/,
+    );
     expect(existsSync(join(state, 'logs', 'echo.log'))).toBe(false);
   });
 

@@ -44,12 +44,10 @@ export class FakeWorld {
           this.launches.push({ instance: input.instance, deferred: { resolve, reject } });
         }),
     ),
-    watchExit: fromCallback<ServerEvent, InstanceRef>(
-      ({ input, sendBack }) => {
-        this.exitListeners.set(input.instance, (exit) => sendBack({ type: 'server.exited', ...exit, stderrTail: [] }));
-        return () => this.exitListeners.delete(input.instance);
-      },
-    ),
+    watchExit: fromCallback<ServerEvent, InstanceRef>(({ input, sendBack }) => {
+      this.exitListeners.set(input.instance, (exit) => sendBack({ type: 'server.exited', ...exit, stderrTail: [] }));
+      return () => this.exitListeners.delete(input.instance);
+    }),
     stop: fromPromise<void, InstanceRef>(({ input }) => {
       this.stops.push(input.instance);
       if (!this.holdStops) return Promise.resolve();

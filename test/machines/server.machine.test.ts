@@ -174,7 +174,11 @@ describe('server chart: failures, backoff, intensity', () => {
   });
 
   it('restarts spread wider than the window never exhaust the budget', async () => {
-    const t = boot({ maxRestarts: 2, restartWindowMs: 10_000, backoff: { initialMs: 1_000, multiplier: 1, maxMs: 1_000, jitter: 0, resetAfterMs: 600_000 } });
+    const t = boot({
+      maxRestarts: 2,
+      restartWindowMs: 10_000,
+      backoff: { initialMs: 1_000, multiplier: 1, maxMs: 1_000, jitter: 0, resetAfterMs: 600_000 },
+    });
     await t.world.ready();
     for (let i = 0; i < 6; i++) {
       await advance(t.clock, 10_000);
@@ -216,7 +220,11 @@ describe('server chart: failures, backoff, intensity', () => {
   });
 
   it('failed starts after a successful initialize count afresh', async () => {
-    const t = boot({ maxRestarts: 1, restartWindowMs: 1_000, backoff: { initialMs: 2_000, multiplier: 1, maxMs: 2_000, jitter: 0, resetAfterMs: 600_000 } });
+    const t = boot({
+      maxRestarts: 1,
+      restartWindowMs: 1_000,
+      backoff: { initialMs: 2_000, multiplier: 1, maxMs: 2_000, jitter: 0, resetAfterMs: 600_000 },
+    });
     for (let i = 0; i < 3; i++) {
       await t.world.ready();
       await t.world.exit('alpha', 1);
@@ -276,7 +284,10 @@ describe('server chart: failures, backoff, intensity', () => {
     const delaysOf = async (seed: number) => {
       const world = new FakeWorld();
       const clock = newClock();
-      const a = createActor(serverMachine.provide({ actors: world.actors }), { clock, input: { instance: 'alpha', spec: spec(jittered), autoStart: true, seed } });
+      const a = createActor(serverMachine.provide({ actors: world.actors }), {
+        clock,
+        input: { instance: 'alpha', spec: spec(jittered), autoStart: true, seed },
+      });
       a.start();
       const seen: number[] = [];
       for (let i = 0; i < 5; i++) {

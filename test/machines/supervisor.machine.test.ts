@@ -148,7 +148,10 @@ describe('supervisor', () => {
     expect(t.stateOf('keep')).toBe('healthy');
     expect(t.children().drop).toBeUndefined();
     expect(t.stateOf('new')).toBe('starting');
-    const relaunched = t.world.launches.slice(launchesBefore).map((l) => l.instance).sort();
+    const relaunched = t.world.launches
+      .slice(launchesBefore)
+      .map((l) => l.instance)
+      .sort();
     expect(relaunched).toEqual(['edit~2', 'new']);
     expect(t.world.stops).toEqual(['drop']);
   });

@@ -52,7 +52,8 @@ async function boot(servers: string, manager = ''): Promise<Booted> {
   return { ...running, dir: tmp.dir, stateDir, base: url.origin, client, text, scrape: async () => samples(await text()) };
 }
 
-const call = (client: Client, name: string, args: Record<string, unknown>) => client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
+const call = (client: Client, name: string, args: Record<string, unknown>) =>
+  client.callTool({ name, arguments: args }) as Promise<CallToolResult>;
 
 async function statusJson(stateDir: string): Promise<StatusSnapshot> {
   const { stdout } = await run(process.execPath, [CLI, 'status', '--json', '--detailed', '--state-dir', stateDir], { timeout: 30_000 });
@@ -122,7 +123,10 @@ describe('/metrics on a running manager', () => {
     const elapsedS = (Date.now() - before) / 1000;
     for (const server of status.servers) {
       const current = select(all, 'mcp_manager_server_state', { server: server.name }).filter((s) => s.value === 1);
-      expect(current.map((s) => s.labels.state), server.name).toEqual([server.state]);
+      expect(
+        current.map((s) => s.labels.state),
+        server.name,
+      ).toEqual([server.state]);
       expect(total(all, 'mcp_manager_server_restarts_total', { server: server.name }), server.name).toBe(server.restarts);
       const uptime = select(all, 'mcp_manager_server_uptime_seconds', { server: server.name, instance: server.name })[0]!.value;
       // the scrape came after the status: its uptime is the status's plus at most the time between them
@@ -157,7 +161,7 @@ describe('/metrics on a running manager', () => {
     expect(promtoolCheck(await m.text()).status).toBe(0);
   });
 
-  it('is behind the listener\'s checks: a bearer token when one is set, Host and Origin always', async () => {
+  it("is behind the listener's checks: a bearer token when one is set, Host and Origin always", async () => {
     const saved = process.env.MCP_MANAGER_TOKEN;
     process.env.MCP_MANAGER_TOKEN = 'metrics-secret';
     cleanups.push(() => {
@@ -166,7 +170,9 @@ describe('/metrics on a running manager', () => {
     });
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
-    const running = await runManager(writeConfig(tmp.dir, echoServer('alpha')), join(tmp.dir, 'state'), { http: { host: '127.0.0.1', port: 0 } });
+    const running = await runManager(writeConfig(tmp.dir, echoServer('alpha')), join(tmp.dir, 'state'), {
+      http: { host: '127.0.0.1', port: 0 },
+    });
     cleanups.push(() => running.manager.stop());
     const url = new URL('/metrics', running.manager.gatewayUrl);
     expect((await fetch(url)).status).toBe(401);

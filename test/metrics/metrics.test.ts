@@ -19,12 +19,24 @@ function fakeFeed() {
   const listeners = new Set<(t: MetricsTransition) => void>();
   const instances = new Map<string, FakeInstance>();
   const snapshot = (i: FakeInstance) =>
-    ({ value: i.running ? { running: 'healthy' } : 'restarting', context: i, hasTag: (tag: string) => tag === 'running' && i.running }) as unknown as ServerSnapshot;
+    ({
+      value: i.running ? { running: 'healthy' } : 'restarting',
+      context: i,
+      hasTag: (tag: string) => tag === 'running' && i.running,
+    }) as unknown as ServerSnapshot;
   return {
     instances,
     emit(t: MetricsTransition, state: Partial<FakeInstance> = {}) {
       if (t.to === 'removed') instances.delete(t.instance);
-      else instances.set(t.instance, { running: false, startedAt: null, lastError: null, ...instances.get(t.instance), ...state, restarts: t.restarts });
+      else
+        instances.set(t.instance, {
+          running: false,
+          startedAt: null,
+          lastError: null,
+          ...instances.get(t.instance),
+          ...state,
+          restarts: t.restarts,
+        });
       for (const l of listeners) l(t);
     },
     feed: {
@@ -163,7 +175,9 @@ describe('metrics', () => {
     expect(tools).not.toContain(`tool${MAX_TOOLS_PER_SERVER}`);
     expect(select(all, 'mcp_manager_tool_calls_total', { server: 'alpha', tool: OTHER_TOOL, outcome: 'ok' })[0]?.value).toBe(20);
     expect(select(all, 'mcp_manager_tool_calls_total', { server: 'alpha', tool: 'tool0', outcome: 'tool_error' })[0]?.value).toBe(1);
-    expect(select(all, 'mcp_manager_tool_call_duration_seconds_count', { server: 'alpha' }).reduce((n, s) => n + s.value, 0)).toBe(MAX_TOOLS_PER_SERVER + 21);
+    expect(select(all, 'mcp_manager_tool_call_duration_seconds_count', { server: 'alpha' }).reduce((n, s) => n + s.value, 0)).toBe(
+      MAX_TOOLS_PER_SERVER + 21,
+    );
     expect(select(all, 'mcp_manager_tool_calls_total', { server: 'beta', tool: 'tool0' })).toHaveLength(3);
   });
 

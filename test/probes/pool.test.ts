@@ -55,13 +55,14 @@ afterAll(async () => {
 
 afterEach(() => tracker.killAll());
 
-const node = (script: string, extra: Partial<ProbeTask> = {}): ProbeTask => ({
-  kind: 'command',
-  command: NODE,
-  args: ['-e', script],
-  timeoutMs: 15_000,
-  ...extra,
-}) as ProbeTask;
+const node = (script: string, extra: Partial<ProbeTask> = {}): ProbeTask =>
+  ({
+    kind: 'command',
+    command: NODE,
+    args: ['-e', script],
+    timeoutMs: 15_000,
+    ...extra,
+  }) as ProbeTask;
 
 /** One contract for every probe kind: a pass, a failure with a reason, a hang that ends at its timeout. */
 interface KindCase {
@@ -130,7 +131,8 @@ for (const c of cases) {
 }
 
 describe('http probe', () => {
-  const http = (path: string, extra: Partial<ProbeTask> = {}) => pool.run({ kind: 'http', url: target.url(path), timeoutMs: 5_000, ...extra } as ProbeTask);
+  const http = (path: string, extra: Partial<ProbeTask> = {}) =>
+    pool.run({ kind: 'http', url: target.url(path), timeoutMs: 5_000, ...extra } as ProbeTask);
 
   it('an HTML page is a failure that says so', async () => {
     const result = await http('/html');
@@ -207,10 +209,13 @@ describe('command probe', () => {
       setInterval(() => {}, 1000);`;
     // long enough for two Node start-ups on a busy machine
     const resultP = pool.run(node(script, { timeoutMs: 5_000 }));
-    const pids = await waitFor(async () => {
-      const text = await readFile(pidFile, 'utf8').catch(() => '');
-      return text.includes(' ') ? text.split(' ').map(Number) : undefined;
-    }, { timeoutMs: 20_000, what: 'the command to write its pids' });
+    const pids = await waitFor(
+      async () => {
+        const text = await readFile(pidFile, 'utf8').catch(() => '');
+        return text.includes(' ') ? text.split(' ').map(Number) : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the command to write its pids' },
+    );
     pids.forEach((pid) => tracker.track(pid));
     const result = await resultP;
     expect(result.detail).toMatch(/no exit within 5000 ms; killed its process group/);
@@ -224,7 +229,9 @@ describe('the pool', () => {
     try {
       let hangSettled = false;
       const hang = own.run({ kind: 'http', url: target.url('/hang'), timeoutMs: NEVER_MS }).finally(() => (hangSettled = true));
-      const quick = await Promise.all(Array.from({ length: 20 }, () => own.run({ kind: 'http', url: target.url('/json'), timeoutMs: NEVER_MS })));
+      const quick = await Promise.all(
+        Array.from({ length: 20 }, () => own.run({ kind: 'http', url: target.url('/json'), timeoutMs: NEVER_MS })),
+      );
       expect(quick.every((r) => r.ok)).toBe(true);
       expect(hangSettled).toBe(false);
       await own.close();
@@ -255,7 +262,10 @@ describe('the pool', () => {
 
   it('resolves the worker as compiled JS next to the pool, else the TS source through tsx', () => {
     const entry = probeWorkerEntry();
-    expect(entry).toEqual({ filename: fileURLToPath(new URL('../../src/probes/worker.ts', import.meta.url)), execArgv: ['--import', 'tsx'] });
+    expect(entry).toEqual({
+      filename: fileURLToPath(new URL('../../src/probes/worker.ts', import.meta.url)),
+      execArgv: ['--import', 'tsx'],
+    });
   });
 
   it('after close, probes are failures that say so', async () => {
@@ -285,9 +295,16 @@ describe('the worker entry', () => {
       }
     };
     await visit(join(root, 'worker.ts'));
-    expect([...seen].map((f) => f.slice(root.length)).sort()).toEqual(
-      ['command.ts', 'http.ts', 'outcome.ts', 'reasons.ts', 'run.ts', 'tcp.ts', 'types.ts', 'worker.ts'],
-    );
+    expect([...seen].map((f) => f.slice(root.length)).sort()).toEqual([
+      'command.ts',
+      'http.ts',
+      'outcome.ts',
+      'reasons.ts',
+      'run.ts',
+      'tcp.ts',
+      'types.ts',
+      'worker.ts',
+    ]);
   });
 });
 
@@ -355,7 +372,9 @@ describe('the compiled worker (dist/)', () => {
       await pool.close();
       process.stdout.write(JSON.stringify(result));`;
     const stdout = await new Promise<string>((resolve, reject) =>
-      execFile(NODE, ['--input-type=module', '-e', script], { timeout: 20_000 }, (error, out) => (error ? reject(new Error(error.message)) : resolve(out))),
+      execFile(NODE, ['--input-type=module', '-e', script], { timeout: 20_000 }, (error, out) =>
+        error ? reject(new Error(error.message)) : resolve(out),
+      ),
     );
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, kind: 'tcp', detail: `connected to 127.0.0.1:${target.port}` });
   });

@@ -70,8 +70,12 @@ async function launch(config: ServerConfig, eras: EraStore): Promise<Session> {
   return sessions.get('era')!;
 }
 
-const firstMethod = (session: Session) => session.transport.stderrTail().find((l) => l.startsWith('first-method='))?.slice('first-method='.length);
-const textOf = (result: unknown) => ((result as { content: { text: string }[] }).content[0]?.text ?? '');
+const firstMethod = (session: Session) =>
+  session.transport
+    .stderrTail()
+    .find((l) => l.startsWith('first-method='))
+    ?.slice('first-method='.length);
+const textOf = (result: unknown) => (result as { content: { text: string }[] }).content[0]?.text ?? '';
 
 describe('protocol: auto', () => {
   it('probes a modern-only server once, keeps the verdict, and skips the probe on the next start', async () => {
@@ -130,7 +134,11 @@ describe('protocol: auto', () => {
   it('picks the modern era of a dual server, and probes again once the verdict is a day old', async () => {
     const eras = new MemoryEras();
     const config = configOf(MODERN, { env: { FIXTURE_ERA: 'dual' } });
-    const stale: EraVerdict = { era: 'legacy', at: new Date(Date.now() - VERDICT_MAX_AGE_MS - 1_000).toISOString(), config: configKeyOf(config) };
+    const stale: EraVerdict = {
+      era: 'legacy',
+      at: new Date(Date.now() - VERDICT_MAX_AGE_MS - 1_000).toISOString(),
+      config: configKeyOf(config),
+    };
     eras.set('era', stale);
     expect(priorOf(config, stale, Date.now())).toBeUndefined();
     const session = await launch(config, eras);

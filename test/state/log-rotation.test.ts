@@ -30,7 +30,10 @@ describe('server log rotation', () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
     const config = join(tmp.dir, 'config.yaml');
-    writeFileSync(config, `manager:\n  log_max_size: ${MAX}\n  log_keep: ${KEEP}\nservers:\n${echoServer('flood', { FIXTURE_STDERR_FLOOD: '1' })}`);
+    writeFileSync(
+      config,
+      `manager:\n  log_max_size: ${MAX}\n  log_keep: ${KEEP}\nservers:\n${echoServer('flood', { FIXTURE_STDERR_FLOOD: '1' })}`,
+    );
     const stateDir = join(tmp.dir, 'state');
     const m = await runManager(config, stateDir);
     cleanups.push(() => m.manager.stop());
@@ -41,7 +44,9 @@ describe('server log rotation', () => {
     const logs = join(stateDir, 'logs');
     // the last lines reach the file a moment after the tool answered
     await waitFor(() => readdirSync(logs).filter((f) => f.startsWith('flood.log')).length === KEEP, { what: 'rotated files' });
-    const files = readdirSync(logs).filter((f) => f.startsWith('flood.log')).sort();
+    const files = readdirSync(logs)
+      .filter((f) => f.startsWith('flood.log'))
+      .sort();
     expect(files).toEqual(['flood.log', 'flood.log.1', 'flood.log.2']);
     for (const file of files) {
       const { size, mode } = statSync(join(logs, file));

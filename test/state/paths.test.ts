@@ -2,14 +2,7 @@ import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManagerError } from '../../src/errors.js';
-import {
-  MAX_SOCKET_PATH_BYTES,
-  ensureStateDir,
-  lockFileOf,
-  logFileOf,
-  resolveStateDir,
-  socketPathOf,
-} from '../../src/state/paths.js';
+import { MAX_SOCKET_PATH_BYTES, ensureStateDir, lockFileOf, logFileOf, resolveStateDir, socketPathOf } from '../../src/state/paths.js';
 import { shortTempDir } from '../control/helpers.js';
 
 describe('resolveStateDir', () => {

@@ -61,7 +61,14 @@ describe('chartOf', () => {
     const machine = setup({ guards: { a: () => true, b: () => true } }).createMachine({
       initial: 'x',
       states: {
-        x: { on: { go: [{ guard: or(['a', not('b')]), target: 'y' }, { guard: and(['a', 'b']), target: 'y' }] } },
+        x: {
+          on: {
+            go: [
+              { guard: or(['a', not('b')]), target: 'y' },
+              { guard: and(['a', 'b']), target: 'y' },
+            ],
+          },
+        },
         y: {},
       },
     });
@@ -92,14 +99,21 @@ describe('layoutChart', () => {
   it('places every state, each inside its parent, and routes every transition', async () => {
     const chart = chartOf(supervisorMachine);
     const layout = await layoutChart(chart);
-    expect(layout.states.map((s) => s.id).sort()).toEqual(allStates(chart).map((s) => s.id).sort());
+    expect(layout.states.map((s) => s.id).sort()).toEqual(
+      allStates(chart)
+        .map((s) => s.id)
+        .sort(),
+    );
     for (const s of layout.states) {
       expect(s.x).toBeGreaterThanOrEqual(0);
       expect(s.y).toBeGreaterThanOrEqual(0);
       expect(s.x + s.width).toBeLessThanOrEqual(layout.width);
       expect(s.y + s.height).toBeLessThanOrEqual(layout.height);
     }
-    expect(layout.edges.map((e) => `${e.source}→${e.target}`).sort()).toEqual(['supervisor.running→supervisor.shuttingDown', 'supervisor.shuttingDown→supervisor.stopped']);
+    expect(layout.edges.map((e) => `${e.source}→${e.target}`).sort()).toEqual([
+      'supervisor.running→supervisor.shuttingDown',
+      'supervisor.shuttingDown→supervisor.stopped',
+    ]);
     for (const e of layout.edges) expect(e.points.length).toBeGreaterThanOrEqual(2);
     expect(layout.edges.find((e) => e.source === 'supervisor.shuttingDown')?.lines).toEqual(['done: stopAll', 'error: stopAll']);
   });

@@ -48,8 +48,16 @@ describe('health reasons on the real manager', () => {
 
     const human = testContext(stateDir);
     expect(await runCli(['health'], human)).toBe(0);
-    const note = human.stdout().split('\n').find((line) => line.startsWith('sick: '));
+    const note = human
+      .stdout()
+      .split('\n')
+      .find((line) => line.startsWith('sick: '));
     expect(note).toContain('disk almost full');
-    expect(human.stdout().split('\n').some((line) => line.startsWith('fine: '))).toBe(false);
+    expect(
+      human
+        .stdout()
+        .split('\n')
+        .some((line) => line.startsWith('fine: ')),
+    ).toBe(false);
   });
 });

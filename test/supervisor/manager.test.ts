@@ -72,9 +72,7 @@ describe('manager with real processes', () => {
   });
 
   it('kills a server that ignores SIGTERM within the stop timeout', async () => {
-    const m = await boot(
-      echoServer('stubborn', { FIXTURE_IGNORE_SIGTERM: '1', FIXTURE_IGNORE_STDIN_CLOSE: '1' }),
-    );
+    const m = await boot(echoServer('stubborn', { FIXTURE_IGNORE_SIGTERM: '1', FIXTURE_IGNORE_STDIN_CLOSE: '1' }));
     const { pid } = await m.waitState('stubborn', 'healthy');
     const started = Date.now();
     await m.control.stopServer('stubborn');
@@ -93,7 +91,9 @@ describe('manager with real processes', () => {
   it('a command that does not exist is failed with a clear reason; others are unaffected', async () => {
     const m = await boot(echoServer('fine') + '  ghost:\n    command: definitely-not-a-command-xyz\n');
     const ghost = await m.waitState('ghost', 'failed');
-    expect(ghost.error).toMatch(/SPAWN_FAILED: command not found: "definitely-not-a-command-xyz" — fix: install it, or give its absolute path/);
+    expect(ghost.error).toMatch(
+      /SPAWN_FAILED: command not found: "definitely-not-a-command-xyz" — fix: install it, or give its absolute path/,
+    );
     expect(ghost.restarts).toBe(0);
     expect((await m.waitState('fine', 'healthy')).state).toBe('healthy');
   });

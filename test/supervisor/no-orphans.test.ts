@@ -99,7 +99,10 @@ describe('bad config on start', () => {
   it('prints every issue with file and line, exits 1 and starts nothing', () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
-    const config = writeConfig(tmp.dir, `  a:\n    comand: node\n    startup_timeout: soon\n  b:\n    command: "\${UNSET_VARIABLE_FOR_TEST}"\n`);
+    const config = writeConfig(
+      tmp.dir,
+      `  a:\n    comand: node\n    startup_timeout: soon\n  b:\n    command: "\${UNSET_VARIABLE_FOR_TEST}"\n`,
+    );
     const stateDir = join(tmp.dir, 'state');
     const run = cli(['start', '--config', config], stateDir);
     expect(run.status).toBe(1);

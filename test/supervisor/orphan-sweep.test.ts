@@ -27,7 +27,9 @@ function cli(args: string[], stateDir: string) {
 }
 
 function startCli(config: string, stateDir: string): ChildProcess {
-  const child = spawn(process.execPath, [CLI, 'start', '--config', config, '--state-dir', stateDir], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'start', '--config', config, '--state-dir', stateDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   child.stderr.resume();
   tracker.track(child.pid);
   return child;
@@ -49,25 +51,36 @@ describe('orphan sweep', () => {
   it('after SIGKILL of the manager, the next one stops what the old one left (SIGTERM and stdin EOF ignored)', async () => {
     const tmp = tempDir();
     cleanups.push(tmp.cleanup);
-    const stubborn = { FIXTURE_IGNORE_SIGTERM: '1', FIXTURE_IGNORE_STDIN_CLOSE: '1', FIXTURE_SPAWN_CHILD: '1', FIXTURE_GRANDCHILD_IGNORE_SIGTERM: '1' };
+    const stubborn = {
+      FIXTURE_IGNORE_SIGTERM: '1',
+      FIXTURE_IGNORE_STDIN_CLOSE: '1',
+      FIXTURE_SPAWN_CHILD: '1',
+      FIXTURE_GRANDCHILD_IGNORE_SIGTERM: '1',
+    };
     const config = writeConfig(tmp.dir, echoServer('stubborn', stubborn) + echoServer('plain'));
     const stateDir = join(tmp.dir, 'state');
 
     const first = startCli(config, stateDir);
     await healthy(stateDir, first.pid!);
     // server, its grandchild, the plain server
-    const old = await waitFor(() => {
-      const tree = descendantsOf(first.pid!);
-      return tree.length >= 3 ? tree : undefined;
-    }, { what: 'the old servers and the grandchild' });
+    const old = await waitFor(
+      () => {
+        const tree = descendantsOf(first.pid!);
+        return tree.length >= 3 ? tree : undefined;
+      },
+      { what: 'the old servers and the grandchild' },
+    );
     for (const pid of old) tracker.track(pid);
-    await waitFor(() => {
-      try {
-        return ChildrenFileSchema.parse(JSON.parse(readFileSync(childrenFileOf(stateDir), 'utf8'))).children.length === 2;
-      } catch {
-        return false;
-      }
-    }, { what: 'both children recorded' });
+    await waitFor(
+      () => {
+        try {
+          return ChildrenFileSchema.parse(JSON.parse(readFileSync(childrenFileOf(stateDir), 'utf8'))).children.length === 2;
+        } catch {
+          return false;
+        }
+      },
+      { what: 'both children recorded' },
+    );
 
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('exit', resolve));
@@ -109,7 +122,11 @@ describe('orphan sweep', () => {
     const recorded = String(Number(real) + 1);
     writeFileSync(
       childrenFileOf(stateDir),
-      JSON.stringify({ version: 1, managerPid: 1, children: [{ pid, pgid: pid, startTime: recorded, instance: 'alpha', at: new Date().toISOString() }] }),
+      JSON.stringify({
+        version: 1,
+        managerPid: 1,
+        children: [{ pid, pgid: pid, startTime: recorded, instance: 'alpha', at: new Date().toISOString() }],
+      }),
     );
     // the crashed predecessor's lock
     writeFileSync(lockFileOf(stateDir), `${pid}\n${recorded}\n`);
@@ -119,6 +136,8 @@ describe('orphan sweep', () => {
     await m.waitState('alpha', 'healthy');
     expect(isAlive(pid)).toBe(true);
     expect((await m.status()).manager.notices).toEqual([`left alone: alpha (pid ${pid}: pid now belongs to another process)`]);
-    expect(ChildrenFileSchema.parse(JSON.parse(readFileSync(childrenFileOf(stateDir), 'utf8'))).children.map((c) => c.pid)).not.toContain(pid);
+    expect(ChildrenFileSchema.parse(JSON.parse(readFileSync(childrenFileOf(stateDir), 'utf8'))).children.map((c) => c.pid)).not.toContain(
+      pid,
+    );
   });
 });

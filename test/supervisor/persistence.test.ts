@@ -71,10 +71,16 @@ describe('desired state across restarts', () => {
   it('keeps a bounded history of exits and restarts, and drops servers removed from the config', async () => {
     const { dir, config, stateDir } = setup(echoServer('flaky', { FIXTURE_CRASH_AFTER_MS: '300' }) + echoServer('steady'));
     const m = await start(config, stateDir);
-    await waitFor(() => (existsSync(stateFileOf(stateDir)) ? (stateFile(stateDir).servers.flaky?.history.filter((h) => h.kind === 'restart').length ?? 0) >= 2 : false), {
-      timeoutMs: 20_000,
-      what: 'two restarts of flaky in state.json',
-    });
+    await waitFor(
+      () =>
+        existsSync(stateFileOf(stateDir))
+          ? (stateFile(stateDir).servers.flaky?.history.filter((h) => h.kind === 'restart').length ?? 0) >= 2
+          : false,
+      {
+        timeoutMs: 20_000,
+        what: 'two restarts of flaky in state.json',
+      },
+    );
     const history = stateFile(stateDir).servers.flaky!.history;
     expect(history.find((h) => h.kind === 'exit')).toMatchObject({ instance: 'flaky', exitCode: 1, signal: null });
     expect(history.find((h) => h.kind === 'restart')).toMatchObject({ instance: 'flaky', exitCode: 1 });
@@ -90,7 +96,12 @@ describe('desired state across restarts', () => {
   it('drops at start a server no longer in the config', async () => {
     const { config, stateDir } = setup(echoServer('alpha'));
     mkdirSync(stateDir, { mode: 0o700 });
-    const old = { version: 1, updatedAt: new Date().toISOString(), servers: { gone: { override: { state: 'stopped', at: 'x', via: 'control' }, history: [] } }, upstream: { gone: { era: 'modern' } } };
+    const old = {
+      version: 1,
+      updatedAt: new Date().toISOString(),
+      servers: { gone: { override: { state: 'stopped', at: 'x', via: 'control' }, history: [] } },
+      upstream: { gone: { era: 'modern' } },
+    };
     writeFileSync(stateFileOf(stateDir), JSON.stringify(old));
     const m = await start(config, stateDir);
     await m.waitState('alpha', 'healthy');
@@ -124,7 +135,9 @@ describe('a corrupt state.json', () => {
       expect(lines.filter((l) => l.includes('was unusable'))).toHaveLength(1);
       const notices = (await m.status()).manager.notices ?? [];
       expect(notices).toHaveLength(1);
-      expect(notices[0]).toMatch(/state file .*state\.json was unusable .*kept aside as .*state\.json\.corrupt-.*starting from the config alone/);
+      expect(notices[0]).toMatch(
+        /state file .*state\.json was unusable .*kept aside as .*state\.json\.corrupt-.*starting from the config alone/,
+      );
       const aside = readdirSync(stateDir).filter((f) => f.startsWith('state.json.corrupt-'));
       expect(aside).toHaveLength(1);
       expect(readFileSync(join(stateDir, aside[0]!), 'utf8')).toBe(content);

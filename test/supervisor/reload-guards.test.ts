@@ -56,12 +56,16 @@ describe('a bad config edited in while the manager runs', () => {
     await stillServing(m, pid);
 
     writeFileSync(m.config, Buffer.from([0x73, 0x65, 0x00, 0xff, 0x00, 0x0a]));
-    expect((await m.control.reload()).issues).toEqual([{ file: m.config, path: '', message: 'binary data (contains NUL bytes), not a text config file' }]);
+    expect((await m.control.reload()).issues).toEqual([
+      { file: m.config, path: '', message: 'binary data (contains NUL bytes), not a text config file' },
+    ]);
     await stillServing(m, pid);
 
     rmSync(m.config);
     execFileSync('mkfifo', [m.config]);
-    expect((await m.control.reload()).issues).toEqual([{ file: m.config, path: '', message: 'not a regular file (a FIFO, socket or device): not read' }]);
+    expect((await m.control.reload()).issues).toEqual([
+      { file: m.config, path: '', message: 'not a regular file (a FIFO, socket or device): not read' },
+    ]);
     await stillServing(m, pid);
 
     // and a good edit after all that is applied
@@ -93,7 +97,13 @@ describe('a bad config edited in while the manager runs', () => {
     expect(answered).toEqual(['call', 'healthz', 'status']);
 
     expect((await report).issues).toEqual([
-      { file: m.config, path: 'servers', line: 1, column: 1, message: expect.stringMatching(/^at most 4096 servers are allowed, got \d{6}$/) as string },
+      {
+        file: m.config,
+        path: 'servers',
+        line: 1,
+        column: 1,
+        message: expect.stringMatching(/^at most 4096 servers are allowed, got \d{6}$/) as string,
+      },
     ]);
     await stillServing(m, pid);
   });
@@ -116,7 +126,9 @@ describe('start with a config that is not a regular file', () => {
     const fifo = join(tmp.dir, 'config.yaml');
     execFileSync('mkfifo', [fifo]);
     for (const configFile of [fifo, '/dev/zero']) {
-      const error = await startManager({ configFile, stateDir: join(tmp.dir, 'state'), logger: silentLogger(), env: {} }).catch((e: unknown) => e);
+      const error = await startManager({ configFile, stateDir: join(tmp.dir, 'state'), logger: silentLogger(), env: {} }).catch(
+        (e: unknown) => e,
+      );
       expect(ManagerError.is(error) && error.code).toBe('CONFIG_INVALID');
       expect((error as Error).message).toContain(configFile);
       expect((error as Error).message).toContain('not a regular file (a FIFO, socket or device): not read');

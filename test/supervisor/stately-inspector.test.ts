@@ -56,11 +56,20 @@ describe('start --inspect', () => {
     const inspector = await inspectorServer();
     cleanups.push(inspector.close);
     const config = writeConfig(temp.dir, echoServer('alpha', { API_TOKEN: SECRET }));
-    const manager = await startManager({ configFile: config, stateDir: temp.dir, logger: silentLogger(), env: process.env, inspect: { url: inspector.url } });
+    const manager = await startManager({
+      configFile: config,
+      stateDir: temp.dir,
+      logger: silentLogger(),
+      env: process.env,
+      inspect: { url: inspector.url },
+    });
     cleanups.push(() => manager.stop());
 
     await waitFor(
-      () => inspector.received.some((e) => e.type === '@xstate.snapshot' && JSON.stringify(e.snapshot?.value) === JSON.stringify({ running: 'healthy' })),
+      () =>
+        inspector.received.some(
+          (e) => e.type === '@xstate.snapshot' && JSON.stringify(e.snapshot?.value) === JSON.stringify({ running: 'healthy' }),
+        ),
       { timeoutMs: 20_000, what: 'a healthy snapshot at the inspector' },
     );
     const actors = inspector.received.filter((e) => e.type === '@xstate.actor').map((e) => e.name);

@@ -4,7 +4,10 @@ import { serverConfig } from '../health/helpers.js';
 
 describe('shownCommand', () => {
   it('shows a stdio server command line with secret arguments redacted', () => {
-    const server = serverConfig('s', { command: '/usr/bin/tool', args: ['--token', 'abcdef123456', '--api-key=sk-abcdefghijklmnop', 'serve'] });
+    const server = serverConfig('s', {
+      command: '/usr/bin/tool',
+      args: ['--token', 'abcdef123456', '--api-key=sk-abcdefghijklmnop', 'serve'],
+    });
     expect(shownCommand(server)).toEqual({ command: '/usr/bin/tool', args: ['--token', '[redacted]', '--api-key=[redacted]', 'serve'] });
   });
 

@@ -8,7 +8,12 @@ import { JsonLineReader } from '../../src/transports/json-lines.js';
 function reader(maxLineBytes = 64) {
   const messages: JSONRPCMessage[] = [];
   const errors: string[] = [];
-  const r = new JsonLineReader({ maxLineBytes, where: 'tcp://h:1', onMessage: (m) => messages.push(m), onError: (e) => errors.push(e.message) });
+  const r = new JsonLineReader({
+    maxLineBytes,
+    where: 'tcp://h:1',
+    onMessage: (m) => messages.push(m),
+    onError: (e) => errors.push(e.message),
+  });
   return { r, messages, errors };
 }
 
@@ -45,7 +50,9 @@ describe('JsonLineReader', () => {
   it('reads a long line that arrives in many small chunks, byte for byte, with a multi-byte character cut between chunks', () => {
     const { r, messages, errors } = reader(1024 * 1024);
     const text = 'é'.repeat(50_000);
-    const line = Buffer.from(`${JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'x', arguments: { text } } })}\r\n`);
+    const line = Buffer.from(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'x', arguments: { text } } })}\r\n`,
+    );
     // 7-byte pieces: many cut a two-byte character in half
     for (let i = 0; i < line.length; i += 7) r.push(line.subarray(i, i + 7));
     expect(errors).toEqual([]);

@@ -3,7 +3,15 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GroupWatch, groupHasLiveMembers, isProcessAlive, killGroupSync, processGroups, signalGroup, stopProcessGroup } from '../../src/transports/process-group.js';
+import {
+  GroupWatch,
+  groupHasLiveMembers,
+  isProcessAlive,
+  killGroupSync,
+  processGroups,
+  signalGroup,
+  stopProcessGroup,
+} from '../../src/transports/process-group.js';
 import { descendantsOf, groupMembers, isAlive, waitFor } from '../helpers/processes.js';
 import { ECHO, FixtureRun, WRAPPER } from './fixture-transport.js';
 
@@ -235,7 +243,9 @@ describe('group membership: zombies are not members', () => {
    * pid) and then becomes `sleep`, which never waits. Killed, the leader stays a zombie.
    */
   async function unreapedLeader(): Promise<number> {
-    const parent = spawn('sh', ['-c', '(exec setsid sh -c \'echo $$; exec sleep 1000\') & exec sleep 1000'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const parent = spawn('sh', ['-c', "(exec setsid sh -c 'echo $$; exec sleep 1000') & exec sleep 1000"], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     run.tracker.track(parent.pid);
     const [data] = (await once(parent.stdout, 'data')) as [Buffer];
     const leader = Number(data.toString().trim());
@@ -266,7 +276,11 @@ describe('group membership: zombies are not members', () => {
     expect(await isProcessAlive(leader)).toBe(false);
     expect((await processGroups())?.get(leader)).toBeUndefined();
     expect(await groupHasLiveMembers(leader)).toBe(false);
-    expect(await stopProcessGroup(leader, { graceMs: NEVER_MS, timeoutMs: NEVER_MS })).toEqual({ escalation: 'none', leaderExited: true, groupEmpty: true });
+    expect(await stopProcessGroup(leader, { graceMs: NEVER_MS, timeoutMs: NEVER_MS })).toEqual({
+      escalation: 'none',
+      leaderExited: true,
+      groupEmpty: true,
+    });
   });
 
   it('follows members that outlive the leader and children started while it watches', async () => {

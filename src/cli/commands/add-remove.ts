@@ -30,7 +30,10 @@ export interface AddArgs {
 }
 
 const CONFIG_OPTION = { config: { type: 'string', short: 'c' } } as const;
-const CONFIG_HELP = ['-c, --config FILE', 'config file to edit (default: $MCP_MANAGER_CONFIG, else the running manager\'s, else the bundled one)'] as const;
+const CONFIG_HELP = [
+  '-c, --config FILE',
+  "config file to edit (default: $MCP_MANAGER_CONFIG, else the running manager's, else the bundled one)",
+] as const;
 
 const ADD_OPTIONS = {
   ...CONFIG_OPTION,
@@ -87,7 +90,6 @@ export function parseAddArgs(argv: readonly string[]): AddArgs {
   return args;
 }
 
-
 export const addCommand = defineCommand({
   name: 'add',
   usage: 'add NAME [--from-catalog ENTRY | --url URL | -- COMMAND ARGS…] [--env K=V]… [--tag T]… [--replicas N] [--json]',
@@ -95,7 +97,10 @@ export const addCommand = defineCommand({
   help: [
     ['-- COMMAND ARGS…', 'a stdio server: the command line after --'],
     ['--url URL', 'a remote server (http by default; --transport sse|websocket|tcp)'],
-    ['--from-catalog ENTRY', 'an entry of the bundled catalog (see "mcp-manager catalog"); its variables from --env VAR=VALUE or asked for'],
+    [
+      '--from-catalog ENTRY',
+      'an entry of the bundled catalog (see "mcp-manager catalog"); its variables from --env VAR=VALUE or asked for',
+    ],
     ['-e, --env K=V', 'an environment variable of the server (secret-looking values go to the env file); repeatable'],
     ['--header K=V', 'an HTTP header of a remote server; repeatable'],
     ['--tag T', 'a tag; repeatable'],
@@ -150,7 +155,7 @@ function buildEntry(args: AddArgs, base: ServerEntryData | undefined): ServerEnt
   const needed = new Set(placeholdersIn(base ?? {}).required);
   for (const [key, value] of args.env) if (!needed.has(key)) env[key] = value;
   if (Object.keys(env).length > 0) entry.env = env;
-  if (args.headers.length > 0) entry.headers = { ...((entry.headers) ?? {}), ...Object.fromEntries(args.headers) };
+  if (args.headers.length > 0) entry.headers = { ...(entry.headers ?? {}), ...Object.fromEntries(args.headers) };
   if (args.tags.length > 0) entry.tags = [...new Set([...((entry.tags as string[] | undefined) ?? []), ...args.tags])];
   if (args.replicas !== undefined) entry.replicas = args.replicas;
   if (args.cwd !== undefined) entry.cwd = args.cwd;
@@ -167,7 +172,10 @@ async function catalogVariables(args: AddArgs, ctx: CliContext): Promise<{ entry
   const catalog = readCatalog(catalogFileOf(packageRoot()));
   const found = catalog.find((e) => e.name === args.fromCatalog);
   if (!found) {
-    throw new ManagerError('USAGE', `no catalog entry named "${args.fromCatalog}" (see "mcp-manager catalog"; entries: ${catalog.map((e) => e.name).join(', ')})`);
+    throw new ManagerError(
+      'USAGE',
+      `no catalog entry named "${args.fromCatalog}" (see "mcp-manager catalog"; entries: ${catalog.map((e) => e.name).join(', ')})`,
+    );
   }
   const given = new Map(args.env);
   const values: Record<string, string> = {};
@@ -180,7 +188,10 @@ async function catalogVariables(args: AddArgs, ctx: CliContext): Promise<{ entry
   if (missing.length > 0) {
     const ask = ctx.prompt ?? terminalPrompt();
     if (!ask) {
-      throw new ManagerError('USAGE', `catalog entry "${found.name}" needs values (give each with --env NAME=VALUE, or set it in the environment) for ${missing.join(', ')}`);
+      throw new ManagerError(
+        'USAGE',
+        `catalog entry "${found.name}" needs values (give each with --env NAME=VALUE, or set it in the environment) for ${missing.join(', ')}`,
+      );
     }
     for (const variable of missing) {
       const value = await ask(`${variable} for ${found.name}: `);

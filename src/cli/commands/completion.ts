@@ -124,7 +124,7 @@ export function completionScript(shell: Shell, commands: readonly Command[]): st
       return [
         '# mcp-manager completion for bash: source <(mcp-manager completion bash)',
         '_mcp_manager_names() {',
-        '  # names from the CLI itself: the running manager\'s servers, the catalog\'s entries',
+        "  # names from the CLI itself: the running manager's servers, the catalog's entries",
         '  "${COMP_WORDS[0]}" __complete "$1" "${_mcp_manager_state[@]}" 2>/dev/null',
         '}',
         '_mcp_manager() {',
@@ -147,7 +147,9 @@ export function completionScript(shell: Shell, commands: readonly Command[]): st
         '  done',
         '  case "$prev" in',
         ...Object.entries(OPTION_VALUE).map(([flag, values]) => `    ${flag}) words="${bashWords(values)}" ;;`),
-        `    ${valueFlags(commands).filter((f) => !(f in OPTION_VALUE)).join('|')}) return ;;`,
+        `    ${valueFlags(commands)
+          .filter((f) => !(f in OPTION_VALUE))
+          .join('|')}) return ;;`,
         '  esac',
         '  if [ -z "$words" ] && [[ "$cur" == -* ]]; then',
         '    case "$cmd" in',
@@ -216,7 +218,8 @@ export function completionScript(shell: Shell, commands: readonly Command[]): st
           }),
         ),
         ...Object.entries(POSITIONAL).map(
-          ([command, v]) => `complete -c mcp-manager -n '__fish_seen_subcommand_from ${command}; and test (count (commandline -opc)) -eq 2' -a ${fishValues(v)}`,
+          ([command, v]) =>
+            `complete -c mcp-manager -n '__fish_seen_subcommand_from ${command}; and test (count (commandline -opc)) -eq 2' -a ${fishValues(v)}`,
         ),
       ].join('\n');
   }

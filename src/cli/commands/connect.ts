@@ -58,9 +58,14 @@ export function parseConnectArgs(argv: readonly string[]): ConnectArgs {
   return args;
 }
 
-
 /** How the client reaches the manager: the command it runs, or the gateway's URL. */
-async function endpointFor(args: ConnectArgs, config: string, manager: { configFile: string } | null, ctx: CliContext, socketPath: string): Promise<Endpoint> {
+async function endpointFor(
+  args: ConnectArgs,
+  config: string,
+  manager: { configFile: string } | null,
+  ctx: CliContext,
+  socketPath: string,
+): Promise<Endpoint> {
   if (args.transport === 'stdio') {
     const state = args.stateDir === undefined ? [] : ['--state-dir', resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd })];
     return { transport: 'stdio', command: ctx.self.command, args: [...ctx.self.args, 'start', '--stdio', '--config', config, ...state] };
@@ -72,7 +77,10 @@ async function endpointFor(args: ConnectArgs, config: string, manager: { configF
   const result = await (await loadReadConfig(ctx))(config, { env: ctx.env });
   const http = result.ok ? result.config.manager.http : undefined;
   if (!http) {
-    throw new ManagerError('USAGE', `${config} sets no manager.http, so there is no gateway URL to give the client; set one (e.g. http: 127.0.0.1:3939) or use --stdio`);
+    throw new ManagerError(
+      'USAGE',
+      `${config} sets no manager.http, so there is no gateway URL to give the client; set one (e.g. http: 127.0.0.1:3939) or use --stdio`,
+    );
   }
   const host = http.host.includes(':') ? `[${http.host}]` : http.host;
   return { transport: 'http', url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${http.port}/mcp` };
@@ -87,7 +95,10 @@ export const connectCommand = defineCommand({
     ['--http', "the client connects to the gateway's URL (the running manager's, else the config's manager.http)"],
     ['--move', "first take the client's servers into our config (as import does), so none runs twice"],
     ['--project', "claude-code: this project's .mcp.json (default: ~/.claude.json)"],
-    ['-c, --config FILE', 'config the client is pointed at, and --move imports into (default: $MCP_MANAGER_CONFIG, else the running manager\'s, else the bundled one)'],
+    [
+      '-c, --config FILE',
+      "config the client is pointed at, and --move imports into (default: $MCP_MANAGER_CONFIG, else the running manager's, else the bundled one)",
+    ],
     ['--json', 'print one JSON document: {client, file, transport, entry, backup, replaced, moved, config}'],
     STATE_DIR_HELP,
   ],
@@ -95,20 +106,38 @@ export const connectCommand = defineCommand({
   parse: parseConnectArgs,
   run: async (args, ctx) => {
     const target = await resolveEditTarget(args, ctx);
-    const { file, key } = connectTarget(args.client, { env: ctx.env, cwd: ctx.cwd, platform: ctx.platform ?? process.platform, project: args.project });
+    const { file, key } = connectTarget(args.client, {
+      env: ctx.env,
+      cwd: ctx.cwd,
+      platform: ctx.platform ?? process.platform,
+      project: args.project,
+    });
     const endpoint = await endpointFor(args, target.file, target.manager, ctx, target.socketPath);
     const stateDir = resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd });
     const others = serversToReplace({ client: args.client, file, key, stateDir, project: args.project });
 
     let moved: ImportReport | null = null;
     if (args.move && others.length > 0) {
-      const importArgs = { names: [], all: true, json: args.json, dryRun: false, configFile: target.file, ...(args.stateDir === undefined ? {} : { stateDir: args.stateDir }) };
+      const importArgs = {
+        names: [],
+        all: true,
+        json: args.json,
+        dryRun: false,
+        configFile: target.file,
+        ...(args.stateDir === undefined ? {} : { stateDir: args.stateDir }),
+      };
       moved = await importInto(importArgs, ctx, others);
       if (moved.reload?.status === 'rejected') {
-        throw new ManagerError('CONFIG_INVALID', `the running manager rejected the config with the moved servers; ${args.client}'s file was left as it was`);
+        throw new ManagerError(
+          'CONFIG_INVALID',
+          `the running manager rejected the config with the moved servers; ${args.client}'s file was left as it was`,
+        );
       }
     }
-    const outcome = writeConnection({ client: args.client, file, key, stateDir, project: args.project, endpoint }, moved?.imported.map((i) => i.name) ?? []);
+    const outcome = writeConnection(
+      { client: args.client, file, key, stateDir, project: args.project, endpoint },
+      moved?.imported.map((i) => i.name) ?? [],
+    );
     const report: ConnectReport = { client: args.client, transport: endpoint.transport, moved, config: target.file, ...outcome };
     if (args.json) ctx.print.json(report);
     else ctx.print.connectReport(report);
@@ -132,7 +161,6 @@ export function parseDisconnectArgs(argv: readonly string[]): DisconnectArgs {
   if (values['state-dir'] !== undefined) args.stateDir = values['state-dir'];
   return args;
 }
-
 
 export const disconnectCommand = defineCommand({
   name: 'disconnect',

@@ -91,7 +91,10 @@ export const discoverCommand = defineCommand({
   usage: 'discover [--config FILE] [--path PATH]... [--json] [--state-dir DIR]',
   summary: 'find MCP servers in this project and in the configs of Claude, VS Code and Cursor',
   help: [
-    ['-c, --config FILE', 'also scan the folders its manager.discovery.paths names (default: $MCP_MANAGER_CONFIG, else the bundled config/default.yaml)'],
+    [
+      '-c, --config FILE',
+      'also scan the folders its manager.discovery.paths names (default: $MCP_MANAGER_CONFIG, else the bundled config/default.yaml)',
+    ],
     ['-p, --path PATH', 'also scan this file or directory (repeatable); the default places are always scanned'],
     ['--json', 'print one JSON document: {servers, shadowed, issues, warnings, files}'],
     STATE_DIR_HELP,

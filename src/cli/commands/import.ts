@@ -28,7 +28,11 @@ const IMPORT_OPTIONS = {
 } as const;
 
 export function parseImportArgs(argv: readonly string[]): ImportArgs {
-  const { values, positionals } = parseCommandArgs(argv, IMPORT_OPTIONS, Array.from({ length: Math.max(argv.length, 1) }, () => 'NAME?'));
+  const { values, positionals } = parseCommandArgs(
+    argv,
+    IMPORT_OPTIONS,
+    Array.from({ length: Math.max(argv.length, 1) }, () => 'NAME?'),
+  );
   const all = values.all ?? false;
   if (all && positionals.length > 0) throw usageError('give server names or --all, not both');
   if (!all && positionals.length === 0) throw usageError('name the servers to import, or pass --all (see "mcp-manager discover")');
@@ -38,7 +42,6 @@ export function parseImportArgs(argv: readonly string[]): ImportArgs {
   if (values['state-dir'] !== undefined) args.stateDir = values['state-dir'];
   return args;
 }
-
 
 /** The servers of our config as written (name → entry). */
 export function existingEntries(config: ConfigText): Map<string, Record<string, unknown>> {
@@ -69,12 +72,27 @@ export async function importInto(args: ImportArgs, ctx: CliContext, found?: Para
   };
   if (args.dryRun) {
     build(readConfigText(target.file));
-    return { imported: plan.imported, skipped: plan.skipped, dropped: plan.dropped, secrets: plan.secrets, dryRun: true, file: target.file };
+    return {
+      imported: plan.imported,
+      skipped: plan.skipped,
+      dropped: plan.dropped,
+      secrets: plan.secrets,
+      dryRun: true,
+      file: target.file,
+    };
   }
   let result: EditResult | undefined;
   build(readConfigText(target.file));
   if (plan.imported.length > 0) result = await applyConfigEdit(ctx, target, build);
-  return { imported: plan.imported, skipped: plan.skipped, dropped: plan.dropped, secrets: plan.secrets, dryRun: false, file: target.file, ...(result ?? {}) };
+  return {
+    imported: plan.imported,
+    skipped: plan.skipped,
+    dropped: plan.dropped,
+    secrets: plan.secrets,
+    dryRun: false,
+    file: target.file,
+    ...(result ?? {}),
+  };
 }
 
 export const importCommand = defineCommand({
@@ -82,11 +100,11 @@ export const importCommand = defineCommand({
   usage: 'import [--from claude-desktop|claude-code|vscode|cursor|FILE] [NAME…|--all] [--config FILE] [--dry-run] [--json]',
   summary: 'take servers other MCP clients declare into the config (renamed on a clash, secrets to the env file)',
   help: [
-    ['--from SOURCE', 'one client\'s config, or a JSON file in the mcpServers/servers form (default: every client and the project)'],
+    ['--from SOURCE', "one client's config, or a JSON file in the mcpServers/servers form (default: every client and the project)"],
     ['--all', 'every server found (else the NAMEs given)'],
     ['--dry-run', 'show what would be imported, write nothing'],
     ['--json', 'print one JSON document: {imported, skipped, dropped, secrets, file, envFile, reload, dryRun}'],
-    ['-c, --config FILE', 'config file to edit (default: $MCP_MANAGER_CONFIG, else the running manager\'s, else the bundled one)'],
+    ['-c, --config FILE', "config file to edit (default: $MCP_MANAGER_CONFIG, else the running manager's, else the bundled one)"],
     STATE_DIR_HELP,
   ],
   options: IMPORT_OPTIONS,

@@ -12,13 +12,7 @@ import { inspectCommand } from './inspect.js';
 import { startCommand, stopCommand } from './lifecycle.js';
 import { logsCommand } from './logs.js';
 import { serviceCommand } from './service.js';
-import {
-  listServersCommand,
-  restartServerCommand,
-  startServerCommand,
-  statusCommand,
-  stopServerCommand,
-} from './servers.js';
+import { listServersCommand, restartServerCommand, startServerCommand, statusCommand, stopServerCommand } from './servers.js';
 
 /** Every command, in the order `help` lists them. */
 export const COMMANDS: readonly Command[] = [

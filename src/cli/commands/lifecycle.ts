@@ -71,7 +71,8 @@ function parseInspectUrl(value: string): string {
 
 export const startCommand = defineCommand({
   name: 'start',
-  usage: 'start [--config FILE] [--daemon] [--state-dir DIR] [--http HOST:PORT] [--stdio] [--log-format text|json] [--inspect [--inspect-url URL]]',
+  usage:
+    'start [--config FILE] [--daemon] [--state-dir DIR] [--http HOST:PORT] [--stdio] [--log-format text|json] [--inspect [--inspect-url URL]]',
   summary: 'run the manager in the foreground (--daemon: in the background)',
   help: [
     ['-c, --config FILE', 'config file (default: $MCP_MANAGER_CONFIG, else the bundled config/default.yaml)'],
@@ -147,7 +148,8 @@ async function runStart(args: StartArgs, ctx: CliContext): Promise<number> {
     if (crashed !== undefined) crash(crashed);
     else if (stopRequested) requestStop(stopRequested);
     else if (view) await followStart(manager, configFile, ctx, () => stopping !== undefined);
-    else ctx.print.notice(`mcp-manager running (pid ${process.pid}), state dir ${manager.stateDir}; stop with Ctrl-C or "mcp-manager stop"`);
+    else
+      ctx.print.notice(`mcp-manager running (pid ${process.pid}), state dir ${manager.stateDir}; stop with Ctrl-C or "mcp-manager stop"`);
 
     await manager.closed;
     const stoppedCleanly = stopping ? await stopping : true;
@@ -172,7 +174,10 @@ async function startInBackground(args: StartArgs, configFile: string, stateDir: 
     ctx.print.status(result.status, { detailed: false });
     return 0;
   }
-  const what = result.reason === 'exited' ? `mcp-manager ${result.detail} during startup` : `mcp-manager (pid ${result.pid ?? '?'}) ${result.detail}; it may still be starting`;
+  const what =
+    result.reason === 'exited'
+      ? `mcp-manager ${result.detail} during startup`
+      : `mcp-manager (pid ${result.pid ?? '?'}) ${result.detail}; it may still be starting`;
   ctx.print.notice(`mcp-manager: ${what}`);
   if (result.logTail.length > 0) {
     ctx.print.notice(`last lines of ${result.logFile}:`);
@@ -239,8 +244,19 @@ export const stopCommand = defineCommand({
       return true;
     };
     // on a terminal: every server going down, as the manager reports it
-    const names = ctx.print.interactive ? ((await createControlClient(socketPath).status().catch(() => null))?.servers ?? []).map((s) => s.name) : [];
-    const stopped = names.length > 0 ? await withProgress(ctx, socketPath, names, `stopping mcp-manager${pid === null ? '' : ` (pid ${pid})`}`, stop) : await stop();
+    const names = ctx.print.interactive
+      ? (
+          (
+            await createControlClient(socketPath)
+              .status()
+              .catch(() => null)
+          )?.servers ?? []
+        ).map((s) => s.name)
+      : [];
+    const stopped =
+      names.length > 0
+        ? await withProgress(ctx, socketPath, names, `stopping mcp-manager${pid === null ? '' : ` (pid ${pid})`}`, stop)
+        : await stop();
     if (!stopped) {
       ctx.print.error(`mcp-manager${pid === null ? '' : ` (pid ${pid})`} is still stopping after ${STOP_TIMEOUT_MS / 1000} s`);
       return 1;

@@ -58,9 +58,13 @@ async function runLogs(args: LogsArgs, ctx: CliContext): Promise<number> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     if (args.name === undefined) {
-      throw new ManagerError('CONTROL_FAILED', `no manager log yet (${file} does not exist); has mcp-manager run with state dir ${stateDir}?`, {
-        data: { file },
-      });
+      throw new ManagerError(
+        'CONTROL_FAILED',
+        `no manager log yet (${file} does not exist); has mcp-manager run with state dir ${stateDir}?`,
+        {
+          data: { file },
+        },
+      );
     }
     throw new ManagerError('SERVER_NOT_FOUND', await noLogMessage(args.name, stateDir, file), {
       data: { server: args.name, file },
@@ -86,7 +90,11 @@ async function runLogs(args: LogsArgs, ctx: CliContext): Promise<number> {
 
 async function noLogMessage(name: string, stateDir: string, file: string): Promise<string> {
   const names = await readdir(logDirOf(stateDir)).then(
-    (entries) => entries.filter((e) => e.endsWith('.log') && e !== 'manager.log').map((e) => e.slice(0, -'.log'.length)).sort(),
+    (entries) =>
+      entries
+        .filter((e) => e.endsWith('.log') && e !== 'manager.log')
+        .map((e) => e.slice(0, -'.log'.length))
+        .sort(),
     () => [],
   );
   const known = names.length > 0 ? `logs exist for: ${names.join(', ')}` : `no server logs in ${stateDir} yet`;

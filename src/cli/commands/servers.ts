@@ -131,7 +131,9 @@ function serverActionCommand(action: keyof typeof ACTIONS): Command {
     run: async (args, ctx) => {
       const socketPath = socketPathOf(resolveStateDir({ flag: args.stateDir, env: ctx.env, cwd: ctx.cwd }));
       const client = createControlClient(socketPath);
-      await withProgress(ctx, socketPath, [args.name], `${action === 'stop' ? 'stopping' : `${action}ing`} ${args.name}`, () => client[call](args.name));
+      await withProgress(ctx, socketPath, [args.name], `${action === 'stop' ? 'stopping' : `${action}ing`} ${args.name}`, () =>
+        client[call](args.name),
+      );
       ctx.print.line(`${past} server "${args.name}"`);
       return 0;
     },

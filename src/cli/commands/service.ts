@@ -104,7 +104,14 @@ async function install(args: ServiceArgs, ctx: CliContext): Promise<number> {
   writeServiceFile(plan);
   ensureStateDir(stateDir);
   const ran = plan.canRun ? runAll(plan) : false;
-  await writeReceipt(stateDir, { version: 1, platform: plan.platform, file: plan.file, user: args.user, enabled: ran, installedAt: new Date().toISOString() });
+  await writeReceipt(stateDir, {
+    version: 1,
+    platform: plan.platform,
+    file: plan.file,
+    user: args.user,
+    enabled: ran,
+    installedAt: new Date().toISOString(),
+  });
   ctx.print.line(`wrote ${plan.file}`);
   if (ran) ctx.print.line(`mcp-manager service installed and started (${plan.commands.map((c) => c.join(' ')).join('; ')})`);
   else printCommands(ctx, 'systemd is not running here; to enable and start the service, run:', plan.commands);

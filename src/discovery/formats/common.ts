@@ -20,7 +20,13 @@ export interface Placed {
 }
 
 /** The DiscoveredServer for a loaded entry: source attached, server type from command and files. */
-export async function finish(entry: Placed, file: string, format: DiscoveryFormat, kind: SourceKind, context: ReadContext): Promise<DiscoveredServer> {
+export async function finish(
+  entry: Placed,
+  file: string,
+  format: DiscoveryFormat,
+  kind: SourceKind,
+  context: ReadContext,
+): Promise<DiscoveredServer> {
   const explicit = entry.raw !== undefined && 'server_type' in entry.raw;
   const serverType = await detectDiscoveredType(entry.config, explicit, context);
   return {
@@ -64,6 +70,9 @@ export function synthesize(
 /** A valid server name from a package or script name (`@acme/weather-mcp` → `weather-mcp`). */
 export function serverNameFrom(raw: string): string {
   const base = raw.replace(/^@[^/]+\//, '');
-  const cleaned = base.replace(/[^a-zA-Z0-9_.-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 64);
+  const cleaned = base
+    .replace(/[^a-zA-Z0-9_.-]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 64);
   return SERVER_NAME.test(cleaned) ? cleaned : 'server';
 }

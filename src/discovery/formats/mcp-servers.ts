@@ -16,13 +16,20 @@ const NAMES = new Set(['.mcp.json', 'claude_desktop_config.json', '.claude.json'
 
 export const mcpServersFormat: FormatModule = {
   format: 'mcp-servers',
-  detect: (file) => NAMES.has(path.basename(file)) || (path.basename(file) === 'mcp.json' && path.basename(path.dirname(file)) === '.cursor'),
+  detect: (file) =>
+    NAMES.has(path.basename(file)) || (path.basename(file) === 'mcp.json' && path.basename(path.dirname(file)) === '.cursor'),
   async read(file, text, context) {
     const kind = classifyFile(file, context.home) ?? 'claude-code-project';
     if (path.basename(file) === '.claude.json') {
-      const local = await readPart(file, text, context, 'claude-code-local', { only: ['projects', path.resolve(context.cwd), 'mcpServers'] });
+      const local = await readPart(file, text, context, 'claude-code-local', {
+        only: ['projects', path.resolve(context.cwd), 'mcpServers'],
+      });
       const user = await readPart(file, text, context, 'claude-code-user', { only: ['mcpServers'] });
-      return { servers: [...local.servers, ...user.servers], issues: [...local.issues, ...user.issues], warnings: [...local.warnings, ...user.warnings] };
+      return {
+        servers: [...local.servers, ...user.servers],
+        issues: [...local.issues, ...user.issues],
+        warnings: [...local.warnings, ...user.warnings],
+      };
     }
     return readPart(file, text, context, kind, kind === 'claude-desktop' ? { only: ['mcpServers'] } : {});
   },

@@ -26,19 +26,26 @@ export const MCP_SERVER_PACKAGES = ['@modelcontextprotocol/sdk', '@modelcontextp
 const JS_EXTENSIONS = new Set(['.js', '.mjs', '.cjs']);
 
 const McpFieldSchema = z
-  .strictObject({
-    name: z.string().regex(/^[a-zA-Z0-9_.-]{1,64}$/, { error: 'expected a server name of 1-64 letters, digits, "_", "." or "-"' }).optional(),
-    description: z.string({ error: 'expected a string' }).optional(),
-    bin: z.string({ error: 'expected the name of one of the package\'s bins' }).min(1).optional(),
-    command: z.string({ error: 'expected a string' }).min(1).optional(),
-    args: z.array(z.string({ error: 'expected a string' }), { error: 'expected a list of strings' }).optional(),
-    env: z.record(z.string(), z.string({ error: 'expected a string' }), { error: 'expected a mapping of strings' }).optional(),
-  }, { error: 'expected {"bin": "<name>"} or {"command": "...", "args": [...]}' })
+  .strictObject(
+    {
+      name: z
+        .string()
+        .regex(/^[a-zA-Z0-9_.-]{1,64}$/, { error: 'expected a server name of 1-64 letters, digits, "_", "." or "-"' })
+        .optional(),
+      description: z.string({ error: 'expected a string' }).optional(),
+      bin: z.string({ error: "expected the name of one of the package's bins" }).min(1).optional(),
+      command: z.string({ error: 'expected a string' }).min(1).optional(),
+      args: z.array(z.string({ error: 'expected a string' }), { error: 'expected a list of strings' }).optional(),
+      env: z.record(z.string(), z.string({ error: 'expected a string' }), { error: 'expected a mapping of strings' }).optional(),
+    },
+    { error: 'expected {"bin": "<name>"} or {"command": "...", "args": [...]}' },
+  )
   .superRefine(
     (v, ctx) => {
       if (!isRecord(v)) return;
-      if (('bin' in v) === ('command' in v)) ctx.addIssue({ code: 'custom', message: 'expected exactly one of "bin" or "command"' });
-      if ('bin' in v && 'args' in v) ctx.addIssue({ code: 'custom', path: ['args'], message: 'not used with "bin" (the bin is run as is)' });
+      if ('bin' in v === 'command' in v) ctx.addIssue({ code: 'custom', message: 'expected exactly one of "bin" or "command"' });
+      if ('bin' in v && 'args' in v)
+        ctx.addIssue({ code: 'custom', path: ['args'], message: 'not used with "bin" (the bin is run as is)' });
     },
     { when: () => true },
   );
@@ -106,8 +113,15 @@ async function fromMcpField(
       ...checked.error.issues.map((iss): ConfigIssue => {
         const at: ConfigPath = ['mcp', ...iss.path.filter((s): s is string | number => typeof s !== 'symbol')];
         const keys = iss.code === 'unrecognized_keys' ? iss.keys : [];
-        const message = keys.length ? `unknown key ${keys.map((k) => JSON.stringify(k)).join(', ')} (expected name, description, bin, command, args, env)` : iss.message;
-        return { file, path: formatPath(at), ...locate(source, keys[0] === undefined ? at : [...at, keys[0]], { key: keys.length > 0 }), message };
+        const message = keys.length
+          ? `unknown key ${keys.map((k) => JSON.stringify(k)).join(', ')} (expected name, description, bin, command, args, env)`
+          : iss.message;
+        return {
+          file,
+          path: formatPath(at),
+          ...locate(source, keys[0] === undefined ? at : [...at, keys[0]], { key: keys.length > 0 }),
+          message,
+        };
       }),
     );
     result.issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
@@ -121,7 +135,12 @@ async function fromMcpField(
     const bin = bins.find((b) => b.name === field.bin);
     if (!bin) {
       const known = bins.map((b) => JSON.stringify(b.name)).join(', ') || 'none';
-      result.issues.push({ file, path: 'mcp.bin', ...locate(source, ['mcp', 'bin']), message: `no bin named ${JSON.stringify(field.bin)} in this package (bins: ${known})` });
+      result.issues.push({
+        file,
+        path: 'mcp.bin',
+        ...locate(source, ['mcp', 'bin']),
+        message: `no bin named ${JSON.stringify(field.bin)} in this package (bins: ${known})`,
+      });
       return result;
     }
     run = runBin(dir, bin.target);
@@ -129,7 +148,12 @@ async function fromMcpField(
   } else {
     run = { command: field.command ?? '', args: field.args ?? [] };
   }
-  const entry = { command: run.command, args: run.args, ...(field.env ? { env: field.env } : {}), ...(field.description ? { description: field.description } : {}) };
+  const entry = {
+    command: run.command,
+    args: run.args,
+    ...(field.env ? { env: field.env } : {}),
+    ...(field.description ? { description: field.description } : {}),
+  };
   const what = field.bin !== undefined ? `bin "${field.bin}"` : 'mcp.command';
   await addServer(result, file, field.name ?? defaultName, { ...entry, file: run.file }, where, context, what);
   return result;
@@ -155,5 +179,7 @@ async function addServer(
   }
   const server = await finish({ name, config: made.config, ...where }, file, 'package-json', 'package-json', context);
   // an npm package whose bin type could not be told (no shebang, not built yet) is a Node program
-  result.servers.push(server.serverType === 'unknown' ? { ...server, serverType: 'node', config: { ...server.config, serverType: 'node' } } : server);
+  result.servers.push(
+    server.serverType === 'unknown' ? { ...server, serverType: 'node', config: { ...server.config, serverType: 'node' } } : server,
+  );
 }

@@ -37,7 +37,9 @@ export const pyprojectFormat: FormatModule = {
     const poetry = record(record(doc.tool).poetry);
     const listed: unknown[] = Array.isArray(project.dependencies) ? (project.dependencies as unknown[]) : [];
     const requirements = [...listed, ...Object.keys(record(poetry.dependencies))];
-    const dependsOnMcp = requirements.some((r) => typeof r === 'string' && (MCP_PYTHON_PACKAGES as readonly string[]).includes(requirementName(r)));
+    const dependsOnMcp = requirements.some(
+      (r) => typeof r === 'string' && (MCP_PYTHON_PACKAGES as readonly string[]).includes(requirementName(r)),
+    );
     if (!dependsOnMcp) return result;
 
     const scripts = Object.entries({ ...record(poetry.scripts), ...record(project.scripts) }).filter(
@@ -49,7 +51,8 @@ export const pyprojectFormat: FormatModule = {
         file,
         path: 'project.scripts',
         ...(projectLine === undefined ? {} : { line: projectLine, column: 1 }),
-        message: 'depends on mcp but declares no console script; add one under [project.scripts] (e.g. my-server = "my_package.server:main") to make the server discoverable',
+        message:
+          'depends on mcp but declares no console script; add one under [project.scripts] (e.g. my-server = "my_package.server:main") to make the server discoverable',
       });
       return result;
     }
@@ -65,14 +68,20 @@ export const pyprojectFormat: FormatModule = {
       else if (uv.found) run = { command: 'uv', args: ['run', '--project', dir, name] };
       else {
         run = { command: name, args: [] };
-        result.warnings.push({ file, ...where, message: `uv is not on PATH and ${venvScript} does not exist: "${name}" must be installed on PATH` });
+        result.warnings.push({
+          file,
+          ...where,
+          message: `uv is not on PATH and ${venvScript} does not exist: "${name}" must be installed on PATH`,
+        });
       }
       const made = synthesize(file, name, { ...run, cwd: dir, server_type: 'python' }, context.env, where);
       if (!made.ok) {
         result.issues.push(...made.issues);
         continue;
       }
-      result.servers.push(await finish({ name, config: made.config, raw: { server_type: 'python' }, ...where }, file, 'pyproject', 'pyproject', context));
+      result.servers.push(
+        await finish({ name, config: made.config, raw: { server_type: 'python' }, ...where }, file, 'pyproject', 'pyproject', context),
+      );
     }
     return result satisfies FormatResult;
   },

@@ -38,7 +38,10 @@ export const vscodeFormat: FormatModule = {
     result.warnings.push(...read.warnings);
     for (const entry of read.entries) {
       const dev = entry.extracted.get('dev');
-      if (dev) result.warnings.push(at(file, entry, 'dev', dev, 'ignored key "dev" (VS Code development mode: watch and debug are not supported here)'));
+      if (dev)
+        result.warnings.push(
+          at(file, entry, 'dev', dev, 'ignored key "dev" (VS Code development mode: watch and debug are not supported here)'),
+        );
       const envFile = entry.extracted.get('envFile');
       if (envFile) {
         const loaded = await loadEnvFile(file, entry, envFile, env, workspace ?? path.dirname(file), context);
@@ -66,10 +69,16 @@ function withVsCodeVariables(env: NodeJS.ProcessEnv, workspace: string | undefin
 }
 
 function at(file: string, entry: LoadedEntry, key: string, where: Located<unknown>, message: string): ConfigIssue {
-  return { file, path: formatPath(['servers', entry.name, key]), ...(where.line === undefined ? {} : { line: where.line, column: where.column ?? 1 }), message };
+  return {
+    file,
+    path: formatPath(['servers', entry.name, key]),
+    ...(where.line === undefined ? {} : { line: where.line, column: where.column ?? 1 }),
+    message,
+  };
 }
 
-type EnvFileLoad = { ok: true; vars: Record<string, string>; warnings: ConfigIssue[] } | { ok: false; issue: ConfigIssue; warnings: ConfigIssue[] };
+type EnvFileLoad =
+  { ok: true; vars: Record<string, string>; warnings: ConfigIssue[] } | { ok: false; issue: ConfigIssue; warnings: ConfigIssue[] };
 
 async function loadEnvFile(
   file: string,
@@ -91,6 +100,9 @@ async function loadEnvFile(
   if (!read.ok) return fail(`envFile ${JSON.stringify(envFile.value)} (${target}): ${read.issue.message}`);
   if (context.realPath !== undefined && read.realPath === context.realPath) return fail(self);
   const parsed = parseEnvFile(read.text, target);
-  const warnings = parsed.issues.map((issue) => ({ ...issue, message: `${issue.message}; line skipped (envFile of server "${entry.name}")` }));
+  const warnings = parsed.issues.map((issue) => ({
+    ...issue,
+    message: `${issue.message}; line skipped (envFile of server "${entry.name}")`,
+  }));
   return { ok: true, vars: parsed.vars, warnings };
 }

@@ -9,7 +9,11 @@ export type BodyResult = { kind: 'ok'; text: string } | { kind: 'too-large' } | 
  * kept, so it reads the 413 on a reusable connection instead of a broken pipe; past
  * `discardCapBytes` the connection is cut.
  */
-export function readBody(req: IncomingMessage, limitBytes: number, discardCapBytes = Math.max(64 * 1024 * 1024, limitBytes * 4)): Promise<BodyResult> {
+export function readBody(
+  req: IncomingMessage,
+  limitBytes: number,
+  discardCapBytes = Math.max(64 * 1024 * 1024, limitBytes * 4),
+): Promise<BodyResult> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limitBytes) {
     discardRest(req, 0, discardCapBytes);

@@ -123,7 +123,8 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
     if (path === MCP_PATH) return handleMcp(req, res);
     if (path === '/healthz') return handleProbe(req, res, () => ({ status: 200, body: { status: 'ok' } }));
     // without the token (when one is set): ready or not, but no server names
-    if (path === '/readyz') return handleProbe(req, res, tokenMatches === undefined || tokenMatches(req.headers.authorization) ? readiness : bareReadiness);
+    if (path === '/readyz')
+      return handleProbe(req, res, tokenMatches === undefined || tokenMatches(req.headers.authorization) ? readiness : bareReadiness);
     if (options.extraRoutes !== undefined) {
       if (!authorized(req, res)) return;
       if (await options.extraRoutes(req, res)) return;
@@ -367,7 +368,11 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
   server.on('error', (error) => log.warn({ err: error }, 'gateway listener error'));
   const port = (server.address() as AddressInfo).port;
   // beyond loopback too: the names this machine answers to, plus the configured extras
-  hostsAllowed = allowedHostHeaders(host, port, loopback ? options.allowedHosts : [...(options.allowedHosts ?? []), ...hostHeadersFor(reachableNames(host), port)]);
+  hostsAllowed = allowedHostHeaders(
+    host,
+    port,
+    loopback ? options.allowedHosts : [...(options.allowedHosts ?? []), ...hostHeadersFor(reachableNames(host), port)],
+  );
 
   const sweep = setInterval(
     () => {

@@ -21,13 +21,7 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** A JSON-RPC error not tied to any request (`id: null`), with an HTTP status. */
-export function sendRpcError(
-  res: ServerResponse,
-  status: number,
-  code: number,
-  message: string,
-  headers?: OutgoingHttpHeaders,
-): void {
+export function sendRpcError(res: ServerResponse, status: number, code: number, message: string, headers?: OutgoingHttpHeaders): void {
   sendJson(res, status, { jsonrpc: '2.0', error: { code, message }, id: null }, headers);
 }
 

@@ -17,7 +17,10 @@ export function aggregateCapabilities(backends: readonly BackendView[]): ServerC
   const capabilities: ServerCapabilities = { tools: { listChanged: true } };
   if (backends.some((b) => b.capabilities.prompts)) capabilities.prompts = { listChanged: true };
   if (backends.some((b) => b.capabilities.resources)) {
-    capabilities.resources = { listChanged: true, ...(backends.some((b) => b.capabilities.resources?.subscribe) ? { subscribe: true } : {}) };
+    capabilities.resources = {
+      listChanged: true,
+      ...(backends.some((b) => b.capabilities.resources?.subscribe) ? { subscribe: true } : {}),
+    };
   }
   if (backends.some((b) => b.capabilities.completions)) capabilities.completions = {};
   if (backends.some((b) => b.capabilities.logging)) capabilities.logging = {};
@@ -56,7 +59,9 @@ const FAMILY: Record<string, keyof ServerCapabilities> = {
  * not offer are left out (the SDK refuses them), so a server built with the aggregate
  * capabilities takes the same registration as one offering everything.
  */
-export function offeredOnly<S extends { getCapabilities(): ServerCapabilities; setRequestHandler: (...args: never[]) => unknown }>(server: S): S {
+export function offeredOnly<S extends { getCapabilities(): ServerCapabilities; setRequestHandler: (...args: never[]) => unknown }>(
+  server: S,
+): S {
   const offered = server.getCapabilities();
   return new Proxy(server, {
     get(target, property) {

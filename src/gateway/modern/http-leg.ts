@@ -74,7 +74,11 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
           release = listen.release;
           body = listen.body;
         }
-        const request = new Request(`http://gateway${req.url ?? '/mcp'}`, { method: 'POST', headers: webHeaders(req), signal: abort.signal });
+        const request = new Request(`http://gateway${req.url ?? '/mcp'}`, {
+          method: 'POST',
+          headers: webHeaders(req),
+          signal: abort.signal,
+        });
         const response = await handler.fetch(request, { parsedBody: body, ...(authInfo === undefined ? {} : { authInfo }) });
         await writeResponse(res, response);
       } finally {

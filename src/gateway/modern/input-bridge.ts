@@ -112,7 +112,11 @@ export class InputBridge {
    * Run (or continue) a call for a modern client. `start` runs the call once, on the
    * first round; its `ask` is where the backend's requests to the client go.
    */
-  async run<T>(round: Round, ctx: ServerContext, start: (ask: (request: BackendAsk) => Promise<unknown>, signal: AbortSignal) => Promise<T>): Promise<T | InputRequiredResult> {
+  async run<T>(
+    round: Round,
+    ctx: ServerContext,
+    start: (ask: (request: BackendAsk) => Promise<unknown>, signal: AbortSignal) => Promise<T>,
+  ): Promise<T | InputRequiredResult> {
     const flight = round.state === undefined ? this.launch(round.capabilities, start) : this.resume(round);
     // the client leaving while a round waits cancels the call (upstream too)
     const onAbort = () => this.end(flight, 'the client cancelled the request');
@@ -124,7 +128,10 @@ export class InputBridge {
     }
   }
 
-  private launch<T>(capabilities: ClientCapabilities | undefined, start: (ask: (request: BackendAsk) => Promise<unknown>, signal: AbortSignal) => Promise<T>): Flight {
+  private launch<T>(
+    capabilities: ClientCapabilities | undefined,
+    start: (ask: (request: BackendAsk) => Promise<unknown>, signal: AbortSignal) => Promise<T>,
+  ): Flight {
     const abort = new AbortController();
     const flight: Flight = {
       id: randomUUID(),
@@ -152,7 +159,10 @@ export class InputBridge {
     const handle = round.state as Partial<Handle> | undefined;
     const flight = typeof handle?.f === 'string' ? this.flights.get(handle.f) : undefined;
     if (flight === undefined || handle?.r !== flight.round) {
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, 'requestState refers to no call waiting for input (it ended, expired or was already answered)');
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        'requestState refers to no call waiting for input (it ended, expired or was already answered)',
+      );
     }
     const responses = round.responses ?? {};
     const missing = flight.open.filter((p) => responses[p.key] === undefined).map((p) => p.key);
@@ -237,10 +247,15 @@ export class InputBridge {
  * with the call's own signal (it outlives this request) and requests to the client
  * turned into asks.
  */
-export function bridgeCall<T>(bridge: InputBridge, ctx: ServerContext, call: (ctx: ServerContext) => Promise<T>): Promise<T | InputRequiredResult> {
+export function bridgeCall<T>(
+  bridge: InputBridge,
+  ctx: ServerContext,
+  call: (ctx: ServerContext) => Promise<T>,
+): Promise<T | InputRequiredResult> {
   const round: Round = {
     signal: ctx.mcpReq.signal,
-    capabilities: (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined,
+    capabilities: (ctx.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY] as
+      ClientCapabilities | undefined,
     state: ctx.mcpReq.requestState(),
     responses: ctx.mcpReq.inputResponses,
   };

@@ -53,7 +53,10 @@ export class ListenResources {
       pending = this.upstream.subscribe(uri).then(
         () => true,
         (error: unknown) => {
-          this.logger.debug({ uri, err: error instanceof Error ? error.message : String(error) }, 'upstream refused a resource subscription');
+          this.logger.debug(
+            { uri, err: error instanceof Error ? error.message : String(error) },
+            'upstream refused a resource subscription',
+          );
           return false;
         },
       );

@@ -81,7 +81,10 @@ class ListenNarrowing implements Transport {
     this.narrowing++;
     const narrowed = this.subscribe(uris).then((subscriptions) => {
       this.held.set(request.id, subscriptions.release);
-      return { ...request, params: { ...request.params, notifications: { ...request.params.notifications, resourceSubscriptions: subscriptions.accepted } } } as unknown as JSONRPCMessage;
+      return {
+        ...request,
+        params: { ...request.params, notifications: { ...request.params.notifications, resourceSubscriptions: subscriptions.accepted } },
+      } as unknown as JSONRPCMessage;
     });
     this.enqueue(async () => {
       const ready = await narrowed;

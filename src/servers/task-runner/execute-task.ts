@@ -41,7 +41,8 @@ export async function executeTask(
   options: { argv: readonly string[]; timeoutMs: number; signal: AbortSignal },
 ): Promise<TaskOutcome> {
   const info = await stat(task.file);
-  if (info.size > DEFAULTS.maxTaskFileBytes) throw invalidArgument('task_path', `${task.file} is ${info.size} bytes; the limit is ${DEFAULTS.maxTaskFileBytes}`);
+  if (info.size > DEFAULTS.maxTaskFileBytes)
+    throw invalidArgument('task_path', `${task.file} is ${info.size} bytes; the limit is ${DEFAULTS.maxTaskFileBytes}`);
   const input = await readFile(task.file, 'utf8');
   let marked: Promise<void> = Promise.resolve();
 
@@ -58,7 +59,12 @@ export async function executeTask(
     onSpawn: (pid) => {
       run.current = { task: task.name, pid };
       marked = ctx.state.update(layout.stateFile, (state) => {
-        state.tasks[task.name] = TaskEntrySchema.parse({ status: 'running', pid, server_pid: process.pid, started_at: new Date().toISOString() });
+        state.tasks[task.name] = TaskEntrySchema.parse({
+          status: 'running',
+          pid,
+          server_pid: process.pid,
+          started_at: new Date().toISOString(),
+        });
       });
     },
   });
@@ -86,7 +92,9 @@ export async function executeTask(
 function classify(result: ExecuteResult, timeoutMs: number): { status: TaskStatus; message: string | null } {
   switch (result.ending) {
     case 'exited':
-      return result.exitCode === 0 ? { status: 'completed', message: null } : { status: 'failed', message: `executor ${describeExit(result)}` };
+      return result.exitCode === 0
+        ? { status: 'completed', message: null }
+        : { status: 'failed', message: `executor ${describeExit(result)}` };
     case 'spawn-failed':
       return { status: 'failed', message: result.detail };
     case 'timeout':

@@ -39,9 +39,13 @@ export async function isStale(ctx: RunnerContext, layout: ProjectLayout, name: s
 export async function assertNoForeignRun(ctx: RunnerContext, layout: ProjectLayout, state: TaskState): Promise<void> {
   for (const [name, entry] of Object.entries(state.tasks)) {
     if (isForeignRunning(ctx, layout, name, entry) && entry.pid !== null && (await isAlive(entry.pid))) {
-      throw new TaskRunnerError('PROJECT_BUSY', `task ${name} is running under pid ${entry.pid} (another process); wait for it or call clean`, {
-        data: { base_dir: layout.dir, task: name, pid: entry.pid },
-      });
+      throw new TaskRunnerError(
+        'PROJECT_BUSY',
+        `task ${name} is running under pid ${entry.pid} (another process); wait for it or call clean`,
+        {
+          data: { base_dir: layout.dir, task: name, pid: entry.pid },
+        },
+      );
     }
   }
 }

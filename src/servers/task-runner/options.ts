@@ -14,9 +14,7 @@ import { splitCommand } from './split-command.js';
  */
 export type Source = 'flag' | 'env' | 'default';
 
-export type ExecutorSetting =
-  | { argv: readonly string[]; source: Source }
-  | { argv: null; problem: string };
+export type ExecutorSetting = { argv: readonly string[]; source: Source } | { argv: null; problem: string };
 
 export interface RunnerOptions {
   /** Absolute. The default `base_dir` of every tool; relative `base_dir` values resolve against it. */
@@ -98,7 +96,10 @@ function parseGrace(text: string | undefined): number {
 export function findOnPath(command: string, pathVariable: string | undefined): string | null {
   const candidates = command.includes('/')
     ? [command]
-    : (pathVariable ?? '').split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, command));
+    : (pathVariable ?? '')
+        .split(path.delimiter)
+        .filter(Boolean)
+        .map((dir) => path.join(dir, command));
   for (const candidate of candidates) {
     try {
       accessSync(candidate, constants.X_OK);

@@ -53,9 +53,11 @@ export function parseTaskList(markdown: string, limits: ParseLimits): ParsedTask
     }
     const number = Number(match[1]);
     const title = match[2] ?? '';
-    if (number < 1 || number > limits.maxTaskNumber) problems.push(`line ${line}: task number ${number} is outside 1..${limits.maxTaskNumber}`);
+    if (number < 1 || number > limits.maxTaskNumber)
+      problems.push(`line ${line}: task number ${number} is outside 1..${limits.maxTaskNumber}`);
     if (title === '') problems.push(`line ${line}: task ${number} has an empty title`);
-    if (title.length > limits.maxTitleLength) problems.push(`line ${line}: task ${number} title is ${title.length} characters; the limit is ${limits.maxTitleLength}`);
+    if (title.length > limits.maxTitleLength)
+      problems.push(`line ${line}: task ${number} title is ${title.length} characters; the limit is ${limits.maxTitleLength}`);
     const first = firstLineOf.get(number);
     if (first !== undefined) problems.push(`line ${line}: duplicate task number ${number} (first at line ${first})`);
     else firstLineOf.set(number, line);
@@ -67,9 +69,13 @@ export function parseTaskList(markdown: string, limits: ParseLimits): ParsedTask
   if (problems.length > 0) {
     const shown = problems.slice(0, 20);
     const more = problems.length > shown.length ? `\n  … and ${problems.length - shown.length} more` : '';
-    throw new TaskRunnerError('TASK_LIST_INVALID', `task list is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${shown.join('\n  ')}${more}`, {
-      data: { field: 'task_list_path', problems },
-    });
+    throw new TaskRunnerError(
+      'TASK_LIST_INVALID',
+      `task list is invalid (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n  ${shown.join('\n  ')}${more}`,
+      {
+        data: { field: 'task_list_path', problems },
+      },
+    );
   }
 
   return starts.map((start, i) => {
@@ -88,7 +94,12 @@ export function parseTaskList(markdown: string, limits: ParseLimits): ParsedTask
 
 /** `3, "Set up CI!"` → `003_set_up_ci.md` */
 export function taskFileName(number: number, title: string, maxSlugLength: number): string {
-  const slug = Array.from(title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, '_').replace(/^_+|_+$/g, ''))
+  const slug = Array.from(
+    title
+      .toLowerCase()
+      .replace(/[^\p{L}\p{N}]+/gu, '_')
+      .replace(/^_+|_+$/g, ''),
+  )
     .slice(0, maxSlugLength)
     .join('')
     .replace(/_+$/, '');

@@ -50,7 +50,8 @@ export function resolveBaseDir(input: string | undefined, defaultDir: string, fi
  */
 export async function resolveInputFile(input: string, baseDir: string, field: string, maxBytes: number): Promise<string> {
   const file = path.isAbsolute(input) ? path.resolve(input) : path.resolve(baseDir, input);
-  if (!path.isAbsolute(input) && !isInside(baseDir, file)) throw invalidArgument(field, `"${input}" resolves outside base_dir (${baseDir})`);
+  if (!path.isAbsolute(input) && !isInside(baseDir, file))
+    throw invalidArgument(field, `"${input}" resolves outside base_dir (${baseDir})`);
   const info = await stat(file).catch((error: unknown) => {
     if (errnoCode(error) === 'ENOENT') throw new TaskRunnerError('NOT_FOUND', `${field}: no such file: ${file}`, { data: { field } });
     throw invalidArgument(field, `cannot read ${file}: ${(error as Error).message}`);
@@ -94,7 +95,8 @@ export async function resolveTaskFile(layout: ProjectLayout, input: string): Pro
     : [path.resolve(layout.tasksDir, input), path.resolve(layout.dir, input)];
   const eligible = candidates.filter((c) => path.dirname(c) === layout.tasksDir && c.endsWith('.md'));
   if (eligible.length === 0) {
-    if (!candidates.some((c) => isInside(layout.dir, c))) throw invalidArgument('task_path', `"${input}" resolves outside base_dir (${layout.dir})`);
+    if (!candidates.some((c) => isInside(layout.dir, c)))
+      throw invalidArgument('task_path', `"${input}" resolves outside base_dir (${layout.dir})`);
     throw invalidArgument('task_path', `"${input}" must name a .md file directly inside ${layout.tasksDir}`);
   }
   for (const file of eligible) {
@@ -102,7 +104,8 @@ export async function resolveTaskFile(layout: ProjectLayout, input: string): Pro
     if (!info) continue;
     if (!info.isFile()) throw invalidArgument('task_path', `${file} is not a regular file`);
     const [realFile, realTasks] = await Promise.all([realpath(file), realpath(layout.tasksDir)]);
-    if (path.dirname(realFile) !== realTasks) throw invalidArgument('task_path', `"${input}" is a link that resolves outside ${layout.tasksDir}`);
+    if (path.dirname(realFile) !== realTasks)
+      throw invalidArgument('task_path', `"${input}" is a link that resolves outside ${layout.tasksDir}`);
     return { name: path.basename(file), file };
   }
   throw new TaskRunnerError('NOT_FOUND', `task_path: no task file "${input}" in ${layout.tasksDir}`, { data: { field: 'task_path' } });

@@ -24,7 +24,9 @@ export async function runTask(ctx: RunnerContext, input: RunTaskInput, call: Cal
 
 function outcomeError(outcome: TaskOutcome, baseDir: string): TaskRunnerError {
   const code = outcome.status === 'timeout' ? 'TASK_TIMEOUT' : outcome.status === 'pending' ? 'INTERRUPTED' : 'TASK_FAILED';
-  return new TaskRunnerError(code, `task ${outcome.task} ${outcome.status}: ${outcome.message ?? ''}`, { data: { base_dir: baseDir, ...outcome } });
+  return new TaskRunnerError(code, `task ${outcome.task} ${outcome.status}: ${outcome.message ?? ''}`, {
+    data: { base_dir: baseDir, ...outcome },
+  });
 }
 
 /**
@@ -43,7 +45,9 @@ export async function runAllTasks(ctx: RunnerContext, input: RunAllTasksInput, c
     const skipped: string[] = [];
     let interrupted: string | null = null;
     const progress = async (done: number, message: string): Promise<void> => {
-      await call.reportProgress?.(done, names.length, message).catch((error: unknown) => ctx.logger.warn({ err: error }, 'progress notification failed'));
+      await call
+        .reportProgress?.(done, names.length, message)
+        .catch((error: unknown) => ctx.logger.warn({ err: error }, 'progress notification failed'));
     };
 
     for (const [index, name] of names.entries()) {
@@ -80,7 +84,8 @@ export async function runAllTasks(ctx: RunnerContext, input: RunAllTasksInput, c
       results: outcomes,
       ...(interrupted === null ? {} : { interrupted }),
     };
-    if (interrupted !== null) return failure(new TaskRunnerError('INTERRUPTED', `run_all_tasks interrupted: ${interrupted}`, { data: summary }));
+    if (interrupted !== null)
+      return failure(new TaskRunnerError('INTERRUPTED', `run_all_tasks interrupted: ${interrupted}`, { data: summary }));
     const bad = summary.failed + summary.timeout;
     if (bad > 0) return failure(new TaskRunnerError('TASK_FAILED', `${bad} of ${summary.ran} tasks did not complete`, { data: summary }));
     return ok(summary);

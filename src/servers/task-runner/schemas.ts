@@ -20,16 +20,19 @@ const timeoutSeconds = z
   .positive()
   .max(DEFAULTS.maxTimeoutSeconds)
   .default(DEFAULTS.timeoutSeconds)
-  .describe(`Per-task timeout in seconds (default ${DEFAULTS.timeoutSeconds}); on expiry the task's process group is killed and the task is marked timeout.`);
+  .describe(
+    `Per-task timeout in seconds (default ${DEFAULTS.timeoutSeconds}); on expiry the task's process group is killed and the task is marked timeout.`,
+  );
 
 export const CreateProjectInputSchema = z.strictObject({
   project_name: z
     .string()
-    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit')
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/,
+      'must be 1-64 characters of letters, digits, ".", "_" or "-", starting with a letter or digit',
+    )
     .describe('Name of the project directory to create under base_dir.'),
-  task_list_path: pathString
-    .optional()
-    .describe('Markdown task list to parse into the new project (absolute, or relative to base_dir).'),
+  task_list_path: pathString.optional().describe('Markdown task list to parse into the new project (absolute, or relative to base_dir).'),
   base_dir: pathString
     .optional()
     .describe("Parent directory in which <project_name>/ is created (default: the server's default base dir)."),
@@ -64,5 +67,7 @@ export type ProjectOnlyInput = z.infer<typeof ProjectOnlyInputSchema>;
 
 /** `task_path: expected string, received number; resume: …` */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues.map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(arguments)'}: ${issue.message}`).join('; ');
+  return error.issues
+    .map((issue) => `${issue.path.length ? issue.path.map(String).join('.') : '(arguments)'}: ${issue.message}`)
+    .join('; ');
 }

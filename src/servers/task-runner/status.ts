@@ -19,7 +19,10 @@ export async function getTaskSummary(ctx: RunnerContext, input: ProjectOnlyInput
   const layout = projectLayout(resolveBaseDir(input.base_dir, ctx.options.baseDir));
   await requireProject(layout);
   const { tasks, warnings } = await viewTasks(ctx, layout);
-  const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, tasks.filter((t) => t.status === s).length])) as Record<TaskStatus, number>;
+  const counts = Object.fromEntries(TASK_STATUSES.map((s) => [s, tasks.filter((t) => t.status === s).length])) as Record<
+    TaskStatus,
+    number
+  >;
   const total = tasks.length;
   return ok({
     base_dir: layout.dir,

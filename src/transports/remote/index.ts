@@ -27,7 +27,9 @@ export function openRemoteTransport(config: ServerConfig, options: OpenRemoteOpt
   const { serverName, logger } = options;
   const type = config.connectionType;
   if (config.url === undefined) {
-    throw new ManagerError('CONFIG_INVALID', `server "${serverName}": connection_type ${type} needs a "url"`, { data: { server: serverName } });
+    throw new ManagerError('CONFIG_INVALID', `server "${serverName}": connection_type ${type} needs a "url"`, {
+      data: { server: serverName },
+    });
   }
   if (!URL.canParse(config.url)) {
     // the text may hold credentials: not repeated here
@@ -43,6 +45,8 @@ export function openRemoteTransport(config: ServerConfig, options: OpenRemoteOpt
     case 'tcp':
       return new TcpRemoteTransport(common);
     case 'stdio':
-      throw new ManagerError('TRANSPORT_UNSUPPORTED', `server "${serverName}": a stdio server is not remote`, { data: { server: serverName } });
+      throw new ManagerError('TRANSPORT_UNSUPPORTED', `server "${serverName}": a stdio server is not remote`, {
+        data: { server: serverName },
+      });
   }
 }

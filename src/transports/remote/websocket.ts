@@ -59,13 +59,19 @@ export class WebSocketRemoteTransport extends RemoteTransport {
   }
 
   private receive(data: WebSocket.RawData, isBinary: boolean): void {
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
+    const text = Buffer.isBuffer(data)
+      ? data.toString('utf8')
+      : Buffer.concat(Array.isArray(data) ? data : [Buffer.from(data)]).toString('utf8');
     let message: JSONRPCMessage;
     try {
       message = parseJSONRPCMessage(JSON.parse(text));
     } catch (error) {
       const what = error instanceof SyntaxError ? 'is not JSON' : 'is not a JSON-RPC message';
-      this.report(new Error(`server "${this.serverName}": ${this.describe(`${isBinary ? 'binary ' : ''}frame ${what}: ${preview(text)}`)}`, { cause: error }));
+      this.report(
+        new Error(`server "${this.serverName}": ${this.describe(`${isBinary ? 'binary ' : ''}frame ${what}: ${preview(text)}`)}`, {
+          cause: error,
+        }),
+      );
       return;
     }
     this.deliver(message);

@@ -61,8 +61,16 @@ export interface ConnectedClient {
 
 const TOOLS = [
   { name: 'echo', description: 'Echo text', inputSchema: { type: 'object' as const, properties: { text: { type: 'string' } } } },
-  { name: 'progress', description: 'Report progress, then finish', inputSchema: { type: 'object' as const, properties: { steps: { type: 'number' } } } },
-  { name: 'sample', description: 'Ask the client to sample', inputSchema: { type: 'object' as const, properties: { prompt: { type: 'string' } } } },
+  {
+    name: 'progress',
+    description: 'Report progress, then finish',
+    inputSchema: { type: 'object' as const, properties: { steps: { type: 'number' } } },
+  },
+  {
+    name: 'sample',
+    description: 'Ask the client to sample',
+    inputSchema: { type: 'object' as const, properties: { prompt: { type: 'string' } } },
+  },
   { name: 'slow', description: 'Wait until released', inputSchema: { type: 'object' as const } },
 ];
 
@@ -92,7 +100,10 @@ export function buildServer(slowCalls: SlowCall[]): Server {
         const result = await extra.sendRequest(
           {
             method: 'sampling/createMessage',
-            params: { messages: [{ role: 'user', content: { type: 'text', text: typeof args.prompt === 'string' ? args.prompt : '' } }], maxTokens: 16 },
+            params: {
+              messages: [{ role: 'user', content: { type: 'text', text: typeof args.prompt === 'string' ? args.prompt : '' } }],
+              maxTokens: 16,
+            },
           },
           CreateMessageResultSchema,
         );

@@ -89,11 +89,17 @@ describe('startGatewayHttp: sessions', () => {
     const h = await start();
     const session = await rawSession(h.gateway.port);
 
-    const bad = await raw(h.gateway.port, { body: callTool(1, 'echo'), headers: { 'mcp-session-id': session, 'mcp-protocol-version': '1999-01-01' } });
+    const bad = await raw(h.gateway.port, {
+      body: callTool(1, 'echo'),
+      headers: { 'mcp-session-id': session, 'mcp-protocol-version': '1999-01-01' },
+    });
     expect(bad.status).toBe(400);
     expect(bad.text).toContain('1999-01-01');
 
-    const good = await raw(h.gateway.port, { body: callTool(2, 'echo'), headers: { 'mcp-session-id': session, 'mcp-protocol-version': '2025-03-26' } });
+    const good = await raw(h.gateway.port, {
+      body: callTool(2, 'echo'),
+      headers: { 'mcp-session-id': session, 'mcp-protocol-version': '2025-03-26' },
+    });
     expect(good.status).toBe(200);
   });
 
@@ -134,7 +140,13 @@ describe('startGatewayHttp: sessions', () => {
     const port = h.gateway.port;
     const session = await rawSession(port);
     // an open GET stream keeps the session busy
-    const stream = request({ host: '127.0.0.1', port, path: '/mcp', method: 'GET', headers: { 'mcp-session-id': session, accept: 'text/event-stream' } });
+    const stream = request({
+      host: '127.0.0.1',
+      port,
+      path: '/mcp',
+      method: 'GET',
+      headers: { 'mcp-session-id': session, accept: 'text/event-stream' },
+    });
     const opened = new Promise<IncomingMessage>((resolve) => stream.once('response', resolve));
     stream.end();
     const response = await opened;
@@ -176,7 +188,13 @@ describe('startGatewayHttp: bad input', () => {
   it('answers 400 invalid request for JSON that is not a JSON-RPC message or batch', async () => {
     const h = await start();
     const session = await rawSession(h.gateway.port);
-    for (const body of [{ hello: 1 }, [], [callTool(1, 'echo'), 42], { jsonrpc: '2.0', id: 1, method: 'tools/list', extra: true }, '"text"']) {
+    for (const body of [
+      { hello: 1 },
+      [],
+      [callTool(1, 'echo'), 42],
+      { jsonrpc: '2.0', id: 1, method: 'tools/list', extra: true },
+      '"text"',
+    ]) {
       const res = await raw(h.gateway.port, { body, headers: { 'mcp-session-id': session } });
       expect([body, res.status]).toEqual([body, 400]);
       expect(JSON.parse(res.text)).toMatchObject({ error: { code: -32600 } });
@@ -302,7 +320,10 @@ describe('startGatewayHttp: probes, extra routes, close', () => {
     h.readiness.ready = false;
     h.readiness.detail = { routable: [], starting: ['echo'] };
     const notReady = await raw(port, { method: 'GET', path: '/readyz' });
-    expect([notReady.status, JSON.parse(notReady.text)]).toEqual([503, { status: 'not ready', detail: { routable: [], starting: ['echo'] } }]);
+    expect([notReady.status, JSON.parse(notReady.text)]).toEqual([
+      503,
+      { status: 'not ready', detail: { routable: [], starting: ['echo'] } },
+    ]);
   });
 
   it('hands other paths to extraRoutes', async () => {

@@ -127,7 +127,11 @@ describe('HttpSessionTransport through the SDK client', () => {
     const session = await rawSession(h.gateway.port);
 
     const res = await raw(h.gateway.port, {
-      body: [callTool('a', 'echo', { text: 'one' }), { jsonrpc: '2.0', method: 'notifications/roots/list_changed' }, callTool('b', 'echo', { text: 'two' })],
+      body: [
+        callTool('a', 'echo', { text: 'one' }),
+        { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
+        callTool('b', 'echo', { text: 'two' }),
+      ],
       headers: { 'mcp-session-id': session },
     });
 
@@ -145,7 +149,10 @@ describe('HttpSessionTransport through the SDK client', () => {
     const session = await rawSession(h.gateway.port);
 
     const res = await raw(h.gateway.port, {
-      body: [{ jsonrpc: '2.0', method: 'notifications/roots/list_changed' }, { jsonrpc: '2.0', id: 999, result: {} }],
+      body: [
+        { jsonrpc: '2.0', method: 'notifications/roots/list_changed' },
+        { jsonrpc: '2.0', id: 999, result: {} },
+      ],
       headers: { 'mcp-session-id': session },
     });
 

@@ -59,7 +59,13 @@ export async function startServer(env: Record<string, string>, args: string[] = 
   const transport = new StdioClientTransport({
     command: process.execPath,
     args: [SERVER_MAIN, ...args],
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), TASK_RUNNER_KILL_GRACE_MS: '300', MCP_MANAGER_LOG_LEVEL: 'warn', ...env },
+    env: {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? tmpdir(),
+      TASK_RUNNER_KILL_GRACE_MS: '300',
+      MCP_MANAGER_LOG_LEVEL: 'warn',
+      ...env,
+    },
     stderr: 'pipe',
   });
   let stderr = '';
@@ -88,7 +94,9 @@ export async function makeTempDir(): Promise<{ dir: string; cleanup: () => Promi
 
 export async function writeTaskList(file: string, titles: string[]): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
-  const text = ['# Plan', '', ...titles.flatMap((title, i) => [`## Task ${i + 1}: ${title}`, '', `Do ${title.toLowerCase()}.`, ''])].join('\n');
+  const text = ['# Plan', '', ...titles.flatMap((title, i) => [`## Task ${i + 1}: ${title}`, '', `Do ${title.toLowerCase()}.`, ''])].join(
+    '\n',
+  );
   await writeFile(file, text, 'utf8');
 }
 

@@ -5,7 +5,10 @@ const base: OptionInputs = { flags: {}, env: {}, home: '/home/u', findOnPath: ()
 
 describe('resolveOptions', () => {
   it('base dir: --base-dir, then TASK_RUNNER_BASE_DIR, then $XDG_DATA_HOME, then ~/.local/share', () => {
-    expect(resolveOptions({ ...base, flags: { baseDir: '/f' }, env: { TASK_RUNNER_BASE_DIR: '/e' } })).toMatchObject({ baseDir: '/f', baseDirSource: 'flag' });
+    expect(resolveOptions({ ...base, flags: { baseDir: '/f' }, env: { TASK_RUNNER_BASE_DIR: '/e' } })).toMatchObject({
+      baseDir: '/f',
+      baseDirSource: 'flag',
+    });
     expect(resolveOptions({ ...base, env: { TASK_RUNNER_BASE_DIR: '~/tasks', XDG_DATA_HOME: '/x' } })).toMatchObject({
       baseDir: '/home/u/tasks',
       baseDirSource: 'env',
@@ -17,8 +20,14 @@ describe('resolveOptions', () => {
 
   it('executor: --executor, then TASK_RUNNER_EXECUTOR, then claude -p when on PATH', () => {
     const withClaude = { ...base, findOnPath: (c: string) => (c === 'claude' ? '/bin/claude' : null) };
-    expect(resolveOptions({ ...withClaude, flags: { executor: 'a b' }, env: { TASK_RUNNER_EXECUTOR: 'c' } }).executor).toEqual({ argv: ['a', 'b'], source: 'flag' });
-    expect(resolveOptions({ ...withClaude, env: { TASK_RUNNER_EXECUTOR: '["c", "d e"]' } }).executor).toEqual({ argv: ['c', 'd e'], source: 'env' });
+    expect(resolveOptions({ ...withClaude, flags: { executor: 'a b' }, env: { TASK_RUNNER_EXECUTOR: 'c' } }).executor).toEqual({
+      argv: ['a', 'b'],
+      source: 'flag',
+    });
+    expect(resolveOptions({ ...withClaude, env: { TASK_RUNNER_EXECUTOR: '["c", "d e"]' } }).executor).toEqual({
+      argv: ['c', 'd e'],
+      source: 'env',
+    });
     expect(resolveOptions(withClaude).executor).toEqual({ argv: ['claude', '-p'], source: 'default' });
   });
 

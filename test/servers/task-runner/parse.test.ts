@@ -14,9 +14,21 @@ function problemsOf(markdown: string, limits: ParseLimits = DEFAULTS): string[] 
 describe('parseTaskList', () => {
   it('splits on task headings, keeps bodies, ignores the preamble and fenced headings', () => {
     const tasks = parseTaskList(
-      ['# Plan', 'intro', '## Task 1: First', 'body 1', '```md', '## Task 9: not a heading', '```', '', '## Task 2 - Second ##', '### Details', 'body 2', '', ''].join(
-        '\r\n',
-      ),
+      [
+        '# Plan',
+        'intro',
+        '## Task 1: First',
+        'body 1',
+        '```md',
+        '## Task 9: not a heading',
+        '```',
+        '',
+        '## Task 2 - Second ##',
+        '### Details',
+        'body 2',
+        '',
+        '',
+      ].join('\r\n'),
       DEFAULTS,
     );
     expect(tasks.map((t) => [t.number, t.title, t.fileName, t.line])).toEqual([
@@ -35,7 +47,9 @@ describe('parseTaskList', () => {
 
   it('reports malformed headings, bad numbers, long titles and duplicates together', () => {
     const long = 'x'.repeat(DEFAULTS.maxTitleLength + 1);
-    expect(problemsOf(['## Task: no number', '## Task 0: Zero', '## Task 1000: Big', `## Task 4: ${long}`, '## Task 4: Dup'].join('\n'))).toEqual([
+    expect(
+      problemsOf(['## Task: no number', '## Task 0: Zero', '## Task 1000: Big', `## Task 4: ${long}`, '## Task 4: Dup'].join('\n')),
+    ).toEqual([
       'line 1: malformed task heading "## Task: no number"; expected "## Task N: Title"',
       'line 2: task number 0 is outside 1..999',
       'line 3: task number 1000 is outside 1..999',

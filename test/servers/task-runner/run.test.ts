@@ -64,7 +64,13 @@ describe('task-runner server: running tasks', () => {
     const { server, project, log } = await setup('succeed', ['Write docs']);
     const { isError, body } = await server.call('run_task', { task_path: 'tasks/001_write_docs.md', base_dir: project });
     expect(isError).toBe(false);
-    expect(body).toMatchObject({ success: true, task: '001_write_docs.md', status: 'completed', exit_code: 0, result_file: 'results/001_write_docs.result' });
+    expect(body).toMatchObject({
+      success: true,
+      task: '001_write_docs.md',
+      status: 'completed',
+      exit_code: 0,
+      result_file: 'results/001_write_docs.result',
+    });
     const result = await readFile(path.join(project, 'results', '001_write_docs.result'), 'utf8');
     expect(result).toContain('done: ## Task 1: Write docs');
     expect(result).toContain(`cwd: ${project}`);
@@ -78,7 +84,13 @@ describe('task-runner server: running tasks', () => {
     const { server, project } = await setup('fail', ['Break']);
     const { isError, body } = await server.call('run_task', { task_path: '001_break.md', base_dir: project });
     expect(isError).toBe(true);
-    expect(body).toMatchObject({ success: false, code: 'TASK_FAILED', status: 'failed', exit_code: 3, error_file: 'results/001_break.error' });
+    expect(body).toMatchObject({
+      success: false,
+      code: 'TASK_FAILED',
+      status: 'failed',
+      exit_code: 3,
+      error_file: 'results/001_break.error',
+    });
     const report = await readFile(path.join(project, 'results', '001_break.error'), 'utf8');
     expect(report).toContain('exit_code: 3');
     expect(report).toContain('something went wrong');
@@ -109,7 +121,11 @@ describe('task-runner server: running tasks', () => {
     const seen: unknown[] = [];
     server.client.setNotificationHandler(ProgressNotificationSchema, (n) => void seen.push(n.params));
     const viaCallback: number[] = [];
-    const { isError, body } = await server.call('run_all_tasks', { base_dir: project }, { onprogress: (p) => viaCallback.push(p.progress) });
+    const { isError, body } = await server.call(
+      'run_all_tasks',
+      { base_dir: project },
+      { onprogress: (p) => viaCallback.push(p.progress) },
+    );
     expect(isError).toBe(false);
     expect(body).toMatchObject({ success: true, total: 3, ran: 3, completed: 3, failed: 0, skipped: [] });
     expect(await logLines(log)).toEqual(['001_a.md', '002_b.md', '003_c.md']);

@@ -51,7 +51,17 @@ describe('state store', () => {
 });
 
 function emptyEntry() {
-  return { status: 'pending' as const, pid: null, server_pid: null, started_at: null, finished_at: null, duration_ms: null, exit_code: null, signal: null, message: null };
+  return {
+    status: 'pending' as const,
+    pid: null,
+    server_pid: null,
+    started_at: null,
+    finished_at: null,
+    duration_ms: null,
+    exit_code: null,
+    signal: null,
+    message: null,
+  };
 }
 
 async function deadPid(): Promise<number> {

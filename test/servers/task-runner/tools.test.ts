@@ -77,7 +77,16 @@ describe('task-runner server: tools without running tasks', () => {
     state.tasks['001_set_up.md'].status = 'completed';
     await writeFile(path.join(base, 'task_state.json'), JSON.stringify(state));
     const { body } = await server.call('get_task_summary', { base_dir: base });
-    expect(body).toMatchObject({ success: true, total: 3, completed: 1, pending: 2, running: 0, failed: 0, timeout: 0, completion_pct: 33.3 });
+    expect(body).toMatchObject({
+      success: true,
+      total: 3,
+      completed: 1,
+      pending: 2,
+      running: 0,
+      failed: 0,
+      timeout: 0,
+      completion_pct: 33.3,
+    });
   });
 
   it('refuses task paths that escape base_dir, naming the field', async () => {
@@ -110,7 +119,10 @@ describe('task-runner server: tools without running tasks', () => {
 
   it('reports every problem of a malformed list at once and creates nothing', async () => {
     const list = path.join(root, 'bad.md');
-    await writeFile(list, ['## Task 1: Fine', '## Task two: words', '## Task 1: Again', '## Task 3:', '```', '## Task x: in a fence', '```'].join('\n'));
+    await writeFile(
+      list,
+      ['## Task 1: Fine', '## Task two: words', '## Task 1: Again', '## Task 3:', '```', '## Task x: in a fence', '```'].join('\n'),
+    );
     const { isError, body } = await server.call('create_project', { project_name: 'broken', task_list_path: list });
     expect(isError).toBe(true);
     expect(body.code).toBe('TASK_LIST_INVALID');

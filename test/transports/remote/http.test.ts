@@ -92,7 +92,9 @@ describe('Streamable HTTP', () => {
     expect(second.url).toBe(first.url);
 
     const exit = await within(transport.exited, 10_000, 'the old transport to notice the restart');
-    expect(exit.stderrTail.join('\n')).toMatch(/session expired \(HTTP 404\); reconnecting|connection lost: connection (refused|reset|closed)/);
+    expect(exit.stderrTail.join('\n')).toMatch(
+      /session expired \(HTTP 404\); reconnecting|connection lost: connection (refused|reset|closed)/,
+    );
     await expect(client.callTool({ name: 'pid', arguments: {} })).rejects.toThrow();
 
     const fresh = await run.client(run.transport('http', first.url));
@@ -188,7 +190,9 @@ describe('bad backends', () => {
 
   it('a JSON answer that does not parse is named as such', async () => {
     const url = await answering((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end('{"jsonrpc":'));
-    await expect(run.client(run.transport('http', url))).rejects.toThrow(/answered a body that is not JSON \(status 200\): "\{\\"jsonrpc\\":"/);
+    await expect(run.client(run.transport('http', url))).rejects.toThrow(
+      /answered a body that is not JSON \(status 200\): "\{\\"jsonrpc\\":"/,
+    );
   });
 
   it('when neither transport works, the error says what each answered', async () => {
@@ -213,7 +217,10 @@ describe('bad backends', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = chunks.length ? Buffer.concat(chunks) : undefined;
-        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<string, string>;
+        const headers = Object.fromEntries(Object.entries(req.headers).filter(([k]) => k !== 'host' && k !== 'connection')) as Record<
+          string,
+          string
+        >;
         fetch(target, { method: req.method ?? 'GET', headers, ...(body && req.method !== 'GET' ? { body } : {}) })
           .then(async (upstream) => {
             res.writeHead(upstream.status, Object.fromEntries(upstream.headers));
@@ -227,7 +234,9 @@ describe('bad backends', () => {
     const transport = run.transport('http', url);
     const client = await run.client(transport);
     failNext = true;
-    await expect(client.callTool({ name: 'echo', arguments: { text: 'x' } })).rejects.toThrow(/answered HTTP 502 Bad Gateway: "bad gateway"/);
+    await expect(client.callTool({ name: 'echo', arguments: { text: 'x' } })).rejects.toThrow(
+      /answered HTTP 502 Bad Gateway: "bad gateway"/,
+    );
     expect(transport.running).toBe(true);
     expect(textOf(await client.callTool({ name: 'echo', arguments: { text: 'still' } }))).toBe('still');
   });

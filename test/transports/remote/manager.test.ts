@@ -54,10 +54,13 @@ describe('manager with a remote HTTP server', () => {
     const control = createControlClient(socketPathOf(stateDir));
     const docs = async () => (await control.status({ detailed: true })).servers.find((s) => s.name === 'docs');
     const waitDocs = (what: string, ok: (s: NonNullable<Awaited<ReturnType<typeof docs>>>) => boolean) =>
-      waitFor(async () => {
-        const s = await docs();
-        return s && ok(s) ? s : undefined;
-      }, { what, timeoutMs: 30_000 });
+      waitFor(
+        async () => {
+          const s = await docs();
+          return s && ok(s) ? s : undefined;
+        },
+        { what, timeoutMs: 30_000 },
+      );
 
     const healthy = await waitDocs('docs healthy', (s) => s.state === 'healthy');
     expect(healthy).toMatchObject({ pid: null, restarts: 0, transport: 'http' });

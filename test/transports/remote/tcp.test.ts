@@ -42,7 +42,9 @@ describe('TCP', () => {
     await run.client(transport);
     await backend.kill();
     const exit = await within(transport.exited, 10_000, 'exited after the kill');
-    expect(exit.stderrTail.at(-1)).toMatch(/tcp:\/\/127\.0\.0\.1:\d+: (connection closed by the server|connection lost: connection reset)$/);
+    expect(exit.stderrTail.at(-1)).toMatch(
+      /tcp:\/\/127\.0\.0\.1:\d+: (connection closed by the server|connection lost: connection reset)$/,
+    );
     expect(transport.running).toBe(false);
   });
 
