@@ -18,7 +18,7 @@ import { ManagerError } from '../errors.js';
 import type { ToolCallSeries } from '../metrics/calls.js';
 import type { Session } from '../server-actor/session.js';
 import type { Lease } from './dispatch.js';
-import type { CallContext, ClientSession, Gateway } from './gateway.js';
+import type { CallContext, ClientSession, GatewayCore as Gateway } from './types.js';
 import { CALL_TIMEOUT_MS, NOT_DELIVERED_EXTRA_ATTEMPTS, isSafeToRepeat } from './handlers.js';
 import { toWireError } from './wire-errors.js';
 
