@@ -115,6 +115,8 @@ describe('orphan sweep', () => {
     // an unrelated process, in its own group, that now has the recorded pid
     const unrelated = spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { detached: true, stdio: 'ignore' });
     tracker.track(unrelated.pid);
+    // the sweep must leave it alone, so the test ends it
+    cleanups.push(() => void unrelated.kill('SIGKILL'));
     await new Promise((resolve) => unrelated.once('spawn', resolve));
     const pid = unrelated.pid!;
     const real = await processStartTime(pid);
