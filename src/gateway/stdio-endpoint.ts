@@ -9,7 +9,7 @@ import type { Readable, Writable } from 'node:stream';
 import type { Transport, JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { Logger } from '../logger.js';
 import { JsonLineReader, type LineErrorKind } from '../transports/json-lines.js';
-import { INVALID_PARAMS, MAX_MESSAGE_DEPTH, excessiveNesting, nestingMessage } from './depth.js';
+import { INVALID_PARAMS, MAX_MESSAGE_DEPTH, excessiveNesting, nestingMessage, pruneDeepJson } from './depth.js';
 
 /** Same bound as an HTTP body. */
 export const STDIO_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -59,12 +59,16 @@ export class StdioEndpointTransport implements Transport {
     this.log = options.logger;
     this.onEnded = options.onEnded;
     const maxMessageBytes = options.maxMessageBytes ?? STDIO_MAX_MESSAGE_BYTES;
+    // levels kept: enough for the check in deliver() to find the same place (a batch adds one)
+    const keepLevels = this.maxDepth + 2;
     this.reader = new JsonLineReader({
       maxLineBytes: maxMessageBytes,
       where: 'stdio client',
       subject: 'message',
       onMessage: (message) => this.deliver(message),
       onError: (error, kind) => this.reject(error, kind ?? 'not-jsonrpc', maxMessageBytes),
+      // a line shorter than two characters per level cannot nest past the bound: not scanned
+      beforeParse: (text) => (text.length <= 2 * keepLevels ? text : pruneDeepJson(text, keepLevels)),
     });
   }
 

@@ -25,6 +25,11 @@ export interface LineReaderOptions {
    * caller (a flood of garbage then costs no error objects). Default: always report.
    */
   admit?: (kind: LineErrorKind) => boolean;
+  /**
+   * Rewrites a line's text before it is parsed (the stdio endpoint cuts containers nested
+   * past its bound, so a hostile line costs what a shallow one costs).
+   */
+  beforeParse?: (text: string) => string;
 }
 
 const PREVIEW_CHARS = 120;
@@ -136,7 +141,7 @@ export class JsonLineReader {
     let value: unknown;
     let cause: unknown;
     try {
-      value = JSON.parse(text);
+      value = JSON.parse(this.options.beforeParse === undefined ? text : this.options.beforeParse(text));
     } catch (error) {
       cause = error;
     }

@@ -62,3 +62,49 @@ describe('StdioEndpointTransport writes', () => {
     await t.close();
   });
 });
+
+describe('StdioEndpointTransport reads', () => {
+  /** An endpoint on its own stdin, with what it delivers and what it answers. */
+  async function reading() {
+    const stdin = new PassThrough();
+    const stdout = new Recorder();
+    const t = new StdioEndpointTransport({ stdin, stdout, logger: silentLogger() });
+    const delivered: unknown[] = [];
+    t.onmessage = (message) => delivered.push(message);
+    await t.start();
+    const answers = () =>
+      stdout.writes
+        .join('')
+        .split('\n')
+        .filter((line) => line !== '')
+        .map((line) => JSON.parse(line) as { id: unknown; error?: { code: number; message: string } });
+    return { t, stdin, delivered, answers };
+  }
+
+  it('answers a line nested 600,000 deep with the place it passed the bound, without parsing the deep part', async () => {
+    const { t, stdin, delivered, answers } = await reading();
+    // past the bound the text is not even JSON: only a cut before parsing gives a nesting error
+    const deep = `${'['.repeat(600_000)}1,,x${']'.repeat(600_000)}`;
+    stdin.write(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x","arguments":{"a":${deep}}}}\n`);
+    stdin.write(`{"jsonrpc":"2.0","id":2,"method":"tools/list"}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(delivered).toEqual([{ jsonrpc: '2.0', id: 2, method: 'tools/list' }]);
+    const [answer] = answers();
+    expect(answer).toMatchObject({ id: 1, error: { code: -32602 } });
+    expect(answer!.error!.message).toMatch(/nested deeper than 128 levels at params\.arguments\.a\[0\]\[0\].*…/);
+    await t.close();
+  });
+
+  it('delivers long shallow lines as they are, brackets inside strings included', async () => {
+    const { t, stdin, delivered, answers } = await reading();
+    const text = `${'[{'.repeat(5_000)}"\\"[`;
+    const nested = JSON.parse(`${'{"a":'.repeat(100)}1${'}'.repeat(100)}`) as unknown;
+    const message = { jsonrpc: '2.0', id: 3, method: 'tools/call', params: { name: 'x', arguments: { text, nested } } };
+    stdin.write(`${JSON.stringify(message)}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(delivered).toEqual([message]);
+    expect(answers()).toEqual([]);
+    await t.close();
+  });
+});
