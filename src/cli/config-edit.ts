@@ -115,17 +115,33 @@ export async function applyConfigEdit(
     restoreEnv?.();
     throw error;
   }
+  // the config watch may apply the edit before our reload request arrives: asking for all
+  // that was applied since the generation before the edit reports it either way
+  const since = await configGeneration(resolved);
   writeFileAtomic(file, text);
-  return { file, envFile, reload: await reloadManager(resolved) };
+  return { file, envFile, reload: await reloadManager(resolved, since) };
 }
 
-async function reloadManager(resolved: { file: string; manager: ManagerInfo | null; socketPath: string }): Promise<ReloadOutcome> {
+/** The running manager's config generation, when it runs this file (undefined otherwise, or when it does not say). */
+async function configGeneration(resolved: { file: string; manager: ManagerInfo | null; socketPath: string }): Promise<number | undefined> {
+  if (!resolved.manager || path.resolve(resolved.manager.configFile) !== resolved.file) return undefined;
+  try {
+    return (await createControlClient(resolved.socketPath).status()).manager.configGeneration;
+  } catch {
+    return undefined;
+  }
+}
+
+async function reloadManager(
+  resolved: { file: string; manager: ManagerInfo | null; socketPath: string },
+  since: number | undefined,
+): Promise<ReloadOutcome> {
   if (!resolved.manager) return { status: 'not-running', report: null };
   if (path.resolve(resolved.manager.configFile) !== resolved.file) {
     return { status: 'other-config', report: null, message: `the running manager uses ${resolved.manager.configFile}` };
   }
   try {
-    const report = await createControlClient(resolved.socketPath).reload();
+    const report = await createControlClient(resolved.socketPath).reload(since === undefined ? {} : { since });
     return { status: report.ok ? 'applied' : 'rejected', report };
   } catch (error) {
     return { status: 'failed', report: null, message: errorMessage(error) };

@@ -168,7 +168,8 @@ export interface ControlClient {
   /** Health of every server, or of one. */
   health(options?: { server?: string }): Promise<HealthSnapshot>;
   /** Re-read the config and apply the difference; a rejected config gives `ok: false` and its issues. */
-  reload(): Promise<ReloadReport>;
+  /** With `since`: everything applied after that config generation (see status `configGeneration`). */
+  reload(request?: { since?: number }): Promise<ReloadReport>;
   /** The supervisor and every instance's state. */
   inspect(): Promise<InspectOverview>;
   /** One server (or instance): its chart, current state, context and last transitions. */
@@ -227,8 +228,8 @@ export function createControlClient(socketPath: string, options: ControlClientOp
       if (name !== undefined && !isRecord(reply.chart)) throw unexpected('/inspect', 'no chart');
       return reply as unknown as InspectDetail;
     },
-    async reload() {
-      const reply = await call('POST', '/reload');
+    async reload({ since }: { since?: number } = {}) {
+      const reply = await call('POST', since === undefined ? '/reload' : `/reload?since=${since}`);
       const problem = reloadProblem(reply);
       if (problem) throw unexpected('/reload', problem);
       return reply as ReloadReport;

@@ -157,10 +157,14 @@ export async function startControlServer(options: ControlServerOptions): Promise
     {
       pattern: /^\/reload$/,
       method: 'POST',
-      run: async () => {
+      run: async ({ query }) => {
         if (!handlers.reload) throw notAvailable('reload');
+        const since = query.get('since');
+        if (since !== null && !/^\d{1,15}$/.test(since)) {
+          throw new RequestError(400, 'USAGE', 'query parameter "since" must be a config generation (a whole number)');
+        }
         log.info('control: reload requested');
-        return { body: await handlers.reload() };
+        return { body: await handlers.reload(since === null ? {} : { since: Number(since) }) };
       },
     },
   ];

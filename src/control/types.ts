@@ -76,6 +76,8 @@ export interface StatusSnapshot {
     http?: { url: string; sessions: number; maxSessions: number; evictions: number };
     /** Log lines dropped because the log buffer was full. */
     droppedLogLines?: number;
+    /** How many reloads have changed the running config (for `reload?since=`). */
+    configGeneration?: number;
   };
   servers: ServerStatus[];
 }
@@ -164,7 +166,8 @@ export interface ControlExtensions {
   /** `server` and `tool` are the server's own names (not public names). */
   callTool?(server: string, tool: string, args: Record<string, unknown>): Promise<ToolCallResult>;
   health?(server: string | undefined): HealthSnapshot;
-  reload?(): Promise<ReloadReport>;
+  /** With `since` (the status's `configGeneration` read before an edit): everything applied after it. */
+  reload?(request?: { since?: number }): Promise<ReloadReport>;
   /** Follow the manager: every transition, and figures sampled now (for `stats` lines). Returns the unsubscribe function. */
   events?(listener: (transition: ControlTransition) => void): () => void;
   stats?(): InstanceStats[];

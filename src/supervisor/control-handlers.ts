@@ -34,7 +34,7 @@ export interface ControlParts {
   /** The config running now (it changes on reload). */
   current: () => Config;
   configOf: (name: string) => ServerConfig | undefined;
-  reload: () => Promise<ReloadReport>;
+  reload: ((request?: { since?: number }) => Promise<ReloadReport>) & { generation(): number };
   shutdown: () => void;
   /** The gateway's HTTP listener, once it listens. */
   http: () => GatewayHttp | undefined;
@@ -82,7 +82,7 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
   };
 
   return {
-    reload: () => parts.reload(),
+    reload: (request) => parts.reload(request),
     capabilities: (server) => {
       if (server !== undefined) known(server);
       return {
@@ -117,6 +117,7 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
           uptimeMs: Date.now() - startedAtMs,
           ...(http ? { http: { url: http.url, sessions: http.sessionCount(), maxSessions, evictions: http.evictions() } } : {}),
           droppedLogLines: droppedLogLines(),
+          configGeneration: parts.reload.generation(),
           ...(parts.persistence?.notices.length ? { notices: [...parts.persistence.notices] } : {}),
         },
         servers: serverStatuses(root, current(), sessions, detailed).map((status) =>

@@ -23,6 +23,20 @@ export interface ReloaderOptions {
   deadlineMs?: number;
 }
 
+/** Applied changes kept for `reload({ since })`; an older `since` gets only these. */
+const KEPT_GENERATIONS = 64;
+
+export interface Reloader {
+  /**
+   * Read the file again and apply what changed. With `since` (a `generation()` read before
+   * an edit), an applied report lists everything applied after that generation, so an edit
+   * the config watch applied first is still reported to whoever made it.
+   */
+  (options?: { since?: number }): Promise<ReloadReport>;
+  /** How many reloads have changed the running config so far. */
+  generation(): number;
+}
+
 export function createReloader(
   file: string,
   env: NodeJS.ProcessEnv,
@@ -31,14 +45,9 @@ export function createReloader(
   options: ReloaderOptions = {},
   /** Told of every reload's report (metrics). */
   onReport?: (report: ReloadReport) => void,
-) {
-  let running: Promise<ReloadReport> | undefined;
-  let again = false;
-  const once = async (): Promise<ReloadReport> => {
-    const report = await attempt();
-    onReport?.(report);
-    return report;
-  };
+): Reloader {
+  let generation = 0;
+  const applied: { generation: number; diff: Pick<ReloadReport, 'added' | 'removed' | 'changed'> }[] = [];
   const attempt = async (): Promise<ReloadReport> => {
     const result = await readConfigIsolated(file, { env, ...(options.deadlineMs === undefined ? {} : { deadlineMs: options.deadlineMs }) });
     if (!result.ok) {
@@ -51,22 +60,70 @@ export function createReloader(
     if (diff.added.length + diff.removed.length + diff.changed.length > 0) {
       logger.info({ added: diff.added, removed: diff.removed, changed: diff.changed, replaced: diff.replaced }, 'config reloaded');
       target.apply(result.config, diff);
+      applied.push({ generation: ++generation, diff: { added: diff.added, removed: diff.removed, changed: diff.changed } });
+      if (applied.length > KEPT_GENERATIONS) applied.shift();
     }
     return { ok: true, added: diff.added, removed: diff.removed, changed: diff.changed };
   };
-  /** Reloads never overlap; a request during one runs once more after it. */
-  return function reload(): Promise<ReloadReport> {
+  const once = async (): Promise<ReloadReport> => {
+    const report = await attempt();
+    onReport?.(report);
+    return report;
+  };
+
+  /** Reloads never overlap: a request during one joins the next, which reads the file after the request. */
+  let running: Promise<ReloadReport> | undefined;
+  let queued: Promise<ReloadReport> | undefined;
+  const run = (): Promise<ReloadReport> => {
     if (running) {
-      again = true;
-      return running;
+      queued ??= running
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .then(() => {
+          queued = undefined;
+          return run();
+        });
+      return queued;
     }
-    running = once().finally(() => {
-      running = undefined;
-      if (again) {
-        again = false;
-        void reload();
-      }
-    });
+    runFrom = generation;
+    running = once().finally(() => (running = undefined));
     return running;
   };
+
+  /** The generation when the running reload began. */
+  let runFrom = 0;
+  const reload = async (request: { since?: number } = {}): Promise<ReloadReport> => {
+    // a request made during a reload is told what that one applied too: it may be the edit the
+    // caller made (the config watch saw it first)
+    const since = request.since ?? (running ? runFrom : undefined);
+    const report = await run();
+    if (!report.ok || since === undefined) return report;
+    return { ...report, ...changesSince(applied, since) };
+  };
+  return Object.assign(reload, { generation: () => generation });
+}
+
+/** Everything applied after generation `since`, in order: a server added then removed again is in neither list. */
+function changesSince(
+  applied: readonly { generation: number; diff: Pick<ReloadReport, 'added' | 'removed' | 'changed'> }[],
+  since: number,
+): Pick<ReloadReport, 'added' | 'removed' | 'changed'> {
+  const added = new Set<string>();
+  const removed = new Set<string>();
+  const changed = new Set<string>();
+  for (const { generation, diff } of applied) {
+    if (generation <= since) continue;
+    for (const name of diff.added) {
+      if (removed.delete(name)) changed.add(name);
+      else added.add(name);
+    }
+    for (const name of diff.removed) {
+      changed.delete(name);
+      if (!added.delete(name)) removed.add(name);
+    }
+    for (const name of diff.changed) if (!added.has(name)) changed.add(name);
+  }
+  return { added: [...added], removed: [...removed], changed: [...changed] };
 }

@@ -204,12 +204,15 @@ async function compose(
   const watcher = watchConfig(watchedFiles(), () => void reload(), {
     onError: (error) => logger.warn({ err: error.message, file: config.file }, 'config watcher problem'),
   });
-  const reload: typeof reloadConfig = async () => {
-    const report = await reloadConfig();
-    // the config may name another env file now
-    await watcher.setFiles(watchedFiles());
-    return report;
-  };
+  const reload: typeof reloadConfig = Object.assign(
+    async (request?: { since?: number }) => {
+      const report = await reloadConfig(request);
+      // the config may name another env file now
+      await watcher.setFiles(watchedFiles());
+      return report;
+    },
+    { generation: reloadConfig.generation },
+  );
   const onHangup = () => void reload();
   process.on('SIGHUP', onHangup);
 

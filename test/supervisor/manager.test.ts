@@ -82,9 +82,16 @@ describe('manager with real processes', () => {
     expect(stopped.state).toBe('stopped');
     // stdin grace 0.2 s + SIGTERM wait 1 s (the harness's stop_timeout), then SIGKILL
     // the server's log says how it ended: after the SIGTERM it ignored, the SIGKILL
-    const log = readFileSync(join(m.manager.stateDir, 'logs', 'stubborn.log'), 'utf8');
+    // the log file is written asynchronously: wait for the line rather than race the write
+    const logFile = join(m.manager.stateDir, 'logs', 'stubborn.log');
+    const log = await waitFor(
+      () => {
+        const text = readFileSync(logFile, 'utf8');
+        return text.includes('server "stubborn" killed by SIGKILL') ? text : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the SIGKILL line in stubborn.log' },
+    );
     expect(log).toContain('fixture: ignoring SIGTERM');
-    expect(log).toContain('server "stubborn" killed by SIGKILL');
     expect(took).toBeGreaterThanOrEqual(1_000);
   });
 
