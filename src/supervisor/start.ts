@@ -211,7 +211,7 @@ async function compose(
       await watcher.setFiles(watchedFiles());
       return report;
     },
-    { generation: reloadConfig.generation },
+    { generation: () => reloadConfig.generation() },
   );
   const onHangup = () => void reload();
   process.on('SIGHUP', onHangup);
