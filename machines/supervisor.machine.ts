@@ -106,7 +106,7 @@ export interface StopInOrderOptions {
    * Called with an instance id just before it is told to stop, in the same turn of the
    * event loop (so its chart still sees any exit as part of its stop): the place to begin
    * the stop in the world at once (end its input), so the processes exit while the charts
-   * of the others are worked through. May be called twice for one instance.
+   * of the others are worked through. Called once per instance it stops.
    */
   beforeStop?(instance: string): void;
 }
@@ -120,21 +120,25 @@ export function createStopInOrder(options: StopInOrderOptions = {}) {
       const snapshot = ref.getSnapshot();
       if (snapshot.status === 'active' && (snapshot.hasTag('running') || snapshot.matches('starting'))) options.beforeStop?.(ref.id);
     };
-    const stopOne = async (ref: ActorRefFrom<typeof serverMachine>) => {
+    const stopOne = async (ref: ActorRefFrom<typeof serverMachine>, begun: boolean) => {
       if (ref.getSnapshot().status !== 'active') return;
-      begin(ref);
+      if (!begun) begin(ref);
       ref.send({ type: 'server.stop' });
       await waitFor(ref, (s) => s.status !== 'active' || s.hasTag('down'));
     };
     for (const level of input.levels) {
       // the first `limit` are all told to stop in this same turn: begin their stops in the
       // world before any chart runs (no exit can be seen in between, so none is restarted)
-      for (const ref of level.slice(0, limit)) begin(ref);
+      const head = Math.min(limit, level.length);
+      for (const ref of level.slice(0, head)) begin(ref);
       let next = 0;
       const lane = async () => {
-        while (next < level.length) await stopOne(level[next++]!);
+        while (next < level.length) {
+          const i = next++;
+          await stopOne(level[i]!, i < head);
+        }
       };
-      await Promise.all(Array.from({ length: Math.min(limit, level.length) }, lane));
+      await Promise.all(Array.from({ length: head }, lane));
     }
   });
 }
