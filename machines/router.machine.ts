@@ -27,11 +27,17 @@ export interface InstanceRoute {
   preferred: boolean;
 }
 
+/**
+ * The routing table. Each change makes new maps (snapshots stay immutable: an old snapshot
+ * keeps what it saw). Maps, not records: a record that lost a key turns into a slow
+ * dictionary whose copies cost milliseconds at a few hundred instances, which made stopping
+ * many servers quadratic; a map's copy stays a plain linear copy.
+ */
 export interface RouterContext {
-  instances: Record<string, InstanceRoute>;
+  instances: ReadonlyMap<string, InstanceRoute>;
   /** Instance ids by server, in instance order. */
-  byServer: Record<string, string[]>;
-  policies: Record<string, RoutePolicy>;
+  byServer: ReadonlyMap<string, readonly string[]>;
+  policies: ReadonlyMap<string, RoutePolicy>;
   /** Bumped on every change; waiters compare it. */
   version: number;
 }
@@ -51,41 +57,41 @@ export const routerMachine = setup({
     setInstance: assign(({ context, event }) => {
       if (event.type !== 'route.instance') return {};
       const { instance, server, state, routable, preferred } = event;
-      const ids = context.byServer[server] ?? [];
+      const ids = context.byServer.get(server) ?? [];
       return {
-        instances: { ...context.instances, [instance]: { server, state, routable, preferred } },
-        byServer: ids.includes(instance) ? context.byServer : { ...context.byServer, [server]: [...ids, instance].sort() },
+        instances: new Map(context.instances).set(instance, { server, state, routable, preferred }),
+        byServer: ids.includes(instance) ? context.byServer : new Map(context.byServer).set(server, [...ids, instance].sort()),
         version: context.version + 1,
       };
     }),
     forgetInstance: assign(({ context, event }) => {
       if (event.type !== 'route.forget') return {};
-      const route = context.instances[event.instance];
+      const route = context.instances.get(event.instance);
       if (!route) return {};
-      const instances = { ...context.instances };
-      delete instances[event.instance];
-      const ids = (context.byServer[route.server] ?? []).filter((id) => id !== event.instance);
-      return { instances, byServer: { ...context.byServer, [route.server]: ids }, version: context.version + 1 };
+      const instances = new Map(context.instances);
+      instances.delete(event.instance);
+      const ids = (context.byServer.get(route.server) ?? []).filter((id) => id !== event.instance);
+      return { instances, byServer: new Map(context.byServer).set(route.server, ids), version: context.version + 1 };
     }),
     setPolicy: assign(({ context, event }) =>
       event.type === 'route.policy'
-        ? { policies: { ...context.policies, [event.server]: event.policy }, version: context.version + 1 }
+        ? { policies: new Map(context.policies).set(event.server, event.policy), version: context.version + 1 }
         : {},
     ),
     removeServer: assign(({ context, event }) => {
       if (event.type !== 'route.server.removed') return {};
-      const instances = { ...context.instances };
-      for (const id of context.byServer[event.server] ?? []) delete instances[id];
-      const byServer = { ...context.byServer };
-      delete byServer[event.server];
-      const policies = { ...context.policies };
-      delete policies[event.server];
+      const instances = new Map(context.instances);
+      for (const id of context.byServer.get(event.server) ?? []) instances.delete(id);
+      const byServer = new Map(context.byServer);
+      byServer.delete(event.server);
+      const policies = new Map(context.policies);
+      policies.delete(event.server);
       return { instances, byServer, policies, version: context.version + 1 };
     }),
   },
 }).createMachine({
   id: 'router',
-  context: { instances: {}, byServer: {}, policies: {}, version: 0 },
+  context: () => ({ instances: new Map(), byServer: new Map(), policies: new Map(), version: 0 }),
   on: {
     'route.instance': { actions: 'setInstance' },
     'route.forget': { actions: 'forgetInstance' },

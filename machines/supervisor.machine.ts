@@ -87,8 +87,12 @@ export function serverOfInstance(instance: string): string {
 /** A bug-caught actor is replaced at most this many times before it is left out. */
 const MAX_ACTOR_CRASHES = 5;
 
-/** How many servers stop at once during shutdown. */
-export const STOP_CONCURRENCY = 128;
+/**
+ * How many servers stop at once during shutdown: a bound on stops (timers, signals) in
+ * flight, above the size of a level on one machine today, so a level's processes all get
+ * their first rung at once (see `beforeStop`) rather than in waves.
+ */
+export const STOP_CONCURRENCY = 256;
 
 export interface StopAllInput {
   /** Levels in the order to stop them (reverse start order); each level stops in parallel. */
@@ -97,22 +101,49 @@ export interface StopAllInput {
   concurrency?: number;
 }
 
+export interface StopInOrderOptions {
+  /**
+   * Called with an instance id just before it is told to stop, in the same turn of the
+   * event loop (so its chart still sees any exit as part of its stop): the place to begin
+   * the stop in the world at once (end its input), so the processes exit while the charts
+   * of the others are worked through. Called once per instance it stops.
+   */
+  beforeStop?(instance: string): void;
+}
+
 /** Stop level after level; within a level up to `concurrency` at once, started in the level's order. */
-export const stopInOrder = fromPromise<void, StopAllInput>(async ({ input }) => {
-  const limit = Math.max(1, input.concurrency ?? STOP_CONCURRENCY);
-  const stopOne = async (ref: ActorRefFrom<typeof serverMachine>) => {
-    if (ref.getSnapshot().status !== 'active') return;
-    ref.send({ type: 'server.stop' });
-    await waitFor(ref, (s) => s.status !== 'active' || s.hasTag('down'));
-  };
-  for (const level of input.levels) {
-    let next = 0;
-    const lane = async () => {
-      while (next < level.length) await stopOne(level[next++]!);
+export function createStopInOrder(options: StopInOrderOptions = {}) {
+  return fromPromise<void, StopAllInput>(async ({ input }) => {
+    const limit = Math.max(1, input.concurrency ?? STOP_CONCURRENCY);
+    // only where `server.stop` goes straight to `stopping` (a draining instance keeps its calls)
+    const begin = (ref: ActorRefFrom<typeof serverMachine>) => {
+      const snapshot = ref.getSnapshot();
+      if (snapshot.status === 'active' && (snapshot.hasTag('running') || snapshot.matches('starting'))) options.beforeStop?.(ref.id);
     };
-    await Promise.all(Array.from({ length: Math.min(limit, level.length) }, lane));
-  }
-});
+    const stopOne = async (ref: ActorRefFrom<typeof serverMachine>, begun: boolean) => {
+      if (ref.getSnapshot().status !== 'active') return;
+      if (!begun) begin(ref);
+      ref.send({ type: 'server.stop' });
+      await waitFor(ref, (s) => s.status !== 'active' || s.hasTag('down'));
+    };
+    for (const level of input.levels) {
+      // the first `limit` are all told to stop in this same turn: begin their stops in the
+      // world before any chart runs (no exit can be seen in between, so none is restarted)
+      const head = Math.min(limit, level.length);
+      for (const ref of level.slice(0, head)) begin(ref);
+      let next = 0;
+      const lane = async () => {
+        while (next < level.length) {
+          const i = next++;
+          await stopOne(level[i]!, i < head);
+        }
+      };
+      await Promise.all(Array.from({ length: head }, lane));
+    }
+  });
+}
+
+export const stopInOrder = createStopInOrder();
 
 export const supervisorMachine = setup({
   types: {

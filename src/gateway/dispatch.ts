@@ -99,7 +99,7 @@ export class Dispatcher {
 
   /** A slot right now, or undefined when that would mean waiting (or failing): then use acquire(). */
   acquireNow(server: string, options: AcquireOptions = {}): Lease | undefined {
-    if (!this.router.getSnapshot().context.policies[server]) return undefined;
+    if (!this.router.getSnapshot().context.policies.get(server)) return undefined;
     const lease = this.tryAcquire(server, options);
     if (lease) this.requested.set(server, (this.requested.get(server) ?? 0) + 1);
     return lease;
@@ -144,7 +144,7 @@ export class Dispatcher {
   }
 
   private policy(server: string): RoutePolicy {
-    const policy = this.router.getSnapshot().context.policies[server];
+    const policy = this.router.getSnapshot().context.policies.get(server);
     if (!policy) throw new ManagerError('SERVER_NOT_FOUND', `no server named "${server}"`, { data: { server } });
     return policy;
   }
@@ -153,8 +153,8 @@ export class Dispatcher {
     const policy = this.policy(server);
     const { instances, byServer } = this.router.getSnapshot().context;
     const candidates: Candidate[] = [];
-    for (const id of byServer[server] ?? []) {
-      const route = instances[id];
+    for (const id of byServer.get(server) ?? []) {
+      const route = instances.get(id);
       if (!route?.routable || options.exclude?.has(id)) continue;
       const load = this.load.get(id) ?? 0;
       if (load >= policy.maxConcurrentRequests) continue;
@@ -164,7 +164,7 @@ export class Dispatcher {
     }
     const pinned = policy.sessionAffinity && options.affinityKey ? this.pins.get(options.affinityKey)?.get(server) : undefined;
     let chosen: Candidate | undefined;
-    if (pinned !== undefined && instances[pinned]?.routable && !options.exclude?.has(pinned)) {
+    if (pinned !== undefined && instances.get(pinned)?.routable && !options.exclude?.has(pinned)) {
       // stay on the pinned instance while it lives, even if that means waiting for a slot
       chosen = candidates.find((c) => c.instance === pinned);
       if (!chosen) return undefined;
@@ -193,14 +193,14 @@ export class Dispatcher {
 
   private anyRoutable(server: string, options: AcquireOptions): boolean {
     const { instances, byServer } = this.router.getSnapshot().context;
-    return (byServer[server] ?? []).some((id) => instances[id]?.routable && !options.exclude?.has(id));
+    return (byServer.get(server) ?? []).some((id) => instances.get(id)?.routable && !options.exclude?.has(id));
   }
 
   /** Waiting makes sense while some instance is routable (busy) or on its way back. */
   private worthWaiting(server: string, options: AcquireOptions): boolean {
     const { instances, byServer } = this.router.getSnapshot().context;
-    return (byServer[server] ?? []).some((id) => {
-      const route = instances[id];
+    return (byServer.get(server) ?? []).some((id) => {
+      const route = instances.get(id);
       if (!route) return false;
       if (route.routable && !options.exclude?.has(id)) return true;
       return COMING_BACK.has(route.state);
@@ -228,7 +228,7 @@ export class Dispatcher {
 
   private drainAll(): void {
     for (const server of this.queues.keys()) {
-      if (this.router.getSnapshot().context.policies[server]) this.drain(server);
+      if (this.router.getSnapshot().context.policies.get(server)) this.drain(server);
     }
   }
 }

@@ -118,8 +118,13 @@ export function createFeed(root: SupervisorActor, options: FeedOptions = {}): Fe
     observe(instance, ref.getSnapshot() as ServerSnapshot);
   };
 
+  // xstate replaces the children record whenever a child comes or goes: the same record
+  // means nothing to do (a scan per supervisor snapshot costs O(n) each, O(n²) over a shutdown)
+  let seen: unknown;
   const sync = () => {
     const children = root.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+    if (children === seen) return;
+    seen = children;
     for (const [id, ref] of Object.entries(children)) {
       if (!ref || followed.has(id)) continue;
       if ((ref.getSnapshot() as Partial<ServerSnapshot>).machine?.id !== 'server') continue;

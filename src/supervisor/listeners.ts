@@ -43,9 +43,7 @@ export async function listenHttp(
     },
     readiness: () => {
       const { instances } = router.getSnapshot().context;
-      const routable = Object.entries(instances)
-        .filter(([, r]) => r.routable)
-        .map(([id]) => id);
+      const routable = [...instances].filter(([, r]) => r.routable).map(([id]) => id);
       return { ready: routable.length > 0, detail: { routable } };
     },
     ...(env.MCP_MANAGER_TOKEN ? { bearerToken: env.MCP_MANAGER_TOKEN } : {}),

@@ -29,7 +29,7 @@ import { createStop } from '../server-actor/stop.js';
 import { createWatchExit } from '../server-actor/watch-exit.js';
 import { acquireLock } from '../state/lock.js';
 import { ensureStateDir, logFileOf, managerLogOf, resolveStateDir, socketPathOf } from '../state/paths.js';
-import { serverOfInstance } from '../../machines/supervisor.machine.js';
+import { createStopInOrder, serverOfInstance } from '../../machines/supervisor.machine.js';
 import { openPersistence, type Persistence } from './persistence.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { metricsRoute } from '../metrics/route.js';
@@ -332,6 +332,8 @@ function buildSupervisor(
           drain: fromPromise<void, InstanceRef>(({ input }) => gateway.dispatcher.whenIdle(input.instance)),
         },
       }),
+      // shutdown: a level's inputs all end before its charts run, so its processes exit together
+      stopAll: createStopInOrder({ beforeStop: (instance) => sessions.get(instance)?.transport.endInput?.() }),
     },
   });
   // the backoff jitter's randomness comes from here; the charts stay pure

@@ -10,4 +10,6 @@ export interface ProcessTransport extends Transport {
   stderrTail(): string[];
   /** Lines read from the server so far: MCP messages and lines that were not (stdio only). */
   readonly stdoutLines?: { readonly messages: number; readonly bad: number };
+  /** The stop ladder's first rung alone (stdio: end the child's input); `close()` still runs the whole ladder. */
+  endInput?(): void;
 }

@@ -265,6 +265,16 @@ export class StdioProcessTransport implements Transport {
     return this.closing;
   }
 
+  /**
+   * End the child's stdin now: the stop ladder's first rung, taken early. A shutdown does
+   * this for a whole level at once, so the processes exit while the manager works through
+   * each one's chart; `close()` then finds them gone or going.
+   */
+  endInput(): void {
+    const stdin = this.child?.stdin;
+    if (stdin?.writable) stdin.end();
+  }
+
   /** Signal the whole group now. false when there is no group to signal. */
   kill(signal: NodeJS.Signals = 'SIGKILL'): boolean {
     const pid = this.pid;

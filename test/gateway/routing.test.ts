@@ -282,11 +282,14 @@ describe('`call` from the CLI takes the same path as a client', () => {
     expect(viaClient).toMatch(/^n=1 /);
     // the control API's call (what `mcp-manager call` sends) is answered from the same cache
     expect(textOf(await m.control.callTool('cached', 'hold', {}))).toBe(viaClient);
+    // the backend's log line may reach its file after the answer: wait for it, then count
+    await waitFor(() => holdStarts(m, 'cached') >= 1 || undefined, { what: 'the first backend call in the log' });
     expect(holdStarts(m, 'cached')).toBe(1);
     // and a call it made first serves clients
     const viaCli = textOf(await m.control.callTool('cached', 'hold', { key: 'cli' }));
     expect(viaCli).toMatch(/^n=2 /);
     expect(textOf(await client.callTool({ name: 'cached__hold', arguments: { key: 'cli' } }))).toBe(viaCli);
+    await waitFor(() => holdStarts(m, 'cached') >= 2 || undefined, { what: 'the second backend call in the log' });
     expect(holdStarts(m, 'cached')).toBe(2);
   });
 

@@ -3,6 +3,7 @@ import { createActor, fromPromise, type AnyActorRef } from 'xstate';
 import { publicState } from '../../machines/index.js';
 import { serverMachine, type InstanceRef, type ServerSnapshot } from '../../machines/server.machine.js';
 import {
+  createStopInOrder,
   instanceIds,
   serverOfInstance,
   stopInOrder,
@@ -105,6 +106,29 @@ describe('supervisor', () => {
     expect(t.world.stops).toEqual(['d', 'c', 'b']); // two at once
     await t.world.releaseStops();
     expect(t.world.stops).toEqual(['d', 'c', 'b', 'a']);
+    await t.world.releaseStops();
+    expect(done.getSnapshot().status).toBe('done');
+  });
+
+  it('begins the stops of a level in the world before any of its charts runs, once each, only where a process runs', async () => {
+    const t = boot([spec({ name: 'a' }), spec({ name: 'b' }), spec({ name: 'c' }), spec({ name: 'off' })], undefined, undefined, {
+      off: 'stopped',
+    });
+    for (const n of ['a', 'b', 'c']) await t.world.ready(n);
+    t.world.holdStops = true;
+    const refs = t.children() as Record<string, AnyActorRef>;
+    // each begun stop with how many charts had reached their stop ladder by then
+    const begun: string[] = [];
+    const stopAll = createStopInOrder({ beforeStop: (instance) => begun.push(`${instance}@${t.world.stops.length}`) });
+    const done = createActor(stopAll, { input: { levels: [[refs.c!, refs.b!, refs.off!, refs.a!]], concurrency: 2 } }).start();
+    await flush();
+    // c and b (within the bound) began together before either chart ran; `off` runs nothing
+    expect(begun).toEqual(['c@0', 'b@0']);
+    expect(t.world.stops).toEqual(['c', 'b']);
+    await t.world.releaseStops();
+    // a waited for a free lane, and began just before its own chart ran
+    expect(begun).toEqual(['c@0', 'b@0', 'a@2']);
+    expect(t.world.stops).toEqual(['c', 'b', 'a']);
     await t.world.releaseStops();
     expect(done.getSnapshot().status).toBe('done');
   });
