@@ -18,6 +18,8 @@ export interface Lease {
 export interface AcquireOptions {
   /** Pins a client session to one instance when the server asks for affinity. */
   affinityKey?: string;
+  /** Go to this instance while it can take requests (the one an input round came from). */
+  prefer?: string;
   /** Instances already tried (failover). */
   exclude?: ReadonlySet<string>;
   signal?: AbortSignal;
@@ -162,7 +164,12 @@ export class Dispatcher {
       if (!this.sessions.get(id)?.transport.running) continue;
       candidates.push({ instance: id, load, preferred: route.preferred });
     }
-    const pinned = policy.sessionAffinity && options.affinityKey ? this.pins.get(options.affinityKey)?.get(server) : undefined;
+    const pinned =
+      options.prefer !== undefined && byServer[server]?.includes(options.prefer)
+        ? options.prefer
+        : policy.sessionAffinity && options.affinityKey
+          ? this.pins.get(options.affinityKey)?.get(server)
+          : undefined;
     let chosen: Candidate | undefined;
     if (pinned !== undefined && instances.get(pinned)?.routable && !options.exclude?.has(pinned)) {
       // stay on the pinned instance while it lives, even if that means waiting for a slot

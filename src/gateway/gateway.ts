@@ -5,7 +5,7 @@
  * client session.
  */
 import { randomUUID } from 'node:crypto';
-import { ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
+import { McpServer, ProtocolError, ProtocolErrorCode, Server } from '@modelcontextprotocol/server';
 import type {
   LoggingLevel,
   McpRequestContext,
@@ -31,6 +31,7 @@ import type { CallContext, ClientSession, Era, GatewayCore } from './types.js';
 import { aggregateCapabilities, aggregateInstructions, offeredOnly } from './modern/discover.js';
 import { InputBridge } from './modern/input-bridge.js';
 import { ListenResources } from './modern/listen.js';
+import { CatalogMcpServer } from './modern/param-headers.js';
 
 export type { CallContext, ClientSession, Era } from './types.js';
 
@@ -204,8 +205,8 @@ export class Gateway implements GatewayCore {
    * For the SDK's serving entries: a server per modern HTTP request (`perRequest`, not
    * tracked as a client), or per stdio connection in the era its first message chose.
    */
-  serverFactory(perRequest: boolean): (ctx: McpRequestContext) => Server {
-    return (ctx) => this.openClient(ctx.era, perRequest).server;
+  serverFactory(perRequest: boolean): (ctx: McpRequestContext) => Server | McpServer {
+    return (ctx) => this.open(ctx.era, perRequest).product;
   }
 
   /**
@@ -214,9 +215,17 @@ export class Gateway implements GatewayCore {
    * catalog changes, is offered every family.
    */
   openClient(era: Era, perRequest = false): ClientSession {
+    return this.open(era, perRequest).client;
+  }
+
+  /**
+   * A client session and what serves it: a modern HTTP request is served by an `McpServer`
+   * whose tools are the catalog's, so the SDK checks its `Mcp-Param-*` headers.
+   */
+  private open(era: Era, perRequest: boolean): { client: ClientSession; product: Server | McpServer } {
     const backends = this.options.sessions.all();
     const instructions = era === 'modern' ? aggregateInstructions(backends) : undefined;
-    const server = new Server(this.options.serverInfo, {
+    const options = {
       capabilities:
         era === 'modern' && perRequest
           ? aggregateCapabilities(backends)
@@ -229,10 +238,15 @@ export class Gateway implements GatewayCore {
             },
       ...(instructions === undefined ? {} : { instructions }),
       requestState: { verify: this.inputs.verify },
-    });
+    };
+    const product =
+      era === 'modern' && perRequest
+        ? new CatalogMcpServer(this.options.serverInfo, options, (name) => this.catalog.tool(name)?.tool.inputSchema)
+        : new Server(this.options.serverInfo, options);
+    const server = product instanceof McpServer ? product.server : product;
     const client: ClientSession = { id: randomUUID(), era, server, logLevel: undefined, subscriptions: new Set() };
     registerHandlers(perRequest ? offeredOnly(server) : server, client, this);
-    if (perRequest) return client;
+    if (perRequest) return { client, product };
     // the roots backends see are the union of the clients': a change of any is a change of all
     const offersRoots = () => server.getClientCapabilities()?.roots !== undefined;
     server.setNotificationHandler('notifications/roots/list_changed', () => this.rootsChanged());
@@ -252,7 +266,7 @@ export class Gateway implements GatewayCore {
     };
     server.onerror = (error) => this.logger.debug({ err: error.message, client: client.id }, 'client connection error');
     this.clients.add(client);
-    return client;
+    return { client, product };
   }
 
   async close(): Promise<void> {

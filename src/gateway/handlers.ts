@@ -2,7 +2,7 @@
  * The MCP methods a client session can call, each routed to the right server.
  */
 import { LOG_LEVEL_META_KEY, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { CallToolResult, LoggingLevel, ProgressToken, Server, ServerContext } from '@modelcontextprotocol/server';
+import type { CallToolResult, LoggingLevel, ProgressToken, Server, ServerContext, Tool } from '@modelcontextprotocol/server';
 import type { Session } from '../server-actor/session.js';
 import { ManagerError } from '../errors.js';
 import { ResultCache } from './cache.js';
@@ -10,6 +10,7 @@ import type { Lease } from './dispatch.js';
 import type { CallContext, ClientSession, GatewayCore as Gateway } from './types.js';
 import { isConnectionLost, isNotDelivered, toWireError } from './wire-errors.js';
 import { bridgeCall } from './modern/input-bridge.js';
+import { passesThrough, toClient, upstreamParams, upstreamRound, type UpstreamRound } from './modern/pass-through.js';
 
 /** Long tool calls are the client's to time out (they may run for hours). */
 export const CALL_TIMEOUT_MS = 60 * 60_000;
@@ -66,8 +67,13 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
         logLevel: logLevelOf(client, ctx),
         context: callContext(client, ctx),
       });
-      // a 2026-07-28 client is asked for input with input_required results, across its retries
-      if (client.era === 'modern') return bridgeCall(gw.inputs, extra, (ctx) => callRoutedTool(gw, routed, args, origin(ctx)));
+      if (client.era === 'modern') {
+        const upstream = upstreamRound(extra, gw.inputs.mint);
+        // the retry of an upstream's own input round goes back to that upstream, as it is
+        if (upstream.handle) return callRoutedTool(gw, routed, args, { ...origin(extra), upstream });
+        // a 2026-07-28 client is asked for input with input_required results, across its retries
+        return bridgeCall(gw.inputs, extra, (ctx) => callRoutedTool(gw, routed, args, { ...origin(ctx), upstream }));
+      }
       return callRoutedTool(gw, routed, args, origin(extra));
     }),
   );
@@ -77,11 +83,16 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     handle(async (request, extra: Extra) => {
       const routed = gw.catalog.prompt(request.params.name);
       if (!routed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${request.params.name}"`);
-      return withLease(gw, client, routed.server, extra, (lease) =>
-        lease.session.client.getPrompt(withLogLevel(lease.session, { ...request.params, name: routed.name }, logLevelOf(client, extra)), {
-          signal: extra.mcpReq.signal,
-        }),
-      );
+      const round = client.era === 'modern' ? upstreamRound(extra, gw.inputs.mint) : undefined;
+      return withLease(gw, client, routed.server, extra, round, async (lease) => {
+        const params = withLogLevel(lease.session, { ...request.params, name: routed.name }, logLevelOf(client, extra));
+        if (!passesThrough(round, lease.session)) return lease.session.client.getPrompt(params, { signal: extra.mcpReq.signal });
+        const result = await lease.session.client.request(
+          { method: 'prompts/get', params: upstreamParams(params, round, offeredTo(gw, routed.server)) },
+          { signal: extra.mcpReq.signal, allowInputRequired: true },
+        );
+        return toClient(result, round, lease.instance);
+      });
     }),
   );
 
@@ -89,11 +100,16 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     'resources/read',
     handle(async (request, extra: Extra) => {
       const server = serverOfUri(gw, request.params.uri);
-      return withLease(gw, client, server, extra, (lease) =>
-        lease.session.client.readResource(withLogLevel(lease.session, request.params, logLevelOf(client, extra)), {
-          signal: extra.mcpReq.signal,
-        }),
-      );
+      const round = client.era === 'modern' ? upstreamRound(extra, gw.inputs.mint) : undefined;
+      return withLease(gw, client, server, extra, round, async (lease) => {
+        const params = withLogLevel(lease.session, request.params, logLevelOf(client, extra));
+        if (!passesThrough(round, lease.session)) return lease.session.client.readResource(params, { signal: extra.mcpReq.signal });
+        const result = await lease.session.client.request(
+          { method: 'resources/read', params: upstreamParams(params, round, offeredTo(gw, server)) },
+          { signal: extra.mcpReq.signal, allowInputRequired: true },
+        );
+        return toClient(result, round, lease.instance);
+      });
     }),
   );
 
@@ -101,7 +117,7 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     'resources/subscribe',
     handle(async (request, extra: Extra) => {
       const server = serverOfUri(gw, request.params.uri);
-      await withLease(gw, client, server, extra, (lease) =>
+      await withLease(gw, client, server, extra, undefined, (lease) =>
         lease.session.client.subscribeResource(request.params, { signal: extra.mcpReq.signal }),
       );
       client.subscriptions.add(request.params.uri);
@@ -116,7 +132,7 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       const stillWanted = [...gw.clients].some((c) => c.subscriptions.has(request.params.uri)) || gw.listen.wants(request.params.uri);
       const server = gw.catalog.serverOfUri(request.params.uri);
       if (!stillWanted && server) {
-        await withLease(gw, client, server, extra, (lease) =>
+        await withLease(gw, client, server, extra, undefined, (lease) =>
           lease.session.client.unsubscribeResource(request.params, { signal: extra.mcpReq.signal }),
         );
       }
@@ -131,12 +147,12 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       if (ref.type === 'ref/prompt') {
         const routed = gw.catalog.prompt(ref.name);
         if (!routed) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `unknown prompt "${ref.name}"`);
-        return withLease(gw, client, routed.server, extra, (lease) =>
+        return withLease(gw, client, routed.server, extra, undefined, (lease) =>
           lease.session.client.complete({ ...request.params, ref: { ...ref, name: routed.name } }, { signal: extra.mcpReq.signal }),
         );
       }
       const server = gw.catalog.serverOfTemplate(ref.uri) ?? serverOfUri(gw, ref.uri);
-      return withLease(gw, client, server, extra, (lease) =>
+      return withLease(gw, client, server, extra, undefined, (lease) =>
         lease.session.client.complete(request.params, { signal: extra.mcpReq.signal }),
       );
     }),
@@ -164,6 +180,8 @@ export interface CallOrigin {
   /** The level this call's log messages are forwarded at (2026-07-28 `_meta`, else the session's). */
   logLevel?: LoggingLevel | undefined;
   context?: CallContext;
+  /** A 2026-07-28 client's round: passed through to an upstream of the same era. */
+  upstream?: UpstreamRound | undefined;
 }
 
 /**
@@ -199,7 +217,7 @@ export async function callServerTool(
 }
 
 async function callRoutedTool(gw: Gateway, routed: RoutedTool, args: Record<string, unknown>, origin: CallOrigin): Promise<CallToolResult> {
-  const run = () => callWithFailover(gw, origin, routed.server, routed.name, isSafeToRepeat(gw, routed), args);
+  const run = () => callWithFailover(gw, origin, routed, isSafeToRepeat(gw, routed), args);
   const cache = gw.cacheFor(routed.server, routed.name);
   const series = gw.callMetrics?.series(routed.server, routed.name);
   if (series === undefined) return cache ? cache.get(ResultCache.key(routed.name, args), run) : run();
@@ -243,14 +261,24 @@ export function isSafeToRepeat(
   return a?.readOnlyHint === true || a?.idempotentHint === true || (gw.configOf(routed.server)?.retryTools.includes(routed.name) ?? false);
 }
 
+/** What the gateway offers a server's requests to the client (`client_capabilities`). */
+function offeredTo(gw: Gateway, server: string) {
+  return gw.configOf(server)?.clientCapabilities ?? { sampling: false, elicitation: false, roots: false };
+}
+
 async function withLease<T>(
   gw: Gateway,
   client: ClientSession,
   server: string,
   extra: Extra,
+  round: UpstreamRound | undefined,
   fn: (lease: Lease) => Promise<T>,
 ): Promise<T> {
-  const lease = await gw.dispatcher.acquire(server, { affinityKey: client.id, signal: extra.mcpReq.signal });
+  const lease = await gw.dispatcher.acquire(server, {
+    affinityKey: client.id,
+    signal: extra.mcpReq.signal,
+    ...(round?.handle ? { prefer: round.handle.i } : {}),
+  });
   const untrack = gw.trackCall(lease.instance, callContext(client, extra));
   try {
     return await fn(lease);
@@ -267,11 +295,11 @@ function callContext(client: ClientSession, extra: Extra): CallContext {
 async function callWithFailover(
   gw: Gateway,
   origin: CallOrigin,
-  server: string,
-  tool: string,
+  routed: { server: string; name: string; tool: Pick<Tool, 'inputSchema'> },
   safe: boolean,
   args: Record<string, unknown>,
 ): Promise<CallToolResult> {
+  const { server, name: tool } = routed;
   const tried = new Set<string>();
   const replicas = gw.configOf(server)?.replicas ?? 1;
   const maxAttempts = replicas + 1;
@@ -280,6 +308,7 @@ async function callWithFailover(
   for (let attempt = 1; ; attempt++) {
     const lease = await gw.dispatcher.acquire(server, {
       ...(client ? { affinityKey: client.id } : {}),
+      ...(origin.upstream?.handle ? { prefer: origin.upstream.handle.i } : {}),
       exclude: tried,
       ...(signal ? { signal } : {}),
     });
@@ -300,19 +329,29 @@ async function callWithFailover(
       });
     }
     try {
-      const result = await lease.session.client.request(
-        {
-          method: 'tools/call',
-          params: withLogLevel(
-            lease.session,
-            { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) },
-            origin.logLevel,
-          ),
-        },
-        { ...(signal ? { signal } : {}), timeout: CALL_TIMEOUT_MS },
+      let params = withLogLevel(
+        lease.session,
+        { name: tool, arguments: args, ...(backendToken === undefined ? {} : { _meta: { progressToken: backendToken } }) },
+        origin.logLevel,
       );
+      const options = { ...(signal ? { signal } : {}), timeout: CALL_TIMEOUT_MS };
+      if (lease.session.client.getProtocolEra() !== 'modern') {
+        const result = await lease.session.client.request({ method: 'tools/call', params }, options);
+        await progressSent;
+        return result;
+      }
+      // a modern client's input rounds pass through to a modern upstream
+      const upstream = passesThrough(origin.upstream, lease.session) ? origin.upstream : undefined;
+      if (upstream) params = upstreamParams(params, upstream, offeredTo(gw, server));
+      // callTool mirrors the tool's x-mcp-header arguments into Mcp-Param-* headers (its
+      // output is not checked here: the definition carries no outputSchema)
+      const result = await lease.session.client.callTool(params, {
+        ...options,
+        toolDefinition: { name: tool, inputSchema: routed.tool.inputSchema },
+        ...(upstream ? { allowInputRequired: true } : {}),
+      });
       await progressSent;
-      return result;
+      return (upstream ? await toClient(result, upstream, lease.instance) : result) as CallToolResult;
     } catch (error) {
       // nothing went out on this connection since the call was dispatched: it never reached the server
       const notDelivered = isNotDelivered(error) || (isConnectionLost(error) && lease.session.written === writtenBefore);

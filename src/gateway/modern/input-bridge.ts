@@ -23,6 +23,7 @@ import {
   type ServerContext,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../../logger.js';
+import type { PassThroughHandle } from './pass-through.js';
 
 /** A backend's request to the client, as the gateway receives it. */
 export interface BackendAsk {
@@ -87,13 +88,13 @@ const NEEDS: Record<string, keyof ClientCapabilities> = {
 };
 
 export class InputBridge {
-  private readonly codec: RequestStateCodec<Handle>;
+  private readonly codec: RequestStateCodec<Handle | PassThroughHandle>;
   private readonly flights = new Map<string, Flight>();
   private readonly ttlMs: number;
 
   constructor(private readonly options: InputBridgeOptions) {
     this.ttlMs = options.ttlMs ?? 10 * 60_000;
-    this.codec = createRequestStateCodec<Handle>({
+    this.codec = createRequestStateCodec<Handle | PassThroughHandle>({
       key: randomBytes(32),
       ttlSeconds: Math.max(1, Math.ceil(this.ttlMs / 1000)),
       bind: (ctx) => `${ctx.mcpReq.method}\0${ctx.http?.authInfo?.clientId ?? ''}`,
@@ -101,7 +102,10 @@ export class InputBridge {
   }
 
   /** For `ServerOptions.requestState.verify`: refuses forged, altered and expired handles. */
-  readonly verify = (state: string, ctx: ServerContext): Promise<Handle> => this.codec.verify(state, ctx);
+  readonly verify = (state: string, ctx: ServerContext): Promise<Handle | PassThroughHandle> => this.codec.verify(state, ctx);
+
+  /** Seal the handle around an upstream's own requestState (modern ↔ modern rounds pass through). */
+  readonly mint = (handle: PassThroughHandle, ctx: ServerContext): Promise<string> => this.codec.mint(handle, ctx);
 
   /** Calls waiting for a client's retry (for tests and metrics). */
   get waiting(): number {

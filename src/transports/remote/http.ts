@@ -9,7 +9,7 @@
  * session, the connection lost): the chart's restart then re-runs `initialize` with a
  * new session, with backoff.
  */
-import { SSEClientTransport, SseError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { PROTOCOL_VERSION_META_KEY, SSEClientTransport, SseError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import type { FetchLike, TransportSendOptions, JSONRPCMessage } from '@modelcontextprotocol/client';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ManagerError, errorMessage, type ErrorCode } from '../../errors.js';
@@ -230,10 +230,10 @@ export class HttpRemoteTransport extends RemoteTransport {
       if (init?.signal?.aborted || this.ended) throw error;
       throw this.problem('SERVER_UNAVAILABLE', networkReason(error), error, { connection: true });
     }
-    return this.inspect(method, response);
+    return this.inspect(method, response, init?.body);
   };
 
-  private async inspect(method: string, response: Response): Promise<Response> {
+  private async inspect(method: string, response: Response, requestBody?: unknown): Promise<Response> {
     // after close(): the goodbye DELETE's answer does not matter
     if (this.ended) return response;
     const { status } = response;
@@ -255,6 +255,11 @@ export class HttpRemoteTransport extends RemoteTransport {
       // a Streamable HTTP server need not offer the GET event stream
       if (method === 'GET' && status === 405 && this.modeInUse === 'streamable') return response;
       const body = await response.text().catch(() => '');
+      // a 2026-07-28 server's refusal of one request (-32020, -32021, -32022 on HTTP 400) is
+      // that request's answer, for the SDK to deliver in-band, not a broken connection
+      if (method === 'POST' && status === 400 && isModernRequest(requestBody) && isJsonRpcError(body)) {
+        return new Response(body, { status, statusText: response.statusText, headers: response.headers });
+      }
       const detail = body.trim() ? `: ${preview(body.trim())}` : '';
       throw this.problem('INITIALIZE_FAILED', `answered HTTP ${status}${response.statusText ? ` ${response.statusText}` : ''}${detail}`);
     }
@@ -292,5 +297,26 @@ export class HttpRemoteTransport extends RemoteTransport {
       await Promise.race([inner.terminateSession().catch(() => undefined), sleep(REMOTE_DEFAULTS.goodbyeMs, undefined, { ref: false })]);
     }
     await this.detach();
+  }
+}
+
+/** A request carrying the 2026-07-28 per-request envelope (the protocol version in `params._meta`). */
+function isModernRequest(body: unknown): boolean {
+  if (typeof body !== 'string') return false;
+  try {
+    const message = JSON.parse(body) as { params?: { _meta?: Record<string, unknown> } } | null;
+    return typeof message?.params?._meta?.[PROTOCOL_VERSION_META_KEY] === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** A JSON-RPC error response (what a 2026-07-28 server answers a refused request with). */
+function isJsonRpcError(body: string): boolean {
+  try {
+    const message = JSON.parse(body) as { jsonrpc?: unknown; error?: { code?: unknown } } | null;
+    return message?.jsonrpc === '2.0' && typeof message.error?.code === 'number';
+  } catch {
+    return false;
   }
 }
