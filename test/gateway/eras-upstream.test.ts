@@ -119,9 +119,12 @@ describe('a 2026-07-28 upstream behind the gateway', () => {
     });
   });
 
-  it('progress of every input round reaches the 2025-era client that called', async () => {
+  it.each(['legacy', 'modern'] as const)('progress of every input round reaches the %s client that called', async (era) => {
     const m = await boot();
-    const client = new ClientV2({ name: 'legacy', version: '1' }, { capabilities: { elicitation: {} } });
+    const client = new ClientV2(
+      { name: era, version: '1' },
+      { capabilities: { elicitation: {} }, ...(era === 'modern' ? { versionNegotiation: { mode: { pin: '2026-07-28' } } } : {}) },
+    );
     cleanups.push(() => client.close());
     client.setRequestHandler('elicitation/create', () => Promise.resolve({ action: 'accept' as const, content: { name: 'ada' } }));
     await client.connect(new HttpV2(new URL(m.url)));
@@ -131,7 +134,8 @@ describe('a 2026-07-28 upstream behind the gateway', () => {
       { onprogress: (p) => void progress.push({ progress: p.progress, ...(p.message === undefined ? {} : { message: p.message }) }) },
     );
     expect(textOf(result)).toBe('steps done for ada');
-    expect(progress).toEqual([
+    // (a modern SDK client also reports its own input rounds as progress: those are not the backend's)
+    expect(progress.filter((p) => !p.message?.startsWith('Fulfilling input'))).toEqual([
       { progress: 1, message: 'round 1' },
       { progress: 2, message: 'round 2' },
     ]);
