@@ -19,7 +19,7 @@ import type { RoutePolicy, routerMachine } from '../../machines/router.machine.j
 import type { ServerConfig } from '../config/types.js';
 import type { Logger } from '../logger.js';
 import type { CallMetrics } from '../metrics/calls.js';
-import type { BackendHooks, Session, SessionRegistry } from '../server-actor/session.js';
+import { subscribeResource, unsubscribeResource, type BackendHooks, type Session, type SessionRegistry } from '../server-actor/session.js';
 import { ResultCache } from './cache.js';
 import { Catalog } from './catalog.js';
 import { UnavailableTools } from './unavailable.js';
@@ -90,20 +90,20 @@ export class Gateway implements GatewayCore {
     this.inputs = new InputBridge({ logger: options.logger });
     this.listen = new ListenResources(
       {
-        subscribe: (uri) => this.onUpstreamOf(uri, (client) => client.subscribeResource({ uri })),
-        unsubscribe: (uri) => this.onUpstreamOf(uri, (client) => client.unsubscribeResource({ uri })),
+        subscribe: (uri) => this.onUpstreamOf(uri, (session) => subscribeResource(session, uri)),
+        unsubscribe: (uri) => this.onUpstreamOf(uri, (session) => unsubscribeResource(session, uri)),
         heldElsewhere: (uri) => [...this.clients].some((c) => c.subscriptions.has(uri)),
       },
       options.logger,
     );
   }
 
-  private async onUpstreamOf(uri: string, fn: (client: Session['client']) => Promise<unknown>): Promise<void> {
+  private async onUpstreamOf(uri: string, fn: (session: Session) => Promise<unknown>): Promise<void> {
     const server = this.catalog.serverOfUri(uri);
     if (!server) throw new Error(`no server serves ${uri}`);
     const lease = await this.dispatcher.acquire(server);
     try {
-      await fn(lease.session.client);
+      await fn(lease.session);
     } finally {
       this.dispatcher.release(lease);
     }
@@ -176,11 +176,12 @@ export class Gateway implements GatewayCore {
       );
     const level = this.logLevel();
     if (level !== undefined && isLegacyLogger(session)) session.client.setLoggingLevel(level).catch(failed('the log level'));
-    if (!session.capabilities.resources?.subscribe || session.client.getProtocolEra() === 'modern') return;
+    if (!session.capabilities.resources?.subscribe) return;
     const uris = new Set<string>();
     for (const client of this.clients)
       for (const uri of client.subscriptions) if (this.catalog.serverOfUri(uri) === session.server) uris.add(uri);
-    for (const uri of uris) session.client.subscribeResource({ uri }).catch(failed('a resource subscription'));
+    for (const uri of this.listen.held()) if (this.catalog.serverOfUri(uri) === session.server) uris.add(uri);
+    for (const uri of uris) subscribeResource(session, uri).catch(failed('a resource subscription'));
   }
 
   /** Every instance of `server` failed: drop its tools, answering calls to them with `reason` for a while. */

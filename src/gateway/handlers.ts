@@ -3,7 +3,7 @@
  */
 import { LOG_LEVEL_META_KEY, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { CallToolResult, LoggingLevel, ProgressToken, Server, ServerContext, Tool } from '@modelcontextprotocol/server';
-import type { Session } from '../server-actor/session.js';
+import { subscribeResource, unsubscribeResource, type Session } from '../server-actor/session.js';
 import { ManagerError } from '../errors.js';
 import { ResultCache } from './cache.js';
 import type { Lease } from './dispatch.js';
@@ -118,7 +118,7 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
     handle(async (request, extra: Extra) => {
       const server = serverOfUri(gw, request.params.uri);
       await withLease(gw, client, server, extra, undefined, (lease) =>
-        lease.session.client.subscribeResource(request.params, { signal: extra.mcpReq.signal }),
+        subscribeResource(lease.session, request.params.uri, extra.mcpReq.signal),
       );
       client.subscriptions.add(request.params.uri);
       return {};
@@ -133,7 +133,7 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
       const server = gw.catalog.serverOfUri(request.params.uri);
       if (!stillWanted && server) {
         await withLease(gw, client, server, extra, undefined, (lease) =>
-          lease.session.client.unsubscribeResource(request.params, { signal: extra.mcpReq.signal }),
+          unsubscribeResource(lease.session, request.params.uri, extra.mcpReq.signal),
         );
       }
       return {};

@@ -21,6 +21,7 @@ import type { ProcessTransport } from '../transports/process-transport.js';
 import { StdioProcessTransport } from '../transports/stdio.js';
 import { negotiationOf, priorOf, verdictOf, type EraStore } from './era.js';
 import { EMPTY_CATALOG, type BackendCatalog, type BackendHooks, type Session, type SessionRegistry } from './session.js';
+import { UpstreamListen } from './upstream-listen.js';
 
 export interface LaunchDeps {
   sessions: SessionRegistry;
@@ -80,7 +81,11 @@ export function createLaunch(deps: LaunchDeps) {
       tapProgress(session);
       session.capabilities = session.client.getServerCapabilities() ?? {};
       session.serverInfo = session.client.getServerVersion();
+      // a 2026-07-28 server tells of list changes only on a stream asked for; open it before
+      // the lists are read, so no change between the read and the stream goes unseen
+      const listening = session.client.getProtocolEra() === 'modern' ? session.listen?.openLists() : undefined;
       session.catalog = await readCatalog(session.client);
+      await listening;
       signal.throwIfAborted();
       return { pid: session.transport.pid, tools: session.catalog.tools.map((t) => t.name), startedAt: Date.now() };
     } catch (error) {
@@ -182,6 +187,7 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
   client.onerror = unreadable;
   void transport.exited.then(() => unreadable.flush());
   let closing: Promise<void> | undefined;
+  const listen = new UpstreamListen(client, log, Math.max(1, Math.floor(config.startupTimeoutMs / 3)));
   const session: Session = {
     instance,
     server: config.name,
@@ -193,7 +199,11 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
     capabilities: {},
     serverInfo: undefined,
     exited: transport.exited,
-    close: () => (closing ??= client.close().then(() => transport.close())),
+    listen,
+    close: () => {
+      listen.close();
+      return (closing ??= client.close().then(() => transport.close()));
+    },
   };
   const send = transport.send.bind(transport);
   transport.send = async (message, options) => {

@@ -14,6 +14,7 @@ import type {
 } from '@modelcontextprotocol/client';
 import type { ExitInfo } from '../errors.js';
 import type { ProcessTransport } from '../transports/process-transport.js';
+import type { UpstreamListen } from './upstream-listen.js';
 
 /** What a server offers, as last read from it. */
 export interface BackendCatalog {
@@ -41,6 +42,8 @@ export interface Session {
    * and lose the last one).
    */
   readonly progress: Map<string | number, (params: { progress: number; total?: number; message?: string }) => void>;
+  /** A 2026-07-28 server's `subscriptions/listen` streams (list changes, resource updates). */
+  readonly listen?: UpstreamListen;
   /** Called after the backend said a list changed and it was re-read. */
   onCatalog?: (catalog: BackendCatalog) => void;
   /** Resolves with the exit report once the process has ended. */
@@ -82,4 +85,25 @@ export interface BackendHooks {
   notification(session: Session, notification: { method: string; params?: Record<string, unknown> }): void;
   /** The backend's catalog changed and was re-read. */
   catalogChanged(session: Session): void;
+}
+
+/**
+ * Ask a server for updates of a resource, in its era: `resources/subscribe` on a 2025-era
+ * connection, a `subscriptions/listen` stream on a 2026-07-28 one.
+ */
+export async function subscribeResource(session: Session, uri: string, signal?: AbortSignal): Promise<void> {
+  if (session.client.getProtocolEra() !== 'modern') {
+    await session.client.subscribeResource({ uri }, signal === undefined ? undefined : { signal });
+    return;
+  }
+  if (!session.listen) throw new Error(`server "${session.server}" has no subscriptions/listen streams`);
+  await session.listen.subscribe(uri, signal);
+}
+
+export async function unsubscribeResource(session: Session, uri: string, signal?: AbortSignal): Promise<void> {
+  if (session.client.getProtocolEra() !== 'modern') {
+    await session.client.unsubscribeResource({ uri }, signal === undefined ? undefined : { signal });
+    return;
+  }
+  await session.listen?.unsubscribe(uri);
 }

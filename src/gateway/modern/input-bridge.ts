@@ -19,6 +19,8 @@ import {
   type ClientCapabilities,
   type InputRequest,
   type InputRequiredResult,
+  type Notification,
+  type ProgressToken,
   type RequestStateCodec,
   type ServerContext,
 } from '@modelcontextprotocol/server';
@@ -40,7 +42,13 @@ export interface Round {
   state: unknown;
   /** The retry's answers (`ctx.mcpReq.inputResponses`). */
   responses: Record<string, unknown> | undefined;
+  /** Where this round's notifications go, and the progress token this round asked with. */
+  notify?: ((notification: Notification) => Promise<void>) | undefined;
+  progressToken?: ProgressToken | undefined;
 }
+
+/** Notifications of a call, sent to whichever round of it the client is waiting on. */
+type Notify = (notification: Notification) => Promise<void>;
 
 /** Handle payload: which waiting call, and which round of it. */
 interface Handle {
@@ -70,6 +78,8 @@ interface Flight {
   /** The client must be refused this (it lacks the capability a backend needs). */
   refused: ProtocolError | undefined;
   capabilities: ClientCapabilities | undefined;
+  /** The round the client waits on now: its notifications and progress token. */
+  current: Pick<Round, 'notify' | 'progressToken'>;
   expiry: NodeJS.Timeout | undefined;
   nextKey: number;
 }
@@ -119,9 +129,9 @@ export class InputBridge {
   async run<T>(
     round: Round,
     ctx: ServerContext,
-    start: (ask: (request: BackendAsk) => Promise<unknown>, signal: AbortSignal) => Promise<T>,
+    start: (ask: (request: BackendAsk) => Promise<unknown>, signal: AbortSignal, notify: Notify) => Promise<T>,
   ): Promise<T | InputRequiredResult> {
-    const flight = round.state === undefined ? this.launch(round.capabilities, start) : this.resume(round);
+    const flight = round.state === undefined ? this.launch(round, start) : this.resume(round);
     // the client leaving while a round waits cancels the call (upstream too)
     const onAbort = () => this.end(flight, 'the client cancelled the request');
     round.signal.addEventListener('abort', onAbort, { once: true });
@@ -133,8 +143,8 @@ export class InputBridge {
   }
 
   private launch<T>(
-    capabilities: ClientCapabilities | undefined,
-    start: (ask: (request: BackendAsk) => Promise<unknown>, signal: AbortSignal) => Promise<T>,
+    round: Round,
+    start: (ask: (request: BackendAsk) => Promise<unknown>, signal: AbortSignal, notify: Notify) => Promise<T>,
   ): Flight {
     const abort = new AbortController();
     const flight: Flight = {
@@ -146,12 +156,13 @@ export class InputBridge {
       open: [],
       wake: undefined,
       refused: undefined,
-      capabilities,
+      capabilities: round.capabilities,
+      current: { notify: round.notify, progressToken: round.progressToken },
       expiry: undefined,
       nextKey: 0,
     };
     const ask = (request: BackendAsk): Promise<unknown> => this.ask(flight, request);
-    flight.result = start(ask, abort.signal).then(
+    flight.result = start(ask, abort.signal, (notification) => this.notify(flight, notification)).then(
       (value) => ({ ok: true as const, value }),
       (error: unknown) => ({ ok: false as const, error }),
     );
@@ -176,9 +187,22 @@ export class InputBridge {
     clearTimeout(flight.expiry);
     this.flights.delete(flight.id);
     flight.capabilities = round.capabilities;
+    flight.current = { notify: round.notify, progressToken: round.progressToken };
     for (const pending of flight.open) pending.resolve(responses[pending.key]);
     flight.open = [];
     return flight;
+  }
+
+  /**
+   * A notification of the call (its progress): to the round the client waits on now, with
+   * that round's progress token, as the requests of earlier rounds are answered already.
+   */
+  private notify(flight: Flight, notification: Notification): Promise<void> {
+    const { notify, progressToken } = flight.current;
+    if (notify === undefined) return Promise.resolve();
+    if (notification.method !== 'notifications/progress') return notify(notification);
+    if (progressToken === undefined) return Promise.resolve();
+    return notify({ ...notification, params: { ...notification.params, progressToken } });
   }
 
   private ask(flight: Flight, request: BackendAsk): Promise<unknown> {
@@ -262,8 +286,10 @@ export function bridgeCall<T>(
       ClientCapabilities | undefined,
     state: ctx.mcpReq.requestState(),
     responses: ctx.mcpReq.inputResponses,
+    notify: ctx.mcpReq.notify,
+    progressToken: ctx.mcpReq._meta?.progressToken,
   };
-  return bridge.run(round, ctx, (ask, signal) =>
-    call({ ...ctx, mcpReq: { ...ctx.mcpReq, signal, send: (request: BackendAsk) => ask(request) } }),
+  return bridge.run(round, ctx, (ask, signal, notify) =>
+    call({ ...ctx, mcpReq: { ...ctx.mcpReq, signal, notify, send: (request: BackendAsk) => ask(request) } }),
   );
 }

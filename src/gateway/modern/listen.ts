@@ -30,6 +30,11 @@ export class ListenResources {
     return (this.counts.get(uri) ?? 0) > 0;
   }
 
+  /** The URIs listen streams hold (a restarted upstream is subscribed to them again). */
+  held(): string[] {
+    return [...this.counts.keys()];
+  }
+
   async acquire(uris: readonly string[]): Promise<ListenSubscriptions> {
     const unique = [...new Set(uris)];
     const results = await Promise.all(unique.map(async (uri) => ((await this.subscribeOnce(uri)) ? uri : undefined)));
