@@ -60,7 +60,7 @@ import {
 import type { Call, Watched } from './lib/load.js';
 import { LeanMcpHttpClient } from './lib/lean-http-client.js';
 import { reapPids, spawnTracked, waitForExit } from './lib/proc.js';
-import { REPO_ROOT, makeTempDir, removeDir, type ServerCommand } from './lib/servers.js';
+import { REPO_ROOT, echoServerCommand, makeTempDir, removeDir, type ServerCommand } from './lib/servers.js';
 import { formatAim, formatMicros, formatRatio, formatTable } from './lib/stats.js';
 import type { BenchModule, BenchOptions, BenchResult } from './lib/types.js';
 
@@ -351,18 +351,20 @@ async function v2StdioClient(
 
 async function startStdioGateway(
   dir: string,
+  backend: { name: string; script: string },
   era: Era,
   env: Record<string, string>,
   cleanup: Cleanup,
 ): Promise<{ end: StdioEnd; backendPid: number | undefined }> {
-  const config = await managerConfig(dir, { command: process.execPath, args: [DUAL_ECHO] }, [], `config-${era}.yaml`);
+  const which = `${backend.name}-${era}`;
+  const config = await managerConfig(dir, { command: process.execPath, args: [backend.script] }, [], `config-${which}.yaml`);
   const manager = ownSession({
     command: process.execPath,
-    args: [...managerNodeArgs(), MAIN_JS, 'start', '--stdio', '--config', config, '--state-dir', join(dir, `st-${era}`)],
+    args: [...managerNodeArgs(), MAIN_JS, 'start', '--stdio', '--config', config, '--state-dir', join(dir, `st-${which}`)],
   });
   const started = performance.now();
   const backendPids: number[] = [];
-  cleanup.add(`backend of the stdio gateway (${era})`, async () => {
+  cleanup.add(`backend of the stdio gateway (${which})`, async () => {
     const left = await reapPids(backendPids, REAP_TIMEOUT_MS);
     if (left > 0) console.error(`  warning: ${left} LEFTOVER backend process(es) killed`);
   });
@@ -370,14 +372,14 @@ async function startStdioGateway(
   await waitForTool(
     async () => (await end.client.listTools()).tools,
     TOOL,
-    `stdio gateway (${era} client)`,
+    `stdio gateway (${backend.name}, ${era} client)`,
     () => undefined,
   );
   const backends = end.pid === undefined ? [] : childPids(end.pid);
   backendPids.push(...backends);
   const backendPid = backends.length === 1 ? backends[0] : undefined;
   console.log(
-    `  stdio gateway (${era} client) ready in ${formatSecondsShort((performance.now() - started) / 1000)} (manager pid ${end.pid}, backend pid ${backendPid ?? backends.join(',')})`,
+    `  stdio gateway (${backend.name}, ${era} client) ready in ${formatSecondsShort((performance.now() - started) / 1000)} (manager pid ${end.pid}, backend pid ${backendPid ?? backends.join(',')})`,
   );
   return { end, backendPid };
 }
@@ -391,8 +393,13 @@ async function runStdio(plan: Plan, cleanup: Cleanup): Promise<{ lines: string[]
   const directLegacy = await v2StdioClient(echo, 'legacy', env, cleanup, 'the dual-era echo server');
   const directModern = await v2StdioClient(echo, 'modern', env, cleanup, 'the dual-era echo server');
   console.log(`  direct dual-era echo servers ready (pids ${directLegacy.pid}, ${directModern.pid})`);
-  const gwLegacy = await startStdioGateway(dir, 'legacy', env, cleanup);
-  const gwModern = await startStdioGateway(dir, 'modern', env, cleanup);
+  const dual = { name: 'dual-era echo', script: DUAL_ECHO };
+  const gwLegacy = await startStdioGateway(dir, dual, 'legacy', env, cleanup);
+  const gwModern = await startStdioGateway(dir, dual, 'modern', env, cleanup);
+  // the legacy-only 1.x backend of the gateway benchmark: the modern client's calls cross eras at the gateway
+  const legacyEcho = { name: 'echo.mjs', script: echoServerCommand().args[0]! };
+  const gw1Legacy = await startStdioGateway(dir, legacyEcho, 'legacy', env, cleanup);
+  const gw1Modern = await startStdioGateway(dir, legacyEcho, 'modern', env, cleanup);
 
   const directWatched = (end: StdioEnd): Watched[] => [
     { name: 'client', pid: undefined },
@@ -408,17 +415,24 @@ async function runStdio(plan: Plan, cleanup: Cleanup): Promise<{ lines: string[]
     { label: 'v2 modern → echo (direct)', call: v2Call(directModern.client, 'echo'), watched: directWatched(directModern) },
     { label: 'v2 legacy → gateway → echo', call: v2Call(gwLegacy.end.client, TOOL), watched: gwWatched(gwLegacy) },
     { label: 'v2 modern → gateway → echo', call: v2Call(gwModern.end.client, TOOL), watched: gwWatched(gwModern) },
+    { label: 'v2 legacy → gateway → echo.mjs', call: v2Call(gw1Legacy.end.client, TOOL), watched: gwWatched(gw1Legacy) },
+    { label: 'v2 modern → gateway → echo.mjs', call: v2Call(gw1Modern.end.client, TOOL), watched: gwWatched(gw1Modern) },
   ];
   const measured = await measureAll(targets, plan);
-  const [dL, dM, gL, gM] = measured as [Measured, Measured, Measured, Measured];
+  const [dL, dM, gL, gM, g1L, g1M] = measured as [Measured, Measured, Measured, Measured, Measured, Measured];
 
   console.log('');
   console.log(
     `stdio, both eras: ${gL.seq.length} sequential calls per path (after warm-up, interleaved); ${CONCURRENCY} in flight for ${formatSecondsShort(gL.load.seconds)} (after ${plan.load.warmupMs} ms warm-up per round)`,
   );
-  console.log('  echo = test/fixtures/servers/modern-era.mjs (v2 SDK, FIXTURE_ERA=dual); v2 = @modelcontextprotocol/client');
+  console.log(
+    '  echo = test/fixtures/servers/modern-era.mjs (v2 SDK, FIXTURE_ERA=dual); echo.mjs = the 1.x SDK fixture (legacy only); v2 = @modelcontextprotocol/client',
+  );
   console.log(measuredTable(measured));
-  const eras = compareEras([{ path: 'stdio', client: 'v2 client', legacy: gL, modern: gM, process: 'gateway' }]);
+  const eras = compareEras([
+    { path: 'stdio', client: 'v2 client', legacy: gL, modern: gM, process: 'gateway' },
+    { path: 'stdio (echo.mjs backend)', client: 'v2 client', legacy: g1L, modern: g1M, process: 'gateway' },
+  ]);
   console.log(eras.table);
   const ratio = (g: Measured, d: Measured) => formatRatio(throughput(g) / throughput(d));
   console.log(
