@@ -46,26 +46,26 @@ const AIM_STDIO_THROUGHPUT = 0.6;
 const AIM_STDIO_ADDED_P50_MS = 0.15;
 /** Gateway process CPU per call at 32 in flight (lean client): stdio ≤ 30 µs, HTTP ≤ 60 µs. */
 const AIM_STDIO_GATEWAY_CPU_US = 30;
-const AIM_HTTP_GATEWAY_CPU_US = 60;
+export const AIM_HTTP_GATEWAY_CPU_US = 60;
 /** stdio, metrics on vs off (same run): throughput and p50 no more than 2 % worse. */
 const AIM_METRICS_COST = 0.02;
 /** Throughput on vs off is taken in paired bursts of this length (after 100 ms warm-up each). */
 const METRICS_BURST_MS = 400;
 /** HTTP, lean client: gateway (with its extra hop) ≥ 1.5× the SDK's own HTTP server. */
-const AIM_HTTP_LEAN_THROUGHPUT = 1.5;
+export const AIM_HTTP_LEAN_THROUGHPUT = 1.5;
 /** kill -9 of the backend → first good call on the same client session ≤ the backend's cold start + 100 ms. */
 const AIM_RECOVERY_OVER_COLD_MS = 100;
 /** Router decision (acquire + release) < 50 µs. */
 const AIM_DECISION_US = 50;
 
-const CONCURRENCY = 32;
+export const CONCURRENCY = 32;
 const BACKEND = 'echo';
-const TOOL = `${BACKEND}__echo`;
-const PID_TOOL = `${BACKEND}__pid`;
-const TEXT = 'hello through the gateway';
-const ARGS = { text: TEXT };
+export const TOOL = `${BACKEND}__echo`;
+export const PID_TOOL = `${BACKEND}__pid`;
+export const TEXT = 'hello through the gateway';
+export const ARGS = { text: TEXT };
 
-interface Plan {
+export interface Plan {
   /** Each target is measured once per round; rounds alternate the order of the targets. */
   rounds: number;
   seqWarmup: number;
@@ -85,7 +85,7 @@ interface Plan {
   recoveries: number;
 }
 
-function planFor(options: BenchOptions): Plan {
+export function planFor(options: BenchOptions): Plan {
   const rounds = options.reps ?? (options.quick ? 1 : 2);
   return options.quick
     ? {
@@ -117,17 +117,17 @@ function planFor(options: BenchOptions): Plan {
       };
 }
 
-const START_TIMEOUT_MS = 60_000;
-const STOP_TIMEOUT_MS = 20_000;
-const REAP_TIMEOUT_MS = 10_000;
+export const START_TIMEOUT_MS = 60_000;
+export const STOP_TIMEOUT_MS = 20_000;
+export const REAP_TIMEOUT_MS = 10_000;
 /** `BENCH_MANAGER_JS=…/dist/src/cli/main.js` runs another build of the manager (e.g. the one before a change) under the same bench. */
-const MAIN_JS = process.env.BENCH_MANAGER_JS ?? join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+export const MAIN_JS = process.env.BENCH_MANAGER_JS ?? join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 
 // ---------------------------------------------------------------------------------------
 // plumbing
 
 /** Async clean-ups, run in reverse order, each bounded by its own logic; failures are reported, not thrown. */
-class Cleanup {
+export class Cleanup {
   private readonly steps: { what: string; run: () => Promise<unknown> }[] = [];
   add(what: string, run: () => Promise<unknown>): void {
     this.steps.push({ what, run });
@@ -147,7 +147,7 @@ class Cleanup {
 const transpiled = new Map<string, string>();
 
 /** A self-contained bench/lib script as plain JS, so it runs with plain node like the built manager (no tsx loader hook). */
-async function scriptSource(file: string): Promise<string> {
+export async function scriptSource(file: string): Promise<string> {
   let js = transpiled.get(file);
   if (js === undefined) {
     const source = await readFile(join(REPO_ROOT, 'bench', 'lib', file), 'utf8');
@@ -160,7 +160,7 @@ async function scriptSource(file: string): Promise<string> {
 }
 
 /** A stderr tail for error reports. */
-function tailOf(stream: NodeJS.ReadableStream | Stream | null | undefined): () => string[] {
+export function tailOf(stream: NodeJS.ReadableStream | Stream | null | undefined): () => string[] {
   const tail: string[] = [];
   if (stream && 'setEncoding' in stream) stream.setEncoding('utf8');
   stream?.on('data', (chunk: string | Buffer) => {
@@ -170,25 +170,25 @@ function tailOf(stream: NodeJS.ReadableStream | Stream | null | undefined): () =
   return () => [...tail];
 }
 
-function withTail(message: string, tail: string[]): Error {
+export function withTail(message: string, tail: string[]): Error {
   return new Error(`${message}${tail.length ? `\n  stderr:\n    ${tail.slice(-15).join('\n    ')}` : ''}`);
 }
 
 /** The server side runs in its own session, like the manager's servers (see inOwnSession): equal footing under autogroup scheduling. */
-const ownSession = (command: ServerCommand): ServerCommand => inOwnSession(command) ?? command;
+export const ownSession = (command: ServerCommand): ServerCommand => inOwnSession(command) ?? command;
 
-const fullEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
+export const fullEnv = (extra: Record<string, string> = {}): Record<string, string> => ({
   ...Object.fromEntries(Object.entries(process.env).filter((e): e is [string, string] => e[1] !== undefined)),
   ...extra,
 });
 
 /** Manager's node flags: `BENCH_GATEWAY_CPU_PROF=DIR` writes a V8 CPU profile of each manager run to DIR. */
-function managerNodeArgs(): string[] {
+export function managerNodeArgs(): string[] {
   const dir = process.env.BENCH_GATEWAY_CPU_PROF;
   return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
 }
 
-function managerNote(): string | undefined {
+export function managerNote(): string | undefined {
   if (!existsSync(MAIN_JS)) return undefined;
   const source = join(REPO_ROOT, 'src', 'gateway', 'handlers.ts');
   const compiled = join(REPO_ROOT, 'dist', 'src', 'gateway', 'handlers.js');
@@ -197,7 +197,7 @@ function managerNote(): string | undefined {
 }
 
 /** `manager` lines beyond the log level (e.g. the metrics switch); `name` names the file. */
-async function managerConfig(
+export async function managerConfig(
   dir: string,
   server: ServerCommand,
   manager: string[] = [],
@@ -225,7 +225,7 @@ async function managerConfig(
 }
 
 /** A free loopback port: listen on 0, read it, close (the gateway cannot report a port 0 choice to us). */
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -242,7 +242,7 @@ interface TextResult {
   isError?: boolean;
 }
 
-function checkEcho(result: TextResult): void {
+export function checkEcho(result: TextResult): void {
   const text = result.content?.[0]?.text;
   if (result.isError || text !== TEXT) throw new Error(`unexpected tool result: ${JSON.stringify(result).slice(0, 200)}`);
 }
@@ -298,7 +298,7 @@ async function leanStdioClient(
 }
 
 /** Poll tools/list until `name` is in it. */
-async function waitForTool(
+export async function waitForTool(
   list: () => Promise<{ name: string }[]>,
   name: string,
   what: string,
@@ -325,7 +325,7 @@ async function waitForTool(
 // ---------------------------------------------------------------------------------------
 // targets: one way of making the same tool call
 
-interface Target {
+export interface Target {
   /** Row label. */
   label: string;
   call: Call;
@@ -333,7 +333,7 @@ interface Target {
   watched: Watched[];
 }
 
-interface Measured {
+export interface Measured {
   target: Target;
   seq: number[];
   /** CPU µs per call per process during the sequential calls. */
@@ -349,7 +349,7 @@ const SEQ_BLOCK = 20;
  * the machine hits every target alike); then throughput: each target once per round,
  * rounds alternating the order.
  */
-async function measureAll(targets: readonly Target[], plan: Plan): Promise<Measured[]> {
+export async function measureAll(targets: readonly Target[], plan: Plan): Promise<Measured[]> {
   const seq = await interleavedSequential(
     targets,
     { warmup: plan.seqWarmup, calls: plan.seqCalls, maxMs: plan.seqMaxMsPerTarget },
@@ -376,11 +376,11 @@ async function measureAll(targets: readonly Target[], plan: Plan): Promise<Measu
   return targets.map((target, i) => ({ target, seq: seq[i]!.latencies, seqCpu: seq[i]!.cpuUsPerCall, load: pool(loads[i]!) }));
 }
 
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 160);
-const throughput = (m: Measured): number => (m.load.seconds > 0 ? m.load.calls / m.load.seconds : 0);
-const p50 = (m: Measured): number => percentile(m.seq, 50);
+export const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 160);
+export const throughput = (m: Measured): number => (m.load.seconds > 0 ? m.load.calls / m.load.seconds : 0);
+export const p50 = (m: Measured): number => percentile(m.seq, 50);
 
-function formatRate(perSecond: number): string {
+export function formatRate(perSecond: number): string {
   return `${Math.round(perSecond).toLocaleString('en-US')}/s`;
 }
 
@@ -398,7 +398,7 @@ function pathCpu(cpu: Map<string, number | undefined>): number | undefined {
   return sum;
 }
 
-function measuredTable(rows: readonly Measured[]): string {
+export function measuredTable(rows: readonly Measured[]): string {
   const latency = formatTable(
     ['path', 'seq p50', 'seq p99', `calls/s @${CONCURRENCY}`, `p50 @${CONCURRENCY}`, `p99 @${CONCURRENCY}`, 'errors'],
     rows.map((m) => [
@@ -885,7 +885,7 @@ function isRunning(transport: StdioClientTransport): boolean {
   }
 }
 
-const formatSecondsShort = (s: number): string => `${s.toFixed(1)} s`;
+export const formatSecondsShort = (s: number): string => `${s.toFixed(1)} s`;
 
 // ---------------------------------------------------------------------------------------
 // HTTP
@@ -925,7 +925,7 @@ interface HttpGateway {
   stateDir: string;
 }
 
-async function startHttpGateway(dir: string, cleanup: Cleanup): Promise<HttpGateway> {
+export async function startHttpGateway(dir: string, cleanup: Cleanup): Promise<HttpGateway> {
   const config = await managerConfig(dir, echoServerCommand());
   const stateDir = join(dir, 'st-http');
   const port = await freePort();
@@ -959,7 +959,7 @@ async function startHttpGateway(dir: string, cleanup: Cleanup): Promise<HttpGate
 }
 
 /** `mcp-manager stop --state-dir X`, then wait for the manager to exit (killed by pid after the bound). */
-async function stopHttpGateway(spawned: Spawned, stateDir: string): Promise<void> {
+export async function stopHttpGateway(spawned: Spawned, stateDir: string): Promise<void> {
   if (spawned.child.exitCode !== null || spawned.child.signalCode !== null) return;
   const stop = spawnTracked(process.execPath, [MAIN_JS, 'stop', '--state-dir', stateDir], {
     cwd: REPO_ROOT,
@@ -977,7 +977,7 @@ async function stopHttpGateway(spawned: Spawned, stateDir: string): Promise<void
  * count passes undici's limit of 1500 between collections and Node prints a
  * MaxListenersExceededWarning for every further request. Nothing leaks; the warning is noise.
  */
-const quietFetch: typeof fetch = (input, init) => {
+export const quietFetch: typeof fetch = (input, init) => {
   if (init?.signal) setMaxListeners(0, init.signal);
   return fetch(input, init);
 };
@@ -993,7 +993,7 @@ async function sdkHttpClient(url: string, cleanup: Cleanup, what: string): Promi
   return client;
 }
 
-async function leanHttpClient(url: string, cleanup: Cleanup, what: string): Promise<LeanMcpHttpClient> {
+export async function leanHttpClient(url: string, cleanup: Cleanup, what: string): Promise<LeanMcpHttpClient> {
   const client = new LeanMcpHttpClient(url, { maxSockets: CONCURRENCY });
   await client.initialize();
   cleanup.add(`lean client of ${what}`, () => client.close());
@@ -1330,7 +1330,7 @@ function sectionsToRun(): Set<string> {
   return new Set(wanted);
 }
 
-const formatLoad = (): string =>
+export const formatLoad = (): string =>
   loadavg()
     .map((l) => l.toFixed(2))
     .join(' ');

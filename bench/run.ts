@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { configParse } from './config-parse.js';
+import { eras } from './eras.js';
 import { gateway } from './gateway.js';
 import { hostile } from './hostile.js';
 import { probes } from './probes.js';
@@ -16,7 +17,7 @@ import { startup } from './startup.js';
 import { ui } from './ui.js';
 
 /** The registry: add a module here (gateway latency/throughput, probe rounds, …). */
-const MODULES: readonly BenchModule[] = [startup, gateway, probes, scale, ui, hostile, configParse];
+const MODULES: readonly BenchModule[] = [startup, gateway, eras, probes, scale, ui, hostile, configParse];
 
 const USAGE = `usage: node --import tsx bench/run.ts [--only NAME]… [--quick] [--sizes N,N,…] [--reps N]
 

@@ -1,13 +1,24 @@
 /**
  * A lean MCP Streamable HTTP client for the gateway benchmark: raw JSON-RPC POSTs over a
- * keep-alive `node:http` agent, no SDK. initialize once → read `mcp-session-id` →
- * `notifications/initialized` → requests. Replies may be plain JSON or an SSE stream (the
+ * keep-alive `node:http` agent, no SDK. Legacy era (the default): initialize once → read
+ * `mcp-session-id` → `notifications/initialized` → requests. Modern era (`era: 'modern'`,
+ * 2026-07-28): no handshake and no session; every request carries the `MCP-Protocol-Version`,
+ * `Mcp-Method` and `Mcp-Name` headers and its protocol version, client info and
+ * capabilities in `params._meta`. Replies may be plain JSON or an SSE stream (the
  * SDK's server answers with SSE by default); both are parsed. It measures the server, so it
  * does as little as a client can: no schema validation, one header object per request.
  */
 import { Agent, request, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 
 export const LEAN_PROTOCOL_VERSION = '2025-06-18';
+export const LEAN_MODERN_PROTOCOL_VERSION = '2026-07-28';
+const CLIENT_INFO = { name: 'bench-lean', version: '0.0.0' };
+/** What a modern request carries in `params._meta` (the same object for every request). */
+const MODERN_META = {
+  'io.modelcontextprotocol/protocolVersion': LEAN_MODERN_PROTOCOL_VERSION,
+  'io.modelcontextprotocol/clientInfo': CLIENT_INFO,
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 const REQUEST_TIMEOUT_MS = 30_000;
 
 interface Reply {
@@ -33,10 +44,12 @@ export class LeanMcpHttpClient {
   private readonly host: string;
   private readonly port: number;
   private readonly path: string;
+  private readonly modern: boolean;
   private sessionId: string | undefined;
   private nextId = 1;
 
-  constructor(url: string, options: { maxSockets?: number } = {}) {
+  constructor(url: string, options: { maxSockets?: number; era?: 'legacy' | 'modern' } = {}) {
+    this.modern = options.era === 'modern';
     const parsed = new URL(url);
     this.host = parsed.hostname;
     this.port = Number(parsed.port || 80);
@@ -44,12 +57,14 @@ export class LeanMcpHttpClient {
     this.agent = new Agent({ keepAlive: true, maxSockets: options.maxSockets ?? 32 });
   }
 
+  /** Legacy era: the handshake that opens the session. Modern era: nothing to do (no handshake). */
   async initialize(): Promise<void> {
+    if (this.modern) return;
     const reply = await this.post({
       jsonrpc: '2.0',
       id: 0,
       method: 'initialize',
-      params: { protocolVersion: LEAN_PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench-lean', version: '0.0.0' } },
+      params: { protocolVersion: LEAN_PROTOCOL_VERSION, capabilities: {}, clientInfo: CLIENT_INFO },
     });
     if (reply.status !== 200) throw new Error(`initialize: HTTP ${reply.status}: ${reply.text.slice(0, 200)}`);
     const id = reply.headers['mcp-session-id'];
@@ -62,7 +77,12 @@ export class LeanMcpHttpClient {
 
   async request<T = unknown>(method: string, params: Record<string, unknown>): Promise<T> {
     const id = this.nextId++;
-    const reply = await this.post({ jsonrpc: '2.0', id, method, params });
+    const reply = this.modern
+      ? await this.send('POST', JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: MODERN_META } }), {
+          'mcp-method': method,
+          ...(typeof params.name === 'string' ? { 'mcp-name': params.name } : {}),
+        })
+      : await this.post({ jsonrpc: '2.0', id, method, params });
     if (reply.status !== 200) throw new Error(`${method}: HTTP ${reply.status}: ${reply.text.slice(0, 200)}`);
     return responseTo(id, reply) as T;
   }
@@ -87,10 +107,11 @@ export class LeanMcpHttpClient {
     return this.send('POST', JSON.stringify(message));
   }
 
-  private send(method: 'POST' | 'DELETE', body: string | undefined): Promise<Reply> {
+  private send(method: 'POST' | 'DELETE', body: string | undefined, extra?: OutgoingHttpHeaders): Promise<Reply> {
     const headers: OutgoingHttpHeaders = {
       accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': LEAN_PROTOCOL_VERSION,
+      'mcp-protocol-version': this.modern ? LEAN_MODERN_PROTOCOL_VERSION : LEAN_PROTOCOL_VERSION,
+      ...extra,
     };
     if (body !== undefined) {
       headers['content-type'] = 'application/json';
