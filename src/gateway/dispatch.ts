@@ -165,7 +165,7 @@ export class Dispatcher {
       candidates.push({ instance: id, load, preferred: route.preferred });
     }
     const pinned =
-      options.prefer !== undefined && byServer[server]?.includes(options.prefer)
+      options.prefer !== undefined && byServer.get(server)?.includes(options.prefer)
         ? options.prefer
         : policy.sessionAffinity && options.affinityKey
           ? this.pins.get(options.affinityKey)?.get(server)
