@@ -1,7 +1,8 @@
 /**
  * Hostile config on the real manager (`mcp-manager start` in a child process): a 50 MB file
  * copied over the watched config, `${X:-…}` nested 5,000 deep, a file of 55,000 keys that
- * takes long to parse; and `start --config` given a FIFO or /dev/zero. Each ends in an error
+ * takes long to parse; `start --config` given a FIFO or /dev/zero; and a valid file at the size
+ * limit, whose status replies (echoing every field at its bound) still reach the CLI. Each ends in an error
  * naming the file (and line:column where there is one); the running manager keeps serving
  * /healthz and its server meanwhile, its memory comes back, and SIGTERM stops it.
  */
@@ -125,5 +126,53 @@ describe('start --config with a file that is not a regular file', () => {
       expect(stderr).toContain(`${file}: not a regular file (a FIFO, socket or device): not read`);
       expect(isAlive(child.pid!)).toBe(false);
     }
+  });
+});
+
+describe('a valid config at the size limit', () => {
+  it('starts, and status, status --detailed and list-servers answer for every server through the CLI', { timeout: 180_000 }, async () => {
+    const tmp = tempDir();
+    started.cleanup = tmp.cleanup;
+    // as many servers as the file holds under its byte limit, each with the longest description
+    // and long args (both echoed by status --detailed): a reply as large as a config can make it
+    const description = 'd'.repeat(1024);
+    const args = Array.from({ length: 8 }, (_, i) => `${i}${'a'.repeat(4095)}`);
+    const head = `servers:\n${echoServer('a')}`;
+    const entry = (i: number) =>
+      `  s${i}:\n    command: node\n    enabled: false\n    description: ${description}\n    args: [${args.join(', ')}]\n`;
+    const entries: string[] = [];
+    let bytes = head.length;
+    for (let i = 0; bytes + entry(i).length < 4 * 1024 * 1024 - 64; i++) {
+      entries.push(entry(i));
+      bytes += entry(i).length;
+    }
+    const config = join(tmp.dir, 'config.yaml');
+    writeFileSync(config, head + entries.join(''));
+    const stateDir = join(tmp.dir, 'state');
+    const m = (started.manager = await startCliManager({ config, stateDir, http: true }));
+    await waitFor(async () => (await m.status()).servers.find((s) => s.name === 'a' && s.state === 'healthy'), {
+      timeoutMs: 60_000,
+      what: 'a healthy',
+    });
+
+    const cli = (...args: string[]) =>
+      JSON.parse(
+        execFileSync(process.execPath, [CLI, ...args, '--json', '--state-dir', stateDir], { maxBuffer: 256 * 1024 * 1024 }).toString(),
+      ) as {
+        servers: { name: string; description?: string; args?: string[] }[];
+      };
+    for (const args of [['status'], ['status', '--detailed'], ['list-servers']]) {
+      const reply = cli(...args);
+      expect(reply.servers, args.join(' ')).toHaveLength(entries.length + 1);
+      expect(
+        reply.servers.find((s) => s.name === `s${entries.length - 1}`),
+        args.join(' '),
+      ).toBeDefined();
+    }
+    // the detailed reply echoes every server's description and args in full
+    const last = cli('status', '--detailed').servers.find((s) => s.name === `s${entries.length - 1}`);
+    expect(last).toMatchObject({ description, args });
+    expect(await healthz(m.url!)).toBe(200);
+    expect(await m.stop()).toBe(0);
   });
 });

@@ -19,7 +19,7 @@ const stateOf = async (m: CliManager, name: string) => (await m.status()).server
 describe('a backend flooding stdout with garbage', () => {
   it(
     'is reported at a bounded rate, marked degraded, and leaves the manager serving with bounded memory',
-    { timeout: 120_000 },
+    { timeout: 180_000 },
     async () => {
       const tmp = tempDir();
       started.cleanup = tmp.cleanup;
@@ -76,8 +76,9 @@ describe('a backend flooding stdout with garbage', () => {
       const unreadable = m.log().filter((l) => l.includes('could not read'));
       expect(unreadable.length).toBeGreaterThan(0);
       expect(unreadable.length).toBeLessThan(60);
+      // the allocator gives pages back lazily, later still on a busy machine: as long as elsewhere
       const rssAfter = await waitFor(() => (m.rssBytes() <= rssBefore * 1.2 ? m.rssBytes() : undefined), {
-        timeoutMs: 20_000,
+        timeoutMs: 60_000,
         intervalMs: 250,
         what: `manager RSS back within 20 % of ${Math.round(rssBefore / 1e6)} MB (now ${Math.round(m.rssBytes() / 1e6)} MB)`,
       });
