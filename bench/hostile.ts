@@ -25,6 +25,8 @@ import type { BenchModule, BenchOptions, BenchResult } from './lib/types.js';
 
 const AIM_P99_MS = 100;
 const AIM_RSS_RATIO = 1.2;
+/** How long the RSS figure waits for memory to come back after the phases. */
+const RSS_SETTLE_MS = 120_000;
 const AIM_REDACT_RATIO = 3;
 const CLI = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
 const FLOOD = join(REPO_ROOT, 'test', 'fixtures', 'servers', 'flood.mjs');
@@ -176,16 +178,21 @@ async function run(options: BenchOptions): Promise<BenchResult> {
         formatAim(`p99 < ${AIM_P99_MS} ms`, ok),
       ]);
     }
-    // memory: once the load is over, back within 20 % of where it started (given up to 20 s to settle)
+    // memory: once the load is over, back within 20 % of where it started. The pages taken for a
+    // burst (thousands of sessions in the reconnect phase) are given back lazily: on an idle
+    // manager about a minute later, so it gets up to RSS_SETTLE_MS
+    const settleStart = performance.now();
     let rssEnd = readMemory(pid).rssBytes;
-    for (let i = 0; i < 80 && rssEnd > rssStart * AIM_RSS_RATIO; i++) {
-      await sleep(250);
+    const rssPeak = rssEnd;
+    while (rssEnd > rssStart * AIM_RSS_RATIO && performance.now() - settleStart < RSS_SETTLE_MS) {
+      await sleep(500);
       rssEnd = readMemory(pid).rssBytes;
     }
+    const settledS = (performance.now() - settleStart) / 1000;
     const rssOk = rssEnd <= rssStart * AIM_RSS_RATIO;
     met &&= rssOk;
     figures.push([
-      'manager RSS after the phases',
+      `manager RSS after the phases (${formatMB(rssPeak)} at their end, ${settledS.toFixed(0)} s later)`,
       formatMB(rssEnd),
       `${formatMB(rssStart)} at the start`,
       formatAim(`≤ ${AIM_RSS_RATIO}×`, rssOk),
