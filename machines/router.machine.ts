@@ -40,13 +40,20 @@ export interface RouterContext {
   policies: ReadonlyMap<string, RoutePolicy>;
   /** Bumped on every change; waiters compare it. */
   version: number;
+  /**
+   * The manager is stopping: no instance takes requests any more, nothing is coming back,
+   * and the table no longer follows each instance through its stop (one change, not one
+   * per instance and transition).
+   */
+  closing: boolean;
 }
 
 export type RouterEvent =
   | { type: 'route.instance'; instance: string; server: string; state: PublicServerState; routable: boolean; preferred: boolean }
   | { type: 'route.forget'; instance: string }
   | { type: 'route.policy'; server: string; policy: RoutePolicy }
-  | { type: 'route.server.removed'; server: string };
+  | { type: 'route.server.removed'; server: string }
+  | { type: 'route.closing' };
 
 /** States from which an instance comes back on its own: calls may wait for it. */
 export const COMING_BACK: ReadonlySet<PublicServerState> = new Set(['starting', 'restarting', 'stopping', 'critical']);
@@ -78,6 +85,11 @@ export const routerMachine = setup({
         ? { policies: new Map(context.policies).set(event.server, event.policy), version: context.version + 1 }
         : {},
     ),
+    close: assign(({ context }) => {
+      const instances = new Map<string, InstanceRoute>();
+      for (const [id, route] of context.instances) instances.set(id, { ...route, state: 'stopping', routable: false, preferred: false });
+      return { instances, closing: true, version: context.version + 1 };
+    }),
     removeServer: assign(({ context, event }) => {
       if (event.type !== 'route.server.removed') return {};
       const instances = new Map(context.instances);
@@ -91,12 +103,20 @@ export const routerMachine = setup({
   },
 }).createMachine({
   id: 'router',
-  context: () => ({ instances: new Map(), byServer: new Map(), policies: new Map(), version: 0 }),
-  on: {
-    'route.instance': { actions: 'setInstance' },
-    'route.forget': { actions: 'forgetInstance' },
-    'route.policy': { actions: 'setPolicy' },
-    'route.server.removed': { actions: 'removeServer' },
+  context: () => ({ instances: new Map(), byServer: new Map(), policies: new Map(), version: 0, closing: false }),
+  initial: 'open',
+  states: {
+    open: {
+      on: {
+        'route.instance': { actions: 'setInstance' },
+        'route.forget': { actions: 'forgetInstance' },
+        'route.policy': { actions: 'setPolicy' },
+        'route.server.removed': { actions: 'removeServer' },
+        'route.closing': { target: 'closing', actions: 'close' },
+      },
+    },
+    // what the instances do while the manager stops changes nothing: no request is routed
+    closing: {},
   },
 });
 

@@ -54,6 +54,7 @@ export class Dispatcher {
     const lease = this.tryAcquire(server, options);
     if (lease) return Promise.resolve(lease);
     const policy = this.policy(server);
+    if (this.router.getSnapshot().context.closing) return Promise.reject(stopping(server));
     if (!this.worthWaiting(server, options)) {
       return Promise.reject(
         new ManagerError('SERVER_UNAVAILABLE', `server "${server}" is not running (no instance can take requests)`, { data: { server } }),
@@ -203,9 +204,10 @@ export class Dispatcher {
     return (byServer.get(server) ?? []).some((id) => instances.get(id)?.routable && !options.exclude?.has(id));
   }
 
-  /** Waiting makes sense while some instance is routable (busy) or on its way back. */
+  /** Waiting makes sense while some instance is routable (busy) or on its way back (and the manager is not stopping). */
   private worthWaiting(server: string, options: AcquireOptions): boolean {
-    const { instances, byServer } = this.router.getSnapshot().context;
+    const { instances, byServer, closing } = this.router.getSnapshot().context;
+    if (closing) return false;
     return (byServer.get(server) ?? []).some((id) => {
       const route = instances.get(id);
       if (!route) return false;
@@ -225,9 +227,12 @@ export class Dispatcher {
     }
     // nothing left to wait for: fail the waiters now instead of at their timeout
     if (queue.length > 0 && !this.worthWaiting(server, {})) {
+      const closing = this.router.getSnapshot().context.closing;
       for (const waiter of [...queue]) {
         waiter.reject(
-          new ManagerError('SERVER_UNAVAILABLE', `server "${server}" stopped (no instance can take requests)`, { data: { server } }),
+          closing
+            ? stopping(server)
+            : new ManagerError('SERVER_UNAVAILABLE', `server "${server}" stopped (no instance can take requests)`, { data: { server } }),
         );
       }
     }
@@ -238,4 +243,8 @@ export class Dispatcher {
       if (this.router.getSnapshot().context.policies.get(server)) this.drain(server);
     }
   }
+}
+
+function stopping(server: string): ManagerError {
+  return new ManagerError('SERVER_UNAVAILABLE', `server "${server}" cannot take requests: the manager is stopping`, { data: { server } });
 }

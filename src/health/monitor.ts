@@ -313,7 +313,8 @@ export function startHealthMonitor(deps: HealthMonitorDeps): HealthMonitor {
     watching.delete(instance);
     due.delete(w);
     w.cancelTimer();
-    w.stop.abort();
+    // only a check in flight listens (an abort costs an event and an error object: at shutdown, one per server)
+    if (w.busy) w.stop.abort();
   }
 
   return {

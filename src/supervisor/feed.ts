@@ -50,6 +50,8 @@ export function createFeed(root: SupervisorActor, options: FeedOptions = {}): Fe
   const histories = new Map<string, Transition[]>();
   const ended: string[] = [];
   const followed = new Map<string, Followed>();
+  /** Actors already let go: a supervisor snapshot taken while it stops its children still lists them. */
+  const gone = new WeakSet<AnyActorRef>();
   let seq = 0;
 
   const record = (transition: Transition) => {
@@ -100,6 +102,7 @@ export function createFeed(root: SupervisorActor, options: FeedOptions = {}): Fe
     }
     entry.subscription.unsubscribe();
     followed.delete(instance);
+    gone.add(entry.ref);
     ended.push(instance);
     while (ended.length > endedLimit) {
       const old = ended.shift()!;
@@ -126,7 +129,7 @@ export function createFeed(root: SupervisorActor, options: FeedOptions = {}): Fe
     if (children === seen) return;
     seen = children;
     for (const [id, ref] of Object.entries(children)) {
-      if (!ref || followed.has(id)) continue;
+      if (!ref || followed.has(id) || gone.has(ref)) continue;
       if ((ref.getSnapshot() as Partial<ServerSnapshot>).machine?.id !== 'server') continue;
       follow(id, ref);
     }

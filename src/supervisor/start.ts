@@ -170,6 +170,10 @@ async function compose(
     (stopping ??= (async () => {
       // every exit of the manager says why in its log
       logger.info({ reason }, `stopping (${reason}): all servers, in reverse start order`);
+      // from here no request is routed (it is answered that the manager is stopping) and no
+      // server is checked: neither has to follow each server through its stop
+      router.send({ type: 'route.closing' });
+      const monitorClosed = monitor.close();
       root.send({ type: 'manager.shutdown' });
       try {
         await waitFor(root, (s) => s.status === 'done', { timeout: config.manager.shutdownTimeoutMs });
@@ -184,7 +188,7 @@ async function compose(
       metrics?.close();
       feed.close();
       root.stop();
-      await Promise.allSettled([control.close(), http?.close(), gateway.close(), watcher.close(), monitor.close()]);
+      await Promise.allSettled([control.close(), http?.close(), gateway.close(), watcher.close(), monitorClosed]);
       router.stop();
       await persistence.close();
       process.off('exit', killAll);

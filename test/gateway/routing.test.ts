@@ -154,6 +154,27 @@ describe('queueing', () => {
   });
 });
 
+describe('while the manager stops', () => {
+  it('a waiting call is answered at once that the manager is stopping, not after its queue_timeout', async () => {
+    const m = await boot(echoServer('closing', {}, 'max_concurrent_requests: 1\nqueue_timeout: 3600'));
+    await m.waitState('closing', 'healthy');
+    const client = await connect(m.url);
+    const inFlight = client.callTool({ name: 'closing__hold', arguments: { until: m.gate() } }).catch((error: unknown) => error);
+    await waitFor(() => holdStarts(m, 'closing') === 1 || undefined, { what: 'the first call to run' });
+    const waiting = rpcError(client.callTool({ name: 'closing__hold', arguments: { key: 'waits' } }));
+    const queued = async () =>
+      (await (await fetch(new URL('/metrics', m.url))).text()).includes('mcp_manager_queued_requests{server="closing"} 1');
+    await waitFor(async () => (await queued()) || undefined, { what: 'the second call to queue' });
+    const stopped = m.manager.stop();
+    const error = await waiting;
+    expect(error.code).toBe(GATEWAY_ERROR_CODES.SERVER_UNAVAILABLE);
+    expect(error.message).toMatch(/server "closing" cannot take requests: the manager is stopping/);
+    expect(holdStarts(m, 'closing')).toBe(1);
+    await stopped;
+    await inFlight;
+  });
+});
+
 describe('session affinity', () => {
   it('pins each client session to one instance; without it calls spread', async () => {
     const m = await boot(echoServer('pinned', {}, 'replicas: 3\nsession_affinity: true') + echoServer('spread', {}, 'replicas: 3'));

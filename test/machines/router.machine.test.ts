@@ -56,4 +56,25 @@ describe('router', () => {
     // two routers never share tables
     expect(createActor(routerMachine).start().getSnapshot().context.instances.size).toBe(0);
   });
+
+  it('closes once for a stopping manager: nothing routable or coming back, later changes ignored', () => {
+    const router = createActor(routerMachine).start();
+    router.send({ type: 'route.policy', server: 'b', policy });
+    for (const id of ['a', 'b#1', 'b#2']) router.send(up(id, id.startsWith('b') ? 'b' : 'a'));
+    const before = router.getSnapshot().context;
+    router.send({ type: 'route.closing' });
+    const closed = router.getSnapshot().context;
+    expect(closed.closing).toBe(true);
+    expect(closed.version).toBe(before.version + 1);
+    expect([...closed.instances.values()].map((r) => [r.state, r.routable, r.preferred])).toEqual(
+      Array.from({ length: 3 }, () => ['stopping', false, false]),
+    );
+    expect(Object.fromEntries(closed.byServer)).toEqual({ a: ['a'], b: ['b#1', 'b#2'] });
+    // what the instances do on their way down changes nothing
+    router.send(up('a', 'a'));
+    router.send({ type: 'route.forget', instance: 'b#1' });
+    expect(router.getSnapshot().context).toBe(closed);
+    // the table it closed was not touched
+    expect(before.instances.get('a')?.routable).toBe(true);
+  });
 });

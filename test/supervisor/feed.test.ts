@@ -59,6 +59,20 @@ describe('transition feed (subscriptions, no inspect)', () => {
     expect(t.feed.snapshotOf('a')).toBeUndefined();
   });
 
+  it('says `removed` once per instance when the manager shuts down, and follows no stopped actor again', async () => {
+    const t = boot();
+    for (const id of ['a', 'b#1', 'b#2']) await t.world.ready(id);
+    t.root.send({ type: 'manager.shutdown' });
+    await flush();
+    expect(t.root.getSnapshot().status).toBe('done');
+    for (const id of ['a', 'b#1', 'b#2']) {
+      const removed = t.feed.history(id).filter((x) => x.to === 'removed');
+      expect(removed, id).toHaveLength(1);
+      expect(t.feed.history(id).map((x) => x.to)).toEqual(['starting', 'healthy', 'stopping', 'stopped', 'removed']);
+    }
+    expect(t.feed.instances()).toEqual([]);
+  });
+
   it('keeps a bounded history per instance', async () => {
     const t = boot(3);
     await t.world.ready('a');
