@@ -187,7 +187,7 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
   client.onerror = unreadable;
   void transport.exited.then(() => unreadable.flush());
   let closing: Promise<void> | undefined;
-  const listen = new UpstreamListen(client, log, Math.max(1, Math.floor(config.startupTimeoutMs / 3)));
+  const listen = new UpstreamListen(client, log, { ackTimeoutMs: Math.max(1, Math.floor(config.startupTimeoutMs / 3)) });
   const session: Session = {
     instance,
     server: config.name,
