@@ -72,7 +72,9 @@ export function registerHandlers(server: Server, client: ClientSession, gw: Gate
         // the retry of an upstream's own input round goes back to that upstream, as it is
         if (upstream.handle) return callRoutedTool(gw, routed, args, { ...origin(extra), upstream });
         // a 2026-07-28 client is asked for input with input_required results, across its retries
-        return bridgeCall(gw.inputs, extra, (ctx) => callRoutedTool(gw, routed, args, { ...origin(ctx), upstream }));
+        return bridgeCall(gw.inputs, extra, (ctx) =>
+          callRoutedTool(gw, routed, args, { ...origin(ctx), upstream, progressAnyRound: true }),
+        );
       }
       return callRoutedTool(gw, routed, args, origin(extra));
     }),
@@ -182,6 +184,12 @@ export interface CallOrigin {
   context?: CallContext;
   /** A 2026-07-28 client's round: passed through to an upstream of the same era. */
   upstream?: UpstreamRound | undefined;
+  /**
+   * The call's progress goes to whichever round of it the client waits on (a 2026-07-28
+   * client's call through the input bridge, whose `notify` sets that round's token): the
+   * backend gets a token even when the first round brought none, as a later round may.
+   */
+  progressAnyRound?: boolean;
 }
 
 /**
@@ -316,11 +324,13 @@ async function callWithFailover(
     const writtenBefore = lease.session.written;
     // progress goes out in order, and all of it before the result
     let progressSent: Promise<void> = Promise.resolve();
-    const backendToken = progressToken === undefined || notify === undefined ? undefined : `${who.client}:${++progressCounter}`;
+    const wantsProgress = notify !== undefined && (progressToken !== undefined || origin.progressAnyRound === true);
+    const backendToken = wantsProgress ? `${who.client}:${++progressCounter}` : undefined;
     if (backendToken !== undefined) {
       lease.session.progress.set(backendToken, ({ progress, total, message }) => {
         const params = {
-          progressToken: progressToken!,
+          // (through the input bridge the token becomes that of the round the client waits on)
+          progressToken: progressToken ?? backendToken,
           progress,
           ...(total === undefined ? {} : { total }),
           ...(message === undefined ? {} : { message }),

@@ -84,6 +84,7 @@ async function modernPost(
   params: Record<string, unknown> = {},
   headers: Record<string, string> = {},
   capabilities: Record<string, unknown> = {},
+  meta: Record<string, unknown> = {},
 ) {
   const name = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
   const response = await fetch(url, {
@@ -105,15 +106,27 @@ async function modernPost(
         _meta: {
           'io.modelcontextprotocol/protocolVersion': headers['mcp-protocol-version'] ?? MODERN,
           'io.modelcontextprotocol/clientCapabilities': capabilities,
+          ...meta,
         },
       },
     }),
   });
   const text = await response.text();
-  const json = text.startsWith('{')
-    ? (JSON.parse(text) as { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } })
-    : undefined;
-  return { status: response.status, headers: response.headers, json, text };
+  type Message = {
+    method?: string;
+    params?: Record<string, unknown>;
+    result?: Record<string, unknown>;
+    error?: { code: number; message: string; data?: unknown };
+  };
+  // a JSON answer, or an SSE stream of messages (notifications, then the answer)
+  const messages: Message[] = text.startsWith('{')
+    ? [JSON.parse(text) as Message]
+    : text
+        .split('\n')
+        .filter((line) => line.startsWith('data:'))
+        .map((line) => JSON.parse(line.slice('data:'.length)) as Message);
+  const json = messages.find((m) => m.result !== undefined || m.error !== undefined);
+  return { status: response.status, headers: response.headers, json, messages, text };
 }
 
 describe('both eras on one URL', () => {
@@ -388,6 +401,29 @@ describe('elicitation across eras', () => {
     // either the backend reports the refused elicitation as a tool error, or the error itself arrives
     if (result instanceof Error) expect(result.message).toMatch(/elicitation|capabilit/i);
     else expect(result.isError).toBe(true);
+  });
+
+  it('a modern client gets the progress of a later round though its first round asked for none (legacy upstream, one backend request)', async () => {
+    const m = await boot(eraAsk('ask', 'legacy'));
+    await m.waitState('ask', 'healthy');
+    const round = await modernPost(m.url, 'tools/call', { name: 'ask__steps', arguments: {} }, {}, { elicitation: {} });
+    expect(round.json?.result).toMatchObject({ resultType: 'input_required' });
+    // no token, no progress in the first round
+    expect(round.messages.filter((x) => x.method === 'notifications/progress')).toEqual([]);
+    const state = round.json!.result!.requestState as string;
+    const key = Object.keys(round.json!.result!.inputRequests as object)[0]!;
+    const done = await modernPost(
+      m.url,
+      'tools/call',
+      { name: 'ask__steps', arguments: {}, requestState: state, inputResponses: { [key]: { action: 'accept', content: { name: 'ada' } } } },
+      {},
+      { elicitation: {} },
+      { progressToken: 'second' },
+    );
+    expect(done.json?.result).toMatchObject({ resultType: 'complete', content: [{ type: 'text', text: 'steps done for ada' }] });
+    expect(done.messages.filter((x) => x.method === 'notifications/progress').map((x) => x.params)).toEqual([
+      { progressToken: 'second', progress: 2, total: 2, message: 'round 2' },
+    ]);
   });
 
   it('a forged requestState is refused', async () => {
