@@ -82,3 +82,29 @@ export function verdictOf(client: Client, config: ServerConfig, now: number): Er
     config: configKeyOf(config),
   };
 }
+
+/** The SDK's report of a response whose id it is not waiting for (its message, then the JSON). */
+const UNKNOWN_RESPONSE = 'Received a response for an unknown message ID: ';
+/** The ids the SDK gives its `server/discover` probes. */
+const PROBE_ID = /^server-discover-probe-\d+$/;
+
+/**
+ * An answer to the era probe that came after the probe timed out (the SDK then went on in
+ * the 2025 era and reports the answer as one to an unknown request): `result` when the
+ * server answered `server/discover` (it speaks 2026-07-28, only too slowly for the probe),
+ * `error` when it refused it (a 2025-era server, as concluded); undefined for anything else.
+ */
+export function lateProbeAnswer(error: unknown): 'result' | 'error' | undefined {
+  const message = error instanceof Error ? error.message : '';
+  if (!message.startsWith(UNKNOWN_RESPONSE)) return undefined;
+  let reply: unknown;
+  try {
+    reply = JSON.parse(message.slice(UNKNOWN_RESPONSE.length));
+  } catch {
+    return undefined;
+  }
+  if (typeof reply !== 'object' || reply === null) return undefined;
+  const { id, result, error: failure } = reply as { id?: unknown; result?: unknown; error?: unknown };
+  if (typeof id !== 'string' || !PROBE_ID.test(id)) return undefined;
+  return result !== undefined ? 'result' : failure !== undefined ? 'error' : undefined;
+}

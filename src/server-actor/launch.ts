@@ -19,7 +19,7 @@ import { limitReports } from '../transports/report-limit.js';
 import type { StderrCaptureOptions } from '../transports/stderr-capture.js';
 import type { ProcessTransport } from '../transports/process-transport.js';
 import { StdioProcessTransport } from '../transports/stdio.js';
-import { negotiationOf, priorOf, verdictOf, type EraStore } from './era.js';
+import { lateProbeAnswer, negotiationOf, priorOf, verdictOf, type EraStore } from './era.js';
 import { EMPTY_CATALOG, type BackendCatalog, type BackendHooks, type Session, type SessionRegistry } from './session.js';
 import { UpstreamListen } from './upstream-listen.js';
 
@@ -75,7 +75,8 @@ export function createLaunch(deps: LaunchDeps) {
         signal.throwIfAborted();
         await session.client.connect(session.transport, { prior: { kind: 'legacy' } });
       }
-      if (config.protocol !== 'legacy' && (prior === undefined || prior.kind !== session.client.getProtocolEra())) {
+      const learnt = prior === undefined || prior.kind !== session.client.getProtocolEra();
+      if (config.protocol !== 'legacy' && learnt && !answeredProbeLate.has(session.client)) {
         deps.eras?.set(server, verdictOf(session.client, config, Date.now()));
       }
       tapProgress(session);
@@ -166,6 +167,9 @@ function sharedSchemaValidator(): jsonSchemaValidator {
 }
 let sharedValidator: jsonSchemaValidator | undefined;
 
+/** Clients whose server answered the era probe after it timed out: their era is no verdict to keep. */
+const answeredProbeLate = new WeakSet<Client>();
+
 function openSession(instance: string, config: ServerConfig, transport: ProcessTransport, deps: LaunchDeps): Session {
   const client = new Client(deps.clientInfo, {
     capabilities: clientCapabilitiesOf(config),
@@ -184,7 +188,19 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
         `server sent ${count} more things we could not read`,
       ),
   });
-  client.onerror = unreadable;
+  client.onerror = (error) => {
+    const late = lateProbeAnswer(error);
+    if (late === undefined) {
+      unreadable(error);
+    } else if (late === 'result' && config.protocol === 'auto') {
+      // it speaks 2026-07-28, only too slowly for the probe: not a verdict to keep
+      answeredProbeLate.add(client);
+      deps.eras?.set(config.name, undefined);
+      log.warn('server answered the protocol-era probe after it timed out: this start is in the 2025 era; it is probed again next time');
+    } else {
+      log.debug({ answer: late }, 'a late answer to the protocol-era probe (it timed out; the server went on in the 2025 era)');
+    }
+  };
   void transport.exited.then(() => unreadable.flush());
   let closing: Promise<void> | undefined;
   const listen = new UpstreamListen(client, log, { ackTimeoutMs: Math.max(1, Math.floor(config.startupTimeoutMs / 3)) });

@@ -9,10 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import pino from 'pino';
 import { createActor, toPromise } from 'xstate';
 import type { ServerConfig } from '../../src/config/types.js';
 import { silentLogger } from '../../src/logger.js';
-import { configKeyOf, priorOf, VERDICT_MAX_AGE_MS, type EraStore, type EraVerdict } from '../../src/server-actor/era.js';
+import { configKeyOf, lateProbeAnswer, priorOf, VERDICT_MAX_AGE_MS, type EraStore, type EraVerdict } from '../../src/server-actor/era.js';
 import { createLaunch } from '../../src/server-actor/launch.js';
 import { SessionRegistry, type Session } from '../../src/server-actor/session.js';
 import { serverConfig } from '../health/helpers.js';
@@ -49,14 +50,14 @@ function configOf(script: string, extra: Partial<ServerConfig> = {}): ServerConf
 }
 
 /** Run the launch actor once, as the server chart does; resolves with the live session. */
-async function launch(config: ServerConfig, eras: EraStore): Promise<Session> {
+async function launch(config: ServerConfig, eras: EraStore, logLines?: string[]): Promise<Session> {
   const dir = mkdtempSync(join(tmpdir(), 'era-'));
   dirs.push(dir);
   const logic = createLaunch({
     sessions,
     configOf: () => config,
     logFileOf: () => join(dir, 'era.log'),
-    logger: silentLogger(),
+    logger: logLines ? pino({ level: 'debug' }, { write: (line: string) => void logLines.push(line) }) : silentLogger(),
     clientInfo: { name: 'era-test', version: '1.0.0' },
     eras,
   });
@@ -145,6 +146,52 @@ describe('protocol: auto', () => {
     expect(firstMethod(session)).toBe('server/discover');
     expect(session.client.getProtocolEra()).toBe('modern');
     expect(eras.verdicts.get('era')).toMatchObject({ era: 'modern' });
+  });
+
+  // the probe waits a third of the startup timeout; these servers read nothing for four times that
+  const slow = { startupTimeoutMs: 1_500, env: { FIXTURE_START_DELAY_MS: '2000' } };
+
+  it('a 1.x server too slow for the probe: started in the 2025 era, its late refusal of the probe is no warning', async () => {
+    const eras = new MemoryEras();
+    const lines: string[] = [];
+    const session = await launch(configOf(ECHO, slow), eras, lines);
+    expect(session.client.getProtocolEra()).toBe('legacy');
+    expect(textOf(await session.client.callTool({ name: 'echo', arguments: { text: 'late' } }))).toBe('late');
+    // a refusal is what the timeout concluded: kept
+    expect(eras.verdicts.get('era')).toMatchObject({ era: 'legacy' });
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(logged.filter((l) => l.level >= 40)).toEqual([]);
+    expect(logged.map((l) => l.msg)).toContain(
+      'a late answer to the protocol-era probe (it timed out; the server went on in the 2025 era)',
+    );
+  });
+
+  it('a dual server too slow for the probe: this start is in the 2025 era, and the era is not kept (probed again next time)', async () => {
+    const eras = new MemoryEras();
+    const lines: string[] = [];
+    const config = configOf(MODERN, { ...slow, env: { ...slow.env, FIXTURE_ERA: 'dual' } });
+    eras.set('era', { era: 'legacy', at: new Date(Date.now() - VERDICT_MAX_AGE_MS - 1_000).toISOString(), config: configKeyOf(config) });
+    const session = await launch(config, eras, lines);
+    expect(session.client.getProtocolEra()).toBe('legacy');
+    expect(textOf(await session.client.callTool({ name: 'era', arguments: {} }))).toBe('legacy');
+    expect(eras.verdicts.has('era')).toBe(false);
+    expect(priorOf(config, eras.get('era'), Date.now())).toBeUndefined();
+    const warned = lines.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level >= 40);
+    expect(warned.map((l) => l.msg)).toEqual([
+      'server answered the protocol-era probe after it timed out: this start is in the 2025 era; it is probed again next time',
+    ]);
+  });
+
+  it('tells a late answer to the probe from other unknown responses', () => {
+    const unknown = (reply: unknown) => new Error(`Received a response for an unknown message ID: ${JSON.stringify(reply)}`);
+    expect(lateProbeAnswer(unknown({ jsonrpc: '2.0', id: 'server-discover-probe-1', result: {} }))).toBe('result');
+    expect(lateProbeAnswer(unknown({ jsonrpc: '2.0', id: 'server-discover-probe-2', error: { code: -32601, message: 'x' } }))).toBe(
+      'error',
+    );
+    expect(lateProbeAnswer(unknown({ jsonrpc: '2.0', id: 7, result: {} }))).toBeUndefined();
+    expect(lateProbeAnswer(unknown({ jsonrpc: '2.0', id: 'server-discover-probe-x', result: {} }))).toBeUndefined();
+    expect(lateProbeAnswer(new Error('Received a response for an unknown message ID: {not json'))).toBeUndefined();
+    expect(lateProbeAnswer(new Error('something else'))).toBeUndefined();
   });
 
   it('ignores a verdict learnt for another configuration of the server', () => {
