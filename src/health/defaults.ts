@@ -35,8 +35,11 @@ export const HEALTH_DEFAULTS = {
   },
   /** Checks started per event-loop turn when many are due at once (the rest wait a turn). */
   checksPerTurn: 8,
-  /** How long one /proc scan of process groups is reused across instances. */
-  groupScanTtlMs: 1_000,
+  /**
+   * How often the whole of /proc is read for process-group members that left the process
+   * tree (between scans a group is followed through its members and their children).
+   */
+  groupScanTtlMs: 60_000,
   pool: PROBE_POOL_DEFAULTS,
 } as const;
 

@@ -2,7 +2,12 @@
  * Process statistics for whole process groups. The only user of pidusage: it keeps a
  * per-pid history (CPU is measured since that pid's previous sample), so every pid is
  * sampled from here, in one pidusage call per batch. Requests made in the same turn
- * of the event loop share one /proc scan and one pidusage call.
+ * of the event loop share one pidusage call.
+ *
+ * A group's members are followed through the `/proc` entries of the members already seen
+ * and their children (`GroupMembers`); the whole of `/proc` is read only every
+ * `groupScanTtlMs`, to find members that left the process tree while staying in the
+ * group. (Scanning it for every round of checks cost several % of a core at 1,000 servers.)
  *
  * pidusage has no per-pid forget: the history of a pid we stop sampling (it exited,
  * its instance was unwatched) expires after `maxage`, which also closes the file
@@ -13,14 +18,14 @@
  * that pidusage cannot read means exactly that; the history is then reset.
  */
 import pidusage from 'pidusage';
-import { isProcessAlive, processGroups } from '../transports/process-group.js';
+import { GroupMembers, isProcessAlive, processGroups } from '../transports/process-group.js';
 import { HEALTH_DEFAULTS } from './defaults.js';
 import type { GroupUsage, ProcessSampler } from './types.js';
 
 export interface ProcessSamplerOptions {
-  /** How long one /proc scan serves later requests. */
+  /** How often the whole of /proc is scanned for group members outside the process tree. */
   groupScanTtlMs?: number;
-  /** Epoch ms (for the scan cache). */
+  /** Epoch ms (for the scan schedule). */
   now?: () => number;
 }
 
@@ -38,28 +43,42 @@ export function createProcessSampler(options: ProcessSamplerOptions = {}): Proce
   const now = options.now ?? Date.now;
   let pending: Request[] = [];
   let scheduled = false;
-  let cached: { at: number; groups: Promise<Map<number, number[]> | null> } | undefined;
+  let lastScan: number | undefined;
+  /** Followed groups by leader pid. */
+  const groups = new Map<number, GroupMembers>();
   let closed = false;
 
-  const groups = () => {
-    if (!cached || now() - cached.at > ttlMs) cached = { at: now(), groups: processGroups() };
-    return cached.groups;
-  };
-
   async function flush(batch: Request[]): Promise<void> {
-    const scan = await groups();
-    const members = new Map<number, number[]>();
-    for (const { leader } of batch) {
-      if (members.has(leader)) continue;
-      const group = scan?.get(leader) ?? [];
-      // the leader itself even when the scan is stale or unavailable (it is checked below)
-      members.set(leader, group.includes(leader) ? group : [leader, ...group]);
+    const leaders = [...new Set(batch.map((r) => r.leader))];
+    if (lastScan === undefined || now() - lastScan >= ttlMs) {
+      lastScan = now();
+      const scan = await processGroups();
+      if (scan !== null) {
+        // groups that are gone are followed no more
+        for (const leader of groups.keys()) if (!scan.has(leader)) groups.delete(leader);
+        for (const leader of leaders) {
+          const found = scan.get(leader);
+          if (found) followed(leader).remember(found);
+        }
+      }
     }
-    // a fresh look at each: the scan may be older than a member's exit, and an exited process
-    // not reaped yet (a zombie) is not a member, though pidusage would still read it
-    const candidates = [...new Set([...members.values()].flat())];
-    const alive = await Promise.all(candidates.map((pid) => isProcessAlive(pid)));
-    const pids = candidates.filter((_, i) => alive[i]);
+    // a fresh look at each member: an exited process not reaped yet (a zombie) is not a
+    // member, though pidusage would still read it
+    const members = new Map<number, number[]>();
+    await Promise.all(
+      leaders.map(async (leader) => {
+        const fresh = !groups.has(leader);
+        const group = followed(leader);
+        let live = await group.live();
+        // a group seen for the first time: its children count from this sample on
+        if (fresh && live.length > 0) live = await group.live();
+        // the leader itself even when it leads no group of its own (or there is no /proc)
+        if (!live.includes(leader) && (await isProcessAlive(leader))) live.unshift(leader);
+        if (live.length === 0) groups.delete(leader);
+        members.set(leader, live);
+      }),
+    );
+    const pids = [...new Set([...members.values()].flat())];
     const maxage = maxAgeFor(Math.max(...batch.map((r) => r.intervalMs)));
     const stats = await usageOf(pids, maxage);
     for (const request of batch) {
@@ -77,6 +96,12 @@ export function createProcessSampler(options: ProcessSamplerOptions = {}): Proce
       }
       request.resolve({ pids: live, memoryBytes, cpuPercent: Math.round(cpuPercent * 10) / 10 });
     }
+  }
+
+  function followed(leader: number): GroupMembers {
+    let group = groups.get(leader);
+    if (!group) groups.set(leader, (group = new GroupMembers(leader)));
+    return group;
   }
 
   return {
@@ -97,6 +122,7 @@ export function createProcessSampler(options: ProcessSamplerOptions = {}): Proce
     isAlive: (pid) => isProcessAlive(pid),
     close() {
       closed = true;
+      groups.clear();
       pidusage.clear();
     },
   };

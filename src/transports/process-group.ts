@@ -160,17 +160,57 @@ export async function processGroups(): Promise<Map<number, number[]> | null> {
 }
 
 /**
- * Follows one process group while it is being stopped. It remembers the members it has
- * seen and, on each look, reads only theirs and their children's `/proc` entries; the whole
- * of `/proc` is read again only when the kernel says the group still exists but none of the
- * remembered members is alive (they exited and something else is left in the group).
+ * The members of one process group, followed cheaply: each look reads only the remembered
+ * members' `/proc` entries and their children's, never the whole of `/proc`. A member that
+ * left the process tree while staying in the group (a daemon whose parent exited before it
+ * was seen) is found only by a full scan: callers feed those in with `remember`.
  */
-export class GroupWatch {
+export class GroupMembers {
   private readonly known = new Set<number>();
 
   constructor(readonly pgid: number) {
-    assertGroupId(pgid);
     this.known.add(pgid);
+  }
+
+  /** Members a full scan found. */
+  remember(pids: Iterable<number>): void {
+    for (const pid of pids) this.known.add(pid);
+  }
+
+  /**
+   * The remembered members alive now (not zombies, still in the group), read fresh; their
+   * children are remembered for the next look (new children usually stay in the group).
+   */
+  async live(): Promise<number[]> {
+    const pids = [...this.known];
+    const stats = await Promise.all(pids.map((pid) => readProcStat(pid)));
+    const alive: number[] = [];
+    await Promise.all(
+      pids.map(async (pid, i) => {
+        const stat = stats[i];
+        if (!stat || hasExited(stat) || stat.pgrp !== this.pgid) {
+          this.known.delete(pid);
+          return;
+        }
+        alive.push(pid);
+        for (const child of await childrenOf(pid)) this.known.add(child);
+      }),
+    );
+    return alive;
+  }
+}
+
+/**
+ * Follows one process group while it is being stopped (see `GroupMembers`); the whole of
+ * `/proc` is read again only when the kernel says the group still exists but none of the
+ * remembered members is alive (they exited and something else is left in the group).
+ */
+export class GroupWatch {
+  private readonly members: GroupMembers;
+
+  constructor(readonly pgid: number) {
+    assertGroupId(pgid);
+    this.members = new GroupMembers(pgid);
   }
 
   /** Whether the group has a member that is not a zombie. */
@@ -182,31 +222,12 @@ export class GroupWatch {
       if (errnoCode(error) !== 'EPERM') return false;
     }
     if (!(await hasProcfs())) return true;
-    if (await this.anyKnownAlive()) return true;
+    if ((await this.members.live()).length > 0) return true;
     const groups = await processGroups();
     if (groups === null) return true;
-    const members = groups.get(this.pgid) ?? [];
-    for (const pid of members) this.known.add(pid);
-    return members.length > 0;
-  }
-
-  private async anyKnownAlive(): Promise<boolean> {
-    const pids = [...this.known];
-    const stats = await Promise.all(pids.map((pid) => readProcStat(pid)));
-    let alive = false;
-    await Promise.all(
-      pids.map(async (pid, i) => {
-        const stat = stats[i];
-        if (!stat || hasExited(stat) || stat.pgrp !== this.pgid) {
-          this.known.delete(pid);
-          return;
-        }
-        alive = true;
-        // new children usually stay in their parent's group: remember them without a full scan
-        for (const child of await childrenOf(pid)) this.known.add(child);
-      }),
-    );
-    return alive;
+    const found = groups.get(this.pgid) ?? [];
+    this.members.remember(found);
+    return found.length > 0;
   }
 }
 

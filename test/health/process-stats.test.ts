@@ -79,6 +79,35 @@ describe('createProcessSampler', () => {
     expect(await sampler.isAlive(leader)).toBe(false);
   });
 
+  it('follows a member that joins the group later through the process tree, without reading all of /proc again', async () => {
+    // the leader starts its helper when told to (a line on stdin), after the one full scan
+    const helperCode = 'globalThis.kept = Buffer.alloc(60 * 1024 * 1024, 7); setInterval(() => {}, 1e6);';
+    const leaderCode = `
+      const { spawn } = require('node:child_process');
+      process.stdin.once('data', () => {
+        const helper = spawn(process.execPath, ['-e', ${JSON.stringify(helperCode)}], { stdio: 'ignore' });
+        console.log(helper.pid);
+      });
+      setInterval(() => {}, 1e6);`;
+    const child = spawn(process.execPath, ['-e', leaderCode], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
+    const leader = child.pid!;
+    tracker.trackGroup(leader);
+    sampler = createProcessSampler({ groupScanTtlMs: 3_600_000 });
+    expect((await sampler.sample(leader, 1_000))?.pids).toEqual([leader]);
+    const line = new Promise<string>((resolve) => createInterface({ input: child.stdout }).once('line', resolve));
+    child.stdin.write('go\n');
+    const helper = Number(await line);
+    tracker.track(helper);
+    const both = await waitFor(
+      async () => {
+        const usage = await sampler!.sample(leader, 1_000);
+        return usage?.pids.length === 2 ? usage : undefined;
+      },
+      { timeoutMs: 20_000, what: 'the helper to be counted' },
+    );
+    expect(both.pids.sort()).toEqual([leader, helper].sort());
+  });
+
   it('does not count a killed leader that is not reaped yet (a zombie)', async () => {
     // `sh` starts the leader in a new session, then becomes `sleep`, which never reaps it
     const parent = spawn('sh', ['-c', "(exec setsid sh -c 'echo $$; exec sleep 1000') & exec sleep 1000"], {
