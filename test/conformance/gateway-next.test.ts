@@ -17,9 +17,9 @@ import { formatFailures, listServerScenarios, runConformance, type SpecVersion }
  *   pass through. A 2025-era upstream cannot serve this suite through any gateway:
  *   `input-required-result-basic-elicitation` wants the server's own key for its input
  *   request, and a 2025-era server's elicitation request carries none.
- * - 2025-11-25: `legacy`: with `auto` the fixture is reached in the 2026-07-28 era, and a
- *   2025 client's sampling, elicitation and resources/subscribe are not yet carried to a
- *   modern upstream.
+ * - 2025-11-25: `legacy`, so that both upstream eras are covered for 2025-era clients: the
+ *   same suite against the fixture held to the 2026-07-28 era (`protocol: modern`, which is
+ *   what `auto` reaches it in) is gateway-legacy-modern.test.ts.
  */
 const PROTOCOL_FOR: Record<SpecVersion, 'legacy' | 'auto'> = { '2025-11-25': 'legacy', '2026-07-28': 'auto' };
 const SPEC_VERSIONS_THROUGH_GATEWAY = Object.keys(PROTOCOL_FOR) as SpecVersion[];
