@@ -156,11 +156,12 @@ export function createProbePool(options: ProbePoolOptions = {}): ProbePool {
         settle(w, isProbeResult(result) ? result : failure(w, 'probe worker returned no result'));
       });
     } catch (error) {
+      // the batch's thread was stopped (its deadline, or the pool closing) or died before its
+      // probes could clean up: the process groups they started and did not see end go now
+      for (const pgid of children.get(id) ?? []) killGroup(pgid);
       let detail: string;
       if (controller.signal.aborted && progress.started) {
         deadlineStops++;
-        // the thread died before its probes could clean up: their process groups go now
-        for (const pgid of children.get(id) ?? []) killGroup(pgid);
         detail = `probe did not finish within ${runMs} ms; its worker thread was stopped and replaced`;
       } else if (controller.signal.aborted) {
         detail = `no probe thread started this probe within ${startTimeoutMs} ms`;

@@ -360,6 +360,27 @@ describe('a stuck worker thread', () => {
   });
 });
 
+describe('closing the pool', () => {
+  it('takes down the process groups of probes still running', async () => {
+    const own = createProbePool({ maxThreads: 1 });
+    const pidFile = join(dir, 'closed-pid');
+    const script = `require('node:fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`;
+    try {
+      const running = own.run(node(script, { timeoutMs: NEVER_MS }));
+      const pid = await waitFor(async () => Number(await readFile(pidFile, 'utf8').catch(() => '')) || undefined, {
+        timeoutMs: 20_000,
+        what: 'the command to write its pid',
+      });
+      tracker.track(pid);
+      await own.close();
+      expect((await running).detail).toBe('probe pool is closed');
+      await waitFor(() => !isAlive(pid), { what: `the command of a probe running at close (pid ${pid}) to be killed` });
+    } finally {
+      await own.close();
+    }
+  });
+});
+
 describe('the compiled worker (dist/)', () => {
   it('loads on plain Node, without tsx', async () => {
     const compiledPool = fileURLToPath(new URL('../../dist/src/probes/pool.js', import.meta.url));
