@@ -40,12 +40,6 @@ export interface RouterContext {
   policies: ReadonlyMap<string, RoutePolicy>;
   /** Bumped on every change; waiters compare it. */
   version: number;
-  /**
-   * The manager is stopping: no instance takes requests any more, nothing is coming back,
-   * and the table no longer follows each instance through its stop (one change, not one
-   * per instance and transition).
-   */
-  closing: boolean;
 }
 
 export type RouterEvent =
@@ -88,7 +82,7 @@ export const routerMachine = setup({
     close: assign(({ context }) => {
       const instances = new Map<string, InstanceRoute>();
       for (const [id, route] of context.instances) instances.set(id, { ...route, state: 'stopping', routable: false, preferred: false });
-      return { instances, closing: true, version: context.version + 1 };
+      return { instances, version: context.version + 1 };
     }),
     removeServer: assign(({ context, event }) => {
       if (event.type !== 'route.server.removed') return {};
@@ -103,7 +97,7 @@ export const routerMachine = setup({
   },
 }).createMachine({
   id: 'router',
-  context: () => ({ instances: new Map(), byServer: new Map(), policies: new Map(), version: 0, closing: false }),
+  context: () => ({ instances: new Map(), byServer: new Map(), policies: new Map(), version: 0 }),
   initial: 'open',
   states: {
     open: {
@@ -115,7 +109,8 @@ export const routerMachine = setup({
         'route.closing': { target: 'closing', actions: 'close' },
       },
     },
-    // what the instances do while the manager stops changes nothing: no request is routed
+    // the manager is stopping: no instance takes requests, nothing is coming back, and what
+    // the instances do on their way down changes nothing (one change, not one per transition)
     closing: {},
   },
 });

@@ -54,10 +54,13 @@ export class Dispatcher {
     const lease = this.tryAcquire(server, options);
     if (lease) return Promise.resolve(lease);
     const policy = this.policy(server);
-    if (this.router.getSnapshot().context.closing) return Promise.reject(stopping(server));
     if (!this.worthWaiting(server, options)) {
       return Promise.reject(
-        new ManagerError('SERVER_UNAVAILABLE', `server "${server}" is not running (no instance can take requests)`, { data: { server } }),
+        this.closing()
+          ? stopping(server)
+          : new ManagerError('SERVER_UNAVAILABLE', `server "${server}" is not running (no instance can take requests)`, {
+              data: { server },
+            }),
       );
     }
     const queue = this.queues.get(server) ?? [];
@@ -206,8 +209,8 @@ export class Dispatcher {
 
   /** Waiting makes sense while some instance is routable (busy) or on its way back (and the manager is not stopping). */
   private worthWaiting(server: string, options: AcquireOptions): boolean {
-    const { instances, byServer, closing } = this.router.getSnapshot().context;
-    if (closing) return false;
+    if (this.closing()) return false;
+    const { instances, byServer } = this.router.getSnapshot().context;
     return (byServer.get(server) ?? []).some((id) => {
       const route = instances.get(id);
       if (!route) return false;
@@ -227,7 +230,7 @@ export class Dispatcher {
     }
     // nothing left to wait for: fail the waiters now instead of at their timeout
     if (queue.length > 0 && !this.worthWaiting(server, {})) {
-      const closing = this.router.getSnapshot().context.closing;
+      const closing = this.closing();
       for (const waiter of [...queue]) {
         waiter.reject(
           closing
@@ -236,6 +239,11 @@ export class Dispatcher {
         );
       }
     }
+  }
+
+  /** The manager is stopping (the router closed). */
+  private closing(): boolean {
+    return this.router.getSnapshot().matches('closing');
   }
 
   private drainAll(): void {

@@ -29,7 +29,7 @@ export function followTransitions({ feed, root, router, monitor, gateway, sessio
     const { instance, server, to } = transition;
     if (transition.from !== to) logTransition(logger, transition, feed);
     // the manager is stopping: routing is closed and health checks are over; only the log follows
-    if (router.getSnapshot().context.closing) return;
+    if (router.getSnapshot().matches('closing')) return;
     if (to === 'removed') {
       monitor.unwatch(instance);
       router.send({ type: 'route.forget', instance });

@@ -64,7 +64,7 @@ describe('router', () => {
     const before = router.getSnapshot().context;
     router.send({ type: 'route.closing' });
     const closed = router.getSnapshot().context;
-    expect(closed.closing).toBe(true);
+    expect(router.getSnapshot().matches('closing')).toBe(true);
     expect(closed.version).toBe(before.version + 1);
     expect([...closed.instances.values()].map((r) => [r.state, r.routable, r.preferred])).toEqual(
       Array.from({ length: 3 }, () => ['stopping', false, false]),
