@@ -12,14 +12,39 @@
  * `Server` as before, and a backend's messages that are not answers to forwarded calls go
  * on to its SDK `Client`. Limits, balancing and metrics go through the same dispatcher and
  * series; failover follows the same rules as the SDK path (see handlers.ts).
+ *
+ * Both eras of client, to a 2025-era backend. A 2026-07-28 call (on a stdio connection of
+ * that era, or one HTTP POST the SDK's classifier called modern) is taken in its first
+ * round when nothing in it needs the SDK: no `requestState` or answers, no task, no log
+ * level, a client that declared no input capability (so the input bridge has nothing to
+ * relay) and, over HTTP, standard headers that plainly agree with the body and a tool
+ * without `Mcp-Param-*` headers; anything else, and every rejection, is the SDK's to
+ * answer. Its answer is stamped as the SDK stamps that era's results (`resultType`,
+ * `serverInfo`). A backend asking such a client for input gets the bridge's refusal and
+ * the call fails with the spec's missing-capability error, as on the SDK path.
  */
-import type { JSONRPCMessage, RequestId, Transport } from '@modelcontextprotocol/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  LOG_LEVEL_META_KEY,
+  MissingRequiredClientCapabilityError,
+  ProtocolError,
+  ProtocolErrorCode,
+  SERVER_INFO_META_KEY,
+  classifyInboundRequest,
+  type InboundClassificationOutcome,
+  type JSONRPCMessage,
+  type RequestId,
+  type Transport,
+} from '@modelcontextprotocol/server';
 import { ManagerError } from '../errors.js';
+import { MODERN_REVISION } from '../server-actor/era.js';
 import type { ToolCallSeries } from '../metrics/calls.js';
 import type { Session } from '../server-actor/session.js';
 import type { Lease } from './dispatch.js';
 import type { CallContext, ClientSession, GatewayCore as Gateway } from './types.js';
 import { CALL_TIMEOUT_MS, NOT_DELIVERED_EXTRA_ATTEMPTS, isSafeToRepeat } from './handlers.js';
+import { NEEDS } from './modern/input-bridge.js';
 import { toWireError } from './wire-errors.js';
 
 /** A transport that takes an already serialized message (our stdio transports). */
@@ -49,11 +74,18 @@ interface ToolCallMessage {
   params: { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> };
 }
 
+/** Where a forwarded call's answer goes: the connection it came on, or one 2026-07-28 HTTP request. */
+interface Origin {
+  /** The connection's client (cancellations and disconnects match on it); none for an HTTP request. */
+  readonly client: ClientSession | undefined;
+  /** 2026-07-28: the answer is stamped as that era's results are, and the client is never asked for input. */
+  readonly modern: boolean;
+  send(message: JSONRPCMessage): Promise<void>;
+}
+
 /** One forwarded call: the only state the gateway keeps for it. */
 interface Forwarded {
-  readonly client: ClientSession;
-  /** Where the response goes: the client's transport. */
-  readonly reply: Transport;
+  readonly origin: Origin;
   /** The client's request id. */
   readonly id: RequestId;
   readonly server: string;
@@ -69,6 +101,8 @@ interface Forwarded {
   line: number;
   attempt: number;
   tried: Set<string> | undefined;
+  /** Its client left while it waited between attempts: the next attempt lets it go. */
+  dropped: boolean;
 }
 
 /** The calls in flight on one backend session, by the id the gateway gave them. */
@@ -82,6 +116,59 @@ function isBackendLineTransport(t: unknown): t is BackendLineTransport {
 
 function isDict(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** JSON-RPC "missing required client capability": the one in-band error the spec answers with HTTP 400. */
+const MISSING_CAPABILITY = ProtocolErrorCode.MissingRequiredClientCapability;
+
+/**
+ * A 2026-07-28 request, classified by the SDK, in its first round and needing nothing the
+ * SDK path does: the revision the gateway serves, no input answers or state, no task, no log level,
+ * and a client that declared no input capability (the bridge would have input to relay).
+ */
+function plainModernCall(message: ToolCallMessage, outcome: InboundClassificationOutcome): boolean {
+  if (outcome.kind !== 'modern' || outcome.messageKind !== 'request' || outcome.classification.era !== 'modern') return false;
+  // the revision the gateway serves (another, or none, is the SDK's to answer)
+  if (outcome.classification.revision !== MODERN_REVISION) return false;
+  const params = message.params as Record<string, unknown>;
+  if (params.requestState !== undefined || params.inputResponses !== undefined || params.task !== undefined) return false;
+  const meta = params._meta;
+  if (!isDict(meta) || meta[LOG_LEVEL_META_KEY] !== undefined) return false;
+  const declared = meta[CLIENT_CAPABILITIES_META_KEY];
+  return !isDict(declared) || (declared.sampling === undefined && declared.elicitation === undefined && declared.roots === undefined);
+}
+
+/** Input schemas that declare `x-mcp-header` arguments (their `Mcp-Param-*` headers are the SDK's to check). */
+const paramHeaders = new WeakMap<object, boolean>();
+
+function declaresParamHeaders(schema: object): boolean {
+  let declares = paramHeaders.get(schema);
+  if (declares === undefined) {
+    declares = JSON.stringify(schema).includes('"x-mcp-header"');
+    paramHeaders.set(schema, declares);
+  }
+  return declares;
+}
+
+function single(value: string | string[] | undefined): string | undefined {
+  return typeof value === 'string' ? value : value?.[0];
+}
+
+/** One JSON answer to an HTTP request (in-band errors are 200, but for -32021: 400, as the spec says). */
+function writeJson(res: ServerResponse, message: JSONRPCMessage): Promise<void> {
+  if (res.headersSent || res.destroyed) return Promise.resolve();
+  const error = (message as { error?: { code?: unknown } }).error;
+  const body = JSON.stringify(message);
+  res.writeHead(error?.code === MISSING_CAPABILITY ? 400 : 200, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+  });
+  res.end(body);
+  return Promise.resolve();
+}
+
+function sendOn(transport: Transport, message: JSONRPCMessage): Promise<void> {
+  return isLineTransport(transport) ? transport.sendLine(JSON.stringify(message)) : transport.send(message);
 }
 
 export class Forwarding {
@@ -98,11 +185,20 @@ export class Forwarding {
    */
   attach(clientOf: () => ClientSession | undefined, transport: Transport): void {
     const deliver = transport.onmessage;
+    let origin: Origin | undefined;
+    const originOf = (client: ClientSession): Origin =>
+      origin?.client === client
+        ? origin
+        : (origin = { client, modern: client.era === 'modern', send: (message) => sendOn(transport, message) });
     transport.onmessage = (message, extra) => {
       const client = clientOf();
-      // only 2025-era connections: a 2026-07-28 call may need input rounds (the bridge)
-      if (client?.era === 'legacy' && 'method' in message) {
-        if (message.method === 'tools/call' && 'id' in message && this.take(client, transport, message as ToolCallMessage)) return;
+      if (client !== undefined && 'method' in message) {
+        if (message.method === 'tools/call' && 'id' in message) {
+          const call = message as ToolCallMessage;
+          // a 2026-07-28 connection: each request carries its envelope, checked as the SDK checks it
+          const outcome = client.era === 'modern' ? classifyInboundRequest({ httpMethod: 'POST', body: message }) : undefined;
+          if (this.take(originOf(client), call, outcome)) return;
+        }
         if (message.method === 'notifications/cancelled') this.cancelled(client, message.params);
       }
       deliver?.(message, extra);
@@ -115,16 +211,43 @@ export class Forwarding {
     };
   }
 
+  /**
+   * A 2026-07-28 `tools/call` POST, classified by the SDK (`outcome`): forwarded when this
+   * path can take it; false leaves it to the SDK's modern entry. A response closed before
+   * the answer cancels the call at its backend.
+   */
+  takeHttp(req: IncomingMessage, res: ServerResponse, body: unknown, outcome: InboundClassificationOutcome): boolean {
+    if (outcome.kind !== 'modern' || outcome.messageKind !== 'request' || outcome.message.method !== 'tools/call') return false;
+    const message = body as ToolCallMessage;
+    const name = (message.params as unknown as Record<string, unknown> | undefined)?.name;
+    if (typeof name !== 'string') return false;
+    // headers that plainly agree with the body; a missing, encoded or disagreeing one is the SDK's to answer
+    const headers = req.headers;
+    if (single(headers['mcp-protocol-version']) === undefined) return false;
+    if (single(headers['mcp-method'])?.trim() !== 'tools/call' || single(headers['mcp-name'])?.trim() !== name) return false;
+    const routed = this.gw.catalog.tool(name);
+    if (routed !== undefined && declaresParamHeaders(routed.tool.inputSchema)) return false;
+    const call = this.take({ client: undefined, modern: true, send: (answer) => writeJson(res, answer) }, message, outcome);
+    if (call === undefined) return false;
+    res.once('close', () => {
+      if (!res.writableFinished) this.drop(call, 'the client closed the request');
+    });
+    return true;
+  }
+
   /** The most recent forwarded call on a backend session (where its server→client requests go). */
   latestCall(session: Session): CallContext | undefined {
     const pending = this.tables.get(session);
     if (!pending || pending.size === 0) return undefined;
     let last: Forwarded | undefined;
     for (const call of pending.values()) last = call;
-    const { client, id } = last!;
+    const call = last!;
+    const client = call.origin.client;
+    if (call.origin.modern || client === undefined)
+      return { offersRoots: () => false, sendRequest: (request) => this.refuse(call, request.method) };
     return {
-      client,
-      sendRequest: (request, options) => client.server.request(request, { ...options, relatedRequestId: id }),
+      offersRoots: () => client.server.getClientCapabilities()?.roots !== undefined,
+      sendRequest: (request, options) => client.server.request(request, { ...options, relatedRequestId: call.id }),
     };
   }
 
@@ -140,30 +263,38 @@ export class Forwarding {
     this.sweep = undefined;
   }
 
-  /** Forward the call if this path can take it; false leaves it to the SDK's handler. */
-  private take(client: ClientSession, reply: Transport, message: ToolCallMessage): boolean {
+  /**
+   * Forward the call if this path can take it; undefined leaves it to the SDK's handler.
+   * A 2026-07-28 call comes with the SDK's classification of it.
+   */
+  private take(origin: Origin, message: ToolCallMessage, outcome?: InboundClassificationOutcome): Forwarded | undefined {
     const params = message.params as unknown;
-    if (!isDict(params) || typeof params.name !== 'string') return false;
-    if (params.arguments !== undefined && !isDict(params.arguments)) return false;
+    if (!isDict(params) || typeof params.name !== 'string') return undefined;
+    if (params.arguments !== undefined && !isDict(params.arguments)) return undefined;
     // progress needs the token rewritten and relayed: the SDK path does that
-    if (isDict(params._meta) && params._meta.progressToken !== undefined) return false;
+    if (isDict(params._meta) && params._meta.progressToken !== undefined) return undefined;
+    if (origin.modern && (outcome === undefined || !plainModernCall(message, outcome))) return undefined;
     const gw = this.gw;
     const routed = gw.catalog.tool(params.name);
-    if (!routed || gw.cacheFor(routed.server, routed.name)) return false;
-    const lease = gw.dispatcher.acquireNow(routed.server, { affinityKey: client.id });
-    if (!lease) return false;
+    if (!routed || gw.cacheFor(routed.server, routed.name)) return undefined;
+    const client = origin.client;
+    const lease = gw.dispatcher.acquireNow(routed.server, client === undefined ? {} : { affinityKey: client.id });
+    if (!lease) return undefined;
     // a 2026-07-28 backend may answer input_required, which the SDK client turns into rounds
     if (!isBackendLineTransport(lease.session.transport) || lease.session.client.getProtocolEra() === 'modern') {
       gw.dispatcher.release(lease);
-      return false;
+      return undefined;
     }
     const now = performance.now();
+    // a 2026-07-28 envelope stays with the gateway: a 2025-era backend gets the call as the SDK path sends it
+    const forwarded = origin.modern
+      ? { name: routed.name, ...(params.arguments === undefined ? {} : { arguments: params.arguments }) }
+      : { ...params, name: routed.name };
     const call: Forwarded = {
-      client,
-      reply,
+      origin,
       id: message.id,
       server: routed.server,
-      request: { jsonrpc: '2.0', id: '', method: 'tools/call', params: { ...params, name: routed.name } },
+      request: { jsonrpc: '2.0', id: '', method: 'tools/call', params: forwarded },
       tool: routed.name,
       safe: isSafeToRepeat(gw, routed),
       series: gw.callMetrics?.series(routed.server, routed.name),
@@ -173,13 +304,18 @@ export class Forwarding {
       line: 0,
       attempt: 1,
       tried: undefined,
+      dropped: false,
     };
     this.send(call);
-    return true;
+    return call;
   }
 
   /** Write the call to its lease's backend under a fresh id. */
   private send(call: Forwarded): void {
+    if (call.dropped) {
+      this.gw.dispatcher.release(call.lease);
+      return;
+    }
     const session = call.lease.session;
     const transport = session.transport as unknown as BackendLineTransport;
     const pending = this.tableOf(session);
@@ -226,33 +362,66 @@ export class Forwarding {
   private answer(call: Forwarded, message: JSONRPCMessage): void {
     this.gw.dispatcher.release(call.lease);
     (message as { id: RequestId }).id = call.id;
-    if (call.series) {
-      const result = (message as { result?: { isError?: unknown } }).result;
-      call.series.record(result === undefined ? 'error' : result.isError === true ? 'tool_error' : 'ok', call.startedMs);
-    }
+    const result = (message as { result?: Record<string, unknown> }).result;
+    call.series?.record(result === undefined ? 'error' : result.isError === true ? 'tool_error' : 'ok', call.startedMs);
+    if (call.origin.modern && isDict(result)) this.stamp(result);
     this.reply(call, message);
   }
 
+  /** A result as the SDK stamps 2026-07-28 results of `tools/call`: its `resultType`, and who answered. */
+  private stamp(result: Record<string, unknown>): void {
+    result.resultType ??= 'complete';
+    const meta = result._meta;
+    if (meta === undefined) result._meta = { [SERVER_INFO_META_KEY]: this.gw.serverInfo };
+    else if (isDict(meta)) meta[SERVER_INFO_META_KEY] ??= this.gw.serverInfo;
+  }
+
   private reply(call: Forwarded, message: JSONRPCMessage): void {
-    const reply = call.reply;
-    const sent = isLineTransport(reply) ? reply.sendLine(JSON.stringify(message)) : reply.send(message);
-    sent.catch((error: unknown) => {
+    call.origin.send(message).catch((error: unknown) => {
       this.gw.logger.debug(
-        { err: error instanceof Error ? error.message : String(error), client: call.client.id },
+        { err: error instanceof Error ? error.message : String(error), client: call.origin.client?.id ?? null },
         'could not answer a forwarded call',
       );
     });
   }
 
+  /**
+   * A backend asked a 2026-07-28 client for input during a forwarded call. This path takes
+   * only calls whose clients declared no input capability, so it goes as the input bridge
+   * has it go: the backend is refused, and the call fails with the missing capability.
+   */
+  private refuse(call: Forwarded, method: string): Promise<never> {
+    const need = NEEDS[method];
+    if (need === undefined) {
+      return Promise.reject(new ProtocolError(ProtocolErrorCode.MethodNotFound, `${method} cannot be relayed to the client`));
+    }
+    const session = call.lease.session;
+    const pending = this.tables.get(session);
+    const id = call.request.id;
+    if (pending?.get(id) === call) {
+      this.abandon(session, pending, id, call, 'the client lacks a capability the call needs');
+      this.reply(call, errorMessage(call.id, new MissingRequiredClientCapabilityError({ requiredCapabilities: { [need]: {} } })));
+    }
+    return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidRequest, `the client did not declare the ${need} capability`));
+  }
+
+  /** The call's client left (an HTTP request closed early): cancelled at its backend, or not sent again. */
+  private drop(call: Forwarded, reason: string): void {
+    const session = call.lease.session;
+    const pending = this.tables.get(session);
+    const id = call.request.id;
+    if (pending?.get(id) === call) this.abandon(session, pending, id, call, reason);
+    else if (!call.dropped) {
+      call.dropped = true;
+      call.series?.record('error', call.startedMs);
+    }
+  }
+
   /** A gateway-side failure, through the one wire mapping. */
   private fail(call: Forwarded, error: unknown): void {
+    if (call.dropped) return;
     call.series?.record('error', call.startedMs);
-    const wire = toWireError(error);
-    this.reply(call, {
-      jsonrpc: '2.0',
-      id: call.id,
-      error: { code: wire.code, message: wire.message, ...(wire.data === undefined ? {} : { data: wire.data }) },
-    });
+    this.reply(call, errorMessage(call.id, error));
   }
 
   /** A backend session ended: its calls go elsewhere or fail, by the rules of the SDK path. */
@@ -270,8 +439,7 @@ export class Forwarding {
   private retry(call: Forwarded, notDelivered: boolean): void {
     const { gw } = this;
     const instance = call.lease.instance;
-    const session = (call.reply as { sessionId?: string }).sessionId ?? null;
-    const where = { server: call.server, tool: call.tool, instance, client: call.client.id, session };
+    const where = { server: call.server, tool: call.tool, instance, client: call.origin.client?.id ?? null };
     if (!call.safe && !notDelivered) {
       gw.logger.warn(where, 'call lost: its instance went away and the tool is not marked safe to repeat');
       this.fail(
@@ -304,7 +472,8 @@ export class Forwarding {
     if (replicas > 1) (call.tried ??= new Set()).add(instance);
     call.attempt++;
     gw.logger.info({ ...where, attempt: call.attempt - 1 }, 'instance went away during a call; retrying (safe to repeat)');
-    gw.dispatcher.acquire(call.server, { affinityKey: call.client.id, ...(call.tried ? { exclude: call.tried } : {}) }).then(
+    const affinity = call.origin.client === undefined ? {} : { affinityKey: call.origin.client.id };
+    gw.dispatcher.acquire(call.server, { ...affinity, ...(call.tried ? { exclude: call.tried } : {}) }).then(
       (lease) => {
         if (!isBackendLineTransport(lease.session.transport)) {
           gw.dispatcher.release(lease);
@@ -328,7 +497,7 @@ export class Forwarding {
     if (!isDict(params) || params.requestId === undefined) return;
     for (const [session, pending] of this.tables) {
       for (const [id, call] of pending) {
-        if (call.client !== client || call.id !== params.requestId) continue;
+        if (call.origin.client !== client || call.id !== params.requestId) continue;
         this.abandon(session, pending, id, call, typeof params.reason === 'string' ? params.reason : 'cancelled by the client');
         return;
       }
@@ -338,7 +507,8 @@ export class Forwarding {
   /** The client went away: its forwarded calls are cancelled at their backends. */
   private clientGone(client: ClientSession): void {
     for (const [session, pending] of this.tables) {
-      for (const [id, call] of pending) if (call.client === client) this.abandon(session, pending, id, call, 'the client disconnected');
+      for (const [id, call] of pending)
+        if (call.origin.client === client) this.abandon(session, pending, id, call, 'the client disconnected');
     }
   }
 
@@ -370,4 +540,14 @@ export class Forwarding {
       }
     }
   }
+}
+
+/** A JSON-RPC error answer to the client's request, through the one wire mapping. */
+function errorMessage(id: RequestId, error: unknown): JSONRPCMessage {
+  const wire = toWireError(error);
+  return {
+    jsonrpc: '2.0',
+    id,
+    error: { code: wire.code, message: wire.message, ...(wire.data === undefined ? {} : { data: wire.data }) },
+  };
 }

@@ -113,6 +113,10 @@ export class Gateway implements GatewayCore {
     return this.options.logger;
   }
 
+  get serverInfo(): { name: string; version: string } {
+    return this.options.serverInfo;
+  }
+
   configOf(server: string): ServerConfig | undefined {
     return this.options.configOf(server);
   }
@@ -296,7 +300,7 @@ export class Gateway implements GatewayCore {
       const call = calls ? [...calls].at(-1) : this.forwarding.latestCall(session);
       // roots: the calling client's when it offers them; else (no call, or a client without
       // roots: the request may not even belong to that call) the union of every client's
-      if (request.method === 'roots/list' && call?.client.server.getClientCapabilities()?.roots === undefined) {
+      if (request.method === 'roots/list' && call?.offersRoots() !== true) {
         return unionOfRoots(this.clients, signal);
       }
       if (!call) {

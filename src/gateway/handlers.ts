@@ -297,7 +297,10 @@ async function withLease<T>(
 }
 
 function callContext(client: ClientSession, extra: Extra): CallContext {
-  return { client, sendRequest: (request, options) => extra.mcpReq.send(request, options) };
+  return {
+    offersRoots: () => client.server.getClientCapabilities()?.roots !== undefined,
+    sendRequest: (request, options) => extra.mcpReq.send(request, options),
+  };
 }
 
 async function callWithFailover(

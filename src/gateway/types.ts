@@ -16,7 +16,8 @@ import type { ListenResources } from './modern/listen.js';
 
 /** What a tool call's handler can do towards the client that made it. */
 export interface CallContext {
-  client: ClientSession;
+  /** Did the client declare the roots capability (else a backend's `roots/list` gets the union of every client's)? */
+  offersRoots(): boolean;
   sendRequest: (request: ServerRequest, options?: { signal?: AbortSignal }) => Promise<Record<string, unknown>>;
 }
 
@@ -35,6 +36,8 @@ export interface ClientSession {
 
 /** What the request handlers use of the gateway. */
 export interface GatewayCore {
+  /** Who the gateway says it is (2026-07-28 results carry it). */
+  readonly serverInfo: { readonly name: string; readonly version: string };
   readonly catalog: Catalog;
   readonly dispatcher: Dispatcher;
   readonly clients: ReadonlySet<ClientSession>;

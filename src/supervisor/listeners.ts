@@ -31,6 +31,7 @@ export async function listenHttp(
   const modern = createModernHttp({
     factory: gateway.serverFactory(true),
     subscribe: (uris) => gateway.listen.acquire(uris),
+    forward: (req, res, body, outcome) => gateway.forwarding.takeHttp(req, res, body, outcome),
     logger: logger.child({ component: 'http', era: 'modern' }),
   });
   gateway.listenStreams.add(modern.notify);
@@ -79,7 +80,7 @@ export async function listenStdio({ gateway, stop, logger }: ListenerParts): Pro
   let client: ClientSession | undefined;
   const factory = (ctx: { era: Era }) => (client = gateway.openClient(ctx.era)).server;
   serveBothEras(transport, factory, { subscribe: (uris) => gateway.listen.acquire(uris), logger: log });
-  // a 2025-era connection's tool calls take the forwarding path, straight on the endpoint
+  // tool calls take the forwarding path where they can, straight on the endpoint
   gateway.forwarding.attach(() => client, transport);
 }
 

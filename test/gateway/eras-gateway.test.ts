@@ -11,11 +11,11 @@ import { StdioClientTransport as StdioV2 } from '@modelcontextprotocol/client/st
 import { Client as ClientV1 } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport as HttpV1 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioClientTransport as StdioV1 } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { MODERN, modernPost } from '../helpers/modern-http.js';
 import { ProcessTracker, waitFor } from '../helpers/processes.js';
 import { CLI, REPO, echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
 
 const ERA_ASK = join(REPO, 'test/fixtures/servers/era-ask.mjs');
-const MODERN = '2026-07-28';
 
 let cleanups: (() => Promise<unknown> | void)[] = [];
 const tracker = new ProcessTracker();
@@ -76,58 +76,6 @@ function v1(options: { elicit?: string } = {}): ClientV1 {
 }
 
 const textOf = (result: unknown): string => (result as { content: { text: string }[] }).content[0]!.text;
-
-/** A raw 2026-07-28 request, with the standard headers unless told otherwise. */
-async function modernPost(
-  url: string,
-  method: string,
-  params: Record<string, unknown> = {},
-  headers: Record<string, string> = {},
-  capabilities: Record<string, unknown> = {},
-  meta: Record<string, unknown> = {},
-) {
-  const name = typeof params.name === 'string' ? params.name : typeof params.uri === 'string' ? params.uri : undefined;
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN,
-      'mcp-method': method,
-      ...(name === undefined ? {} : { 'mcp-name': name }),
-      ...headers,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method,
-      params: {
-        ...params,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': headers['mcp-protocol-version'] ?? MODERN,
-          'io.modelcontextprotocol/clientCapabilities': capabilities,
-          ...meta,
-        },
-      },
-    }),
-  });
-  const text = await response.text();
-  type Message = {
-    method?: string;
-    params?: Record<string, unknown>;
-    result?: Record<string, unknown>;
-    error?: { code: number; message: string; data?: unknown };
-  };
-  // a JSON answer, or an SSE stream of messages (notifications, then the answer)
-  const messages: Message[] = text.startsWith('{')
-    ? [JSON.parse(text) as Message]
-    : text
-        .split('\n')
-        .filter((line) => line.startsWith('data:'))
-        .map((line) => JSON.parse(line.slice('data:'.length)) as Message);
-  const json = messages.find((m) => m.result !== undefined || m.error !== undefined);
-  return { status: response.status, headers: response.headers, json, messages, text };
-}
 
 describe('both eras on one URL', () => {
   it('v2 clients in auto, pinned modern and legacy mode and a 1.x client see the same tools and call them', async () => {

@@ -244,9 +244,12 @@ export async function startGatewayHttp(options: GatewayHttpOptions): Promise<Gat
     }
 
     // no session: the 2026-07-28 era (per request) or a 2025 initialize; the SDK's rules decide
-    if (transport === undefined && options.modern !== undefined && options.modern.classify(req, value).kind !== 'legacy') {
-      await options.modern.serve(req, res, value, authInfo);
-      return;
+    if (transport === undefined && options.modern !== undefined) {
+      const outcome = options.modern.classify(req, value);
+      if (outcome.kind !== 'legacy') {
+        await options.modern.serve(req, res, value, authInfo, outcome);
+        return;
+      }
     }
     if (transport === undefined) {
       if (!parsed.hasInitialize) {

@@ -5,7 +5,8 @@
  * of its own), which checks the standard headers against the body, answers unknown
  * versions with the supported list, refuses removed methods, stamps `resultType`,
  * `serverInfo` and cache hints, and runs `subscriptions/listen`. A closed response
- * aborts the request, and with it the call upstream.
+ * aborts the request, and with it the call upstream. A `tools/call` the gateway's
+ * forwarding path can take (see forward.ts) goes there first, past the per-request server.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
@@ -31,14 +32,22 @@ export interface ModernHttpOptions {
   factory: McpServerFactory;
   /** Subscribe upstream to the resource URIs a `subscriptions/listen` asks for. */
   subscribe?: (uris: string[]) => Promise<ListenSubscriptions>;
+  /** The forwarding path: true when it took the request (and answers it on `res`). */
+  forward?: (req: IncomingMessage, res: ServerResponse, body: unknown, outcome: InboundClassificationOutcome) => boolean;
   logger: Logger;
 }
 
 export interface ModernHttp {
   /** Which leg a POST belongs to (the SDK's rules), from its headers and parsed body. */
   classify(req: IncomingMessage, body: unknown): InboundClassificationOutcome;
-  /** Serve one classified modern POST (or answer a rejection) on `res`. */
-  serve(req: IncomingMessage, res: ServerResponse, body: unknown, authInfo: AuthInfo | undefined): Promise<void>;
+  /** Serve one modern POST (or answer a rejection) on `res`, given its classification. */
+  serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    authInfo: AuthInfo | undefined,
+    outcome: InboundClassificationOutcome,
+  ): Promise<void>;
   /** List-changed and resource-update events for open `subscriptions/listen` streams. */
   readonly notify: ServerNotifier;
   close(): Promise<void>;
@@ -60,7 +69,8 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
         body,
       });
     },
-    async serve(req, res, body, authInfo) {
+    async serve(req, res, body, authInfo, outcome) {
+      if (options.forward?.(req, res, body, outcome) === true) return;
       const abort = new AbortController();
       // the client closing its end (before the whole reply is written) cancels the request
       const onClose = () => {

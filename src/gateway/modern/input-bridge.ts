@@ -91,7 +91,7 @@ export interface InputBridgeOptions {
 }
 
 /** What each kind of ask needs the client to have declared. */
-const NEEDS: Record<string, keyof ClientCapabilities> = {
+export const NEEDS: Readonly<Record<string, keyof ClientCapabilities>> = {
   'elicitation/create': 'elicitation',
   'sampling/createMessage': 'sampling',
   'roots/list': 'roots',
