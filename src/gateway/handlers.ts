@@ -5,6 +5,7 @@ import { LOG_LEVEL_META_KEY, ProtocolError, ProtocolErrorCode } from '@modelcont
 import type { CallToolResult, LoggingLevel, ProgressToken, Server, ServerContext, Tool } from '@modelcontextprotocol/server';
 import { subscribeResource, unsubscribeResource, type Session } from '../server-actor/session.js';
 import { ManagerError } from '../errors.js';
+import { settledWithin } from '../wait.js';
 import { ResultCache } from './cache.js';
 import type { Lease } from './dispatch.js';
 import type { CallContext, ClientSession, GatewayCore as Gateway } from './types.js';
@@ -394,7 +395,7 @@ async function callWithFailover(
       // with replicas, go elsewhere; a lone instance is waited for while it restarts
       if (replicas > 1) tried.add(lease.instance);
       // the connection is on its way out: let it finish going, so the retry waits for its successor
-      else await Promise.race([lease.session.exited, new Promise((resolve) => setTimeout(resolve, EXIT_WAIT_MS).unref())]);
+      else await settledWithin(lease.session.exited, EXIT_WAIT_MS, { ref: false });
       gw.logger.info({ server, tool, instance: lease.instance, attempt }, 'instance went away during a call; retrying (safe to repeat)');
     } finally {
       if (backendToken !== undefined) lease.session.progress.delete(backendToken);

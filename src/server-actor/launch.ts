@@ -14,6 +14,7 @@ import { serverOfInstance } from '../../machines/supervisor.machine.js';
 import type { ServerConfig } from '../config/types.js';
 import { diagnoseFailure, type FailureCause } from '../discovery/diagnose.js';
 import { ManagerError, ServerExitError, errorMessage } from '../errors.js';
+import { settledWithin } from '../wait.js';
 import type { Logger } from '../logger.js';
 import { limitReports } from '../transports/report-limit.js';
 import type { StderrCaptureOptions } from '../transports/stderr-capture.js';
@@ -129,10 +130,7 @@ async function openTransport(instance: string, config: ServerConfig, deps: Launc
 async function closedOnProbe(config: ServerConfig, prior: PriorDiscovery | undefined, session: Session, error: unknown): Promise<boolean> {
   if (config.protocol !== 'auto' || prior !== undefined || session.client.getProtocolEra() !== undefined) return false;
   if (!(error instanceof SdkError) || error.code !== SdkErrorCode.EraNegotiationFailed) return false;
-  const exit = await Promise.race([
-    session.exited,
-    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_REPORT_MS).unref()),
-  ]);
+  const exit = await settledWithin(session.exited, EXIT_REPORT_MS, { ref: false });
   return exit !== undefined;
 }
 
@@ -357,10 +355,7 @@ async function launchError(server: string, session: Session, error: unknown): Pr
       data: { stderrTail: session.transport.stderrTail() },
     });
   }
-  const exit = await Promise.race([
-    session.exited,
-    new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), EXIT_REPORT_MS).unref()),
-  ]);
+  const exit = await settledWithin(session.exited, EXIT_REPORT_MS, { ref: false });
   if (exit && (exit.exitCode !== null || exit.signal !== null)) return new ServerExitError(server, exit);
   if (ManagerError.is(error)) return error;
   return new ManagerError('INITIALIZE_FAILED', `server "${server}": MCP handshake failed: ${errorMessage(error)}`, {

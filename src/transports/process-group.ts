@@ -11,6 +11,7 @@
  */
 import { access, readFile, readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { settledWithin } from '../wait.js';
 
 /** The strongest signal the stop ladder had to send. */
 export type StopEscalation = 'none' | 'SIGTERM' | 'SIGKILL';
@@ -283,9 +284,9 @@ export async function stopProcessGroup(pid: number, options: StopProcessGroupOpt
       if (await allGone()) return true;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return false;
-      const tick = sleep(Math.min(pollMs, remaining));
+      const tick = Math.min(pollMs, remaining);
       // Wake as soon as the leader exits; afterwards only the group is polled.
-      await (leaderExited || pollLeader || !leaderDone ? tick : Promise.race([tick, leaderDone]));
+      await (leaderExited || pollLeader || !leaderDone ? sleep(tick) : settledWithin(leaderDone, tick));
     }
   };
 

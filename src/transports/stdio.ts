@@ -7,9 +7,9 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Transport, JSONRPCMessage } from '@modelcontextprotocol/client';
 import { ManagerError, describeExit, errorMessage, type ExitInfo } from '../errors.js';
+import { settledWithin } from '../wait.js';
 import { buildChildEnv } from './env.js';
 import { JsonLineReader } from './json-lines.js';
 import { limitReports } from './report-limit.js';
@@ -400,12 +400,11 @@ export class StdioProcessTransport implements Transport {
     this.leaderExited = true;
     this.resolveLeaderExit();
     const child = this.child;
-    const drained = child
+    const drained: Promise<unknown> = child
       ? Promise.all([child.stdout, child.stderr].map((stream: Readable) => finished(stream).catch(() => undefined)))
       : Promise.resolve();
     // unref: a pending drain timer must not hold the process open after the last server exited
-    const timer = sleep(DRAIN_MS, undefined, { ref: false });
-    Promise.race([drained, timer])
+    settledWithin(drained, DRAIN_MS, { ref: false })
       .then(() => this.finish({ exitCode, signal }, true))
       .catch((error: unknown) => this.onerror?.(error instanceof Error ? error : new Error(String(error))));
   }
