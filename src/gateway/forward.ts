@@ -31,7 +31,6 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   SERVER_INFO_META_KEY,
-  classifyInboundRequest,
   type InboundClassificationOutcome,
   type JSONRPCMessage,
   type RequestId,
@@ -44,6 +43,7 @@ import type { Session } from '../server-actor/session.js';
 import type { Lease } from './dispatch.js';
 import type { CallContext, ClientSession, GatewayCore as Gateway } from './types.js';
 import { CALL_TIMEOUT_MS, NOT_DELIVERED_EXTRA_ATTEMPTS, isSafeToRepeat } from './handlers.js';
+import { RequestClassifier } from './modern/classify.js';
 import { NEEDS } from './modern/input-bridge.js';
 import { toWireError } from './wire-errors.js';
 
@@ -173,6 +173,8 @@ function sendOn(transport: Transport, message: JSONRPCMessage): Promise<void> {
 
 export class Forwarding {
   private readonly tables = new Map<Session, Pending>();
+  /** The SDK's verdicts on the requests of 2026-07-28 stdio connections. */
+  private readonly classifier = new RequestClassifier();
   private nextId = 0;
   private sweep: NodeJS.Timeout | undefined;
 
@@ -196,7 +198,7 @@ export class Forwarding {
         if (message.method === 'tools/call' && 'id' in message) {
           const call = message as ToolCallMessage;
           // a 2026-07-28 connection: each request carries its envelope, checked as the SDK checks it
-          const outcome = client.era === 'modern' ? classifyInboundRequest({ httpMethod: 'POST', body: message }) : undefined;
+          const outcome = client.era === 'modern' ? this.classifier.classify(message) : undefined;
           if (this.take(originOf(client), call, outcome)) return;
         }
         if (message.method === 'notifications/cancelled') this.cancelled(client, message.params);

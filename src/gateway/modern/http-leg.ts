@@ -12,7 +12,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import {
-  classifyInboundRequest,
   createMcpHandler,
   type AuthInfo,
   type InboundClassificationOutcome,
@@ -20,6 +19,7 @@ import {
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../../logger.js';
+import { RequestClassifier } from './classify.js';
 
 /** Upstream subscriptions a listen stream asks for: the URIs upstreams accepted, and how to let go of them. */
 export interface ListenSubscriptions {
@@ -55,6 +55,7 @@ export interface ModernHttp {
 
 export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   const log = options.logger;
+  const classifier = new RequestClassifier();
   const handler = createMcpHandler(options.factory, {
     legacy: 'reject',
     onerror: (error) => log.debug({ err: error.message }, 'modern request refused or failed'),
@@ -63,11 +64,7 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   return {
     notify: handler.notify,
     classify(req, body) {
-      return classifyInboundRequest({
-        httpMethod: req.method ?? 'POST',
-        ...standardHeaders(req),
-        body,
-      });
+      return classifier.classify(body, standardHeaders(req));
     },
     async serve(req, res, body, authInfo, outcome) {
       if (options.forward?.(req, res, body, outcome) === true) return;
