@@ -289,9 +289,7 @@ export class Forwarding {
     }
     const now = performance.now();
     // a 2026-07-28 envelope stays with the gateway: a 2025-era backend gets the call as the SDK path sends it
-    const forwarded = origin.modern
-      ? { name: routed.name, ...(params.arguments === undefined ? {} : { arguments: params.arguments }) }
-      : { ...params, name: routed.name };
+    const forwarded = origin.modern ? { name: routed.name, arguments: params.arguments ?? {} } : { ...params, name: routed.name };
     const call: Forwarded = {
       origin,
       id: message.id,
