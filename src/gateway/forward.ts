@@ -80,6 +80,8 @@ interface Origin {
   readonly client: ClientSession | undefined;
   /** 2026-07-28: the answer is stamped as that era's results are, and the client is never asked for input. */
   readonly modern: boolean;
+  /** The connection's HTTP session, for the logs (null on stdio and for a session-less request). */
+  readonly session: string | null;
   send(message: JSONRPCMessage): Promise<void>;
 }
 
@@ -191,7 +193,12 @@ export class Forwarding {
     const originOf = (client: ClientSession): Origin =>
       origin?.client === client
         ? origin
-        : (origin = { client, modern: client.era === 'modern', send: (message) => sendOn(transport, message) });
+        : (origin = {
+            client,
+            modern: client.era === 'modern',
+            session: (transport as { sessionId?: string }).sessionId ?? null,
+            send: (message) => sendOn(transport, message),
+          });
     transport.onmessage = (message, extra) => {
       const client = clientOf();
       if (client !== undefined && 'method' in message) {
@@ -229,7 +236,7 @@ export class Forwarding {
     if (single(headers['mcp-method'])?.trim() !== 'tools/call' || single(headers['mcp-name'])?.trim() !== name) return false;
     const routed = this.gw.catalog.tool(name);
     if (routed !== undefined && declaresParamHeaders(routed.tool.inputSchema)) return false;
-    const call = this.take({ client: undefined, modern: true, send: (answer) => writeJson(res, answer) }, message, outcome);
+    const call = this.take({ client: undefined, modern: true, session: null, send: (answer) => writeJson(res, answer) }, message, outcome);
     if (call === undefined) return false;
     res.once('close', () => {
       if (!res.writableFinished) this.drop(call, 'the client closed the request');
@@ -439,7 +446,7 @@ export class Forwarding {
   private retry(call: Forwarded, notDelivered: boolean): void {
     const { gw } = this;
     const instance = call.lease.instance;
-    const where = { server: call.server, tool: call.tool, instance, client: call.origin.client?.id ?? null };
+    const where = { server: call.server, tool: call.tool, instance, client: call.origin.client?.id ?? null, session: call.origin.session };
     if (!call.safe && !notDelivered) {
       gw.logger.warn(where, 'call lost: its instance went away and the tool is not marked safe to repeat');
       this.fail(

@@ -63,7 +63,7 @@ group('runDoctor against real fixture servers', () => {
     expect(check('echo', 'command')).toEqual({ server: 'echo', check: 'command', ok: true, detail: `${node} → ${node}` });
     expect(check('echo', 'handshake')).toMatchObject({
       ok: true,
-      detail: expect.stringMatching(/^fixture-echo 1\.0\.0 initialized in \d+ ms; 9 tool\(s\)$/) as unknown,
+      detail: expect.stringMatching(/^fixture-echo 1\.0\.0 initialized in \d+ ms; 10 tool\(s\)$/) as unknown,
     });
     expect(check('echo', 'protocol')).toEqual({
       server: 'echo',
@@ -72,7 +72,7 @@ group('runDoctor against real fixture servers', () => {
       detail: `protocol version ${LATEST_PROTOCOL_VERSION} (latest)`,
     });
     expect(check('echo', 'stdout')).toMatchObject({ ok: true });
-    expect(check('echo', 'tool_schemas')).toMatchObject({ ok: true, detail: '9 tool schema(s) valid' });
+    expect(check('echo', 'tool_schemas')).toMatchObject({ ok: true, detail: '10 tool schema(s) valid' });
     expect(check('echo', 'names')).toMatchObject({ ok: true, detail: expect.stringContaining('e.g. echo__') as unknown });
     expect(check('echo', 'names').fix).toBeUndefined();
   });
