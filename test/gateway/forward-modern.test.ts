@@ -173,14 +173,16 @@ describe('forwarding path, a 2026-07-28 client on stdio', () => {
     await client.connect(transport);
     tracker.track(transport.pid);
     expect(client.getProtocolEra()).toBe('modern');
-    const seen = await waitFor(
+    // the backend up and routable (a call answered, whichever way it went)
+    await waitFor(
       () =>
-        client.callTool({ name: 'narrow__request', arguments: {} }).then(
-          (result) => (result.isError === true ? undefined : seenBy(textOf(result))),
+        client.callTool({ name: 'narrow__echo', arguments: { text: 'up' } }).then(
+          (result) => (result.isError === true ? undefined : true),
           () => undefined,
         ),
       { timeoutMs: 15_000, what: 'the backend to answer' },
     );
+    const seen = seenBy(textOf(await client.callTool({ name: 'narrow__request', arguments: {} })));
     expect(String(seen.id)).toMatch(/^mm-\d+$/);
     expect(JSON.stringify(seen.meta ?? {})).not.toContain('io.modelcontextprotocol/');
 
