@@ -26,14 +26,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   CLIENT_CAPABILITIES_META_KEY,
+  CLIENT_INFO_META_KEY,
   LOG_LEVEL_META_KEY,
+  PROTOCOL_VERSION_META_KEY,
   MissingRequiredClientCapabilityError,
   ProtocolError,
   ProtocolErrorCode,
   SERVER_INFO_META_KEY,
+  type AuthInfo,
   type InboundClassificationOutcome,
   type JSONRPCMessage,
   type RequestId,
+  type ServerContext,
   type Transport,
 } from '@modelcontextprotocol/server';
 import { ManagerError } from '../errors.js';
@@ -82,6 +86,8 @@ interface Origin {
   readonly modern: boolean;
   /** The connection's HTTP session, for the logs (null on stdio and for a session-less request). */
   readonly session: string | null;
+  /** The bearer client an HTTP request came from (what the input handles it is given are bound to). */
+  readonly authClientId?: string | undefined;
   send(message: JSONRPCMessage): Promise<void>;
 }
 
@@ -105,6 +111,8 @@ interface Forwarded {
   tried: Set<string> | undefined;
   /** Its client left while it waited between attempts: the next attempt lets it go. */
   dropped: boolean;
+  /** It goes to a 2026-07-28 backend, as a 2026-07-28 client sent it (every attempt). */
+  readonly passThrough: boolean;
 }
 
 /** The calls in flight on one backend session, by the id the gateway gave them. */
@@ -225,7 +233,7 @@ export class Forwarding {
    * path can take it; false leaves it to the SDK's modern entry. A response closed before
    * the answer cancels the call at its backend.
    */
-  takeHttp(req: IncomingMessage, res: ServerResponse, body: unknown, outcome: InboundClassificationOutcome): boolean {
+  takeHttp(req: IncomingMessage, res: ServerResponse, body: unknown, outcome: InboundClassificationOutcome, authInfo?: AuthInfo): boolean {
     if (outcome.kind !== 'modern' || outcome.messageKind !== 'request' || outcome.message.method !== 'tools/call') return false;
     const message = body as ToolCallMessage;
     const name = (message.params as unknown as Record<string, unknown> | undefined)?.name;
@@ -236,7 +244,14 @@ export class Forwarding {
     if (single(headers['mcp-method'])?.trim() !== 'tools/call' || single(headers['mcp-name'])?.trim() !== name) return false;
     const routed = this.gw.catalog.tool(name);
     if (routed !== undefined && declaresParamHeaders(routed.tool.inputSchema)) return false;
-    const call = this.take({ client: undefined, modern: true, session: null, send: (answer) => writeJson(res, answer) }, message, outcome);
+    const origin: Origin = {
+      client: undefined,
+      modern: true,
+      session: null,
+      authClientId: authInfo?.clientId,
+      send: (answer) => writeJson(res, answer),
+    };
+    const call = this.take(origin, message, outcome);
     if (call === undefined) return false;
     res.once('close', () => {
       if (!res.writableFinished) this.drop(call, 'the client closed the request');
@@ -289,14 +304,20 @@ export class Forwarding {
     const client = origin.client;
     const lease = gw.dispatcher.acquireNow(routed.server, client === undefined ? {} : { affinityKey: client.id });
     if (!lease) return undefined;
-    // a 2026-07-28 backend may answer input_required, which the SDK client turns into rounds
-    if (!isBackendLineTransport(lease.session.transport) || lease.session.client.getProtocolEra() === 'modern') {
+    // a 2026-07-28 backend: only a 2026-07-28 client's call passes through (a 2025 client is
+    // asked for input in requests of its own, which the SDK client makes of input_required)
+    const passThrough = lease.session.client.getProtocolEra() === 'modern';
+    if (!isBackendLineTransport(lease.session.transport) || (passThrough && !this.passesThrough(origin, lease.session))) {
       gw.dispatcher.release(lease);
       return undefined;
     }
     const now = performance.now();
-    // a 2026-07-28 envelope stays with the gateway: a 2025-era backend gets the call as the SDK path sends it
-    const forwarded = origin.modern ? { name: routed.name, arguments: params.arguments ?? {} } : { ...params, name: routed.name };
+    // the client's envelope stays with the gateway: the backend gets the call as the SDK path sends it
+    const forwarded = passThrough
+      ? { name: routed.name, arguments: params.arguments ?? {}, _meta: envelopeFrom(lease.session) }
+      : origin.modern
+        ? { name: routed.name, arguments: params.arguments ?? {} }
+        : { ...params, name: routed.name };
     const call: Forwarded = {
       origin,
       id: message.id,
@@ -312,6 +333,7 @@ export class Forwarding {
       attempt: 1,
       tried: undefined,
       dropped: false,
+      passThrough,
     };
     this.send(call);
     return call;
@@ -372,7 +394,32 @@ export class Forwarding {
     const result = (message as { result?: Record<string, unknown> }).result;
     call.series?.record(result === undefined ? 'error' : result.isError === true ? 'tool_error' : 'ok', call.startedMs);
     if (call.origin.modern && isDict(result)) this.stamp(result);
+    // an upstream's own input round: its state goes to the client inside the gateway's handle
+    if (call.passThrough && isDict(result) && result.resultType === 'input_required' && typeof result.requestState === 'string') {
+      const handle = { i: call.lease.instance, u: result.requestState };
+      const ctx = { mcpReq: { method: 'tools/call' }, http: { authInfo: { clientId: call.origin.authClientId } } };
+      this.gw.inputs.mint(handle, ctx as unknown as ServerContext).then(
+        (state) => {
+          result.requestState = state;
+          this.reply(call, message);
+        },
+        (error: unknown) => this.reply(call, errorMessage(call.id, error)),
+      );
+      return;
+    }
     this.reply(call, message);
+  }
+
+  /**
+   * A 2026-07-28 client's call to a 2026-07-28 backend passes through here when what the
+   * backend is told of the client is plain: the gateway offers the server no input
+   * capability (so the SDK client's envelope declares none, and neither would the forwarded
+   * one), and the session knows who the gateway is to it.
+   */
+  private passesThrough(origin: Origin, session: Session): boolean {
+    if (!origin.modern || session.clientInfo === undefined) return false;
+    const offered = this.gw.configOf(session.server)?.clientCapabilities;
+    return offered !== undefined && !offered.sampling && !offered.elicitation && !offered.roots;
   }
 
   /** A result as the SDK stamps 2026-07-28 results of `tools/call`: its `resultType`, and who answered. */
@@ -482,7 +529,9 @@ export class Forwarding {
     const affinity = call.origin.client === undefined ? {} : { affinityKey: call.origin.client.id };
     gw.dispatcher.acquire(call.server, { ...affinity, ...(call.tried ? { exclude: call.tried } : {}) }).then(
       (lease) => {
-        if (!isBackendLineTransport(lease.session.transport)) {
+        // the call is written for one era of backend: another instance must speak it too
+        const modern = lease.session.client.getProtocolEra() === 'modern';
+        if (!isBackendLineTransport(lease.session.transport) || modern !== call.passThrough) {
           gw.dispatcher.release(lease);
           this.fail(
             call,
@@ -556,5 +605,14 @@ function errorMessage(id: RequestId, error: unknown): JSONRPCMessage {
     jsonrpc: '2.0',
     id,
     error: { code: wire.code, message: wire.message, ...(wire.data === undefined ? {} : { data: wire.data }) },
+  };
+}
+
+/** The envelope the SDK client gives a 2026-07-28 request of the gateway's (no input capability offered). */
+function envelopeFrom(session: Session): Record<string, unknown> {
+  return {
+    [PROTOCOL_VERSION_META_KEY]: MODERN_REVISION,
+    [CLIENT_INFO_META_KEY]: session.clientInfo,
+    [CLIENT_CAPABILITIES_META_KEY]: {},
   };
 }

@@ -207,6 +207,7 @@ function openSession(instance: string, config: ServerConfig, transport: ProcessT
     server: config.name,
     transport,
     client,
+    clientInfo: deps.clientInfo,
     catalog: EMPTY_CATALOG,
     written: 0,
     progress: new Map(),

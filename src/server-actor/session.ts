@@ -31,6 +31,8 @@ export interface Session {
   readonly server: string;
   readonly transport: ProcessTransport;
   readonly client: Client;
+  /** Who the gateway says it is to this server (the envelope of a 2026-07-28 request carries it). */
+  readonly clientInfo?: { readonly name: string; readonly version: string };
   catalog: BackendCatalog;
   /** Messages the transport has accepted so far (a call that saw none go out was never delivered). */
   written: number;

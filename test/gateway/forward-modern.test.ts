@@ -13,7 +13,7 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { MODERN, modernPost } from '../helpers/modern-http.js';
 import { ProcessTracker, waitFor } from '../helpers/processes.js';
-import { CLI, echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
+import { CLI, REPO, echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
 
 let cleanups: (() => Promise<unknown> | void)[] = [];
 const tracker = new ProcessTracker();
@@ -149,6 +149,62 @@ describe('forwarding path, 2026-07-28 clients over HTTP', () => {
       { what: 'the slot to come free' },
     );
     expect(textOf(next.json?.result)).toMatch(/^n=2 /);
+  });
+});
+
+describe('forwarding path, 2026-07-28 on both sides', () => {
+  /** A dual-era v2 backend, which the gateway speaks 2026-07-28 to (`protocol: auto`). */
+  const dualServer = (name: string) =>
+    [
+      `  ${name}:`,
+      `    command: ${process.execPath}`,
+      `    args: ["${join(REPO, 'test/fixtures/servers/modern-era.mjs')}"]`,
+      `    stop_grace: 0.2`,
+      `    env:`,
+      `      FIXTURE_ERA: "dual"`,
+      '',
+    ].join('\n');
+
+  it("a plain call passes through under the gateway's envelope, and is answered as the SDK path answers it", async () => {
+    const m = await boot(dualServer('dual'));
+    await m.waitState('dual', 'healthy');
+    const taken = await modernPost(m.url, 'tools/call', { name: 'dual__request', arguments: {} });
+    const seen = seenBy(textOf(taken.json?.result));
+    expect(String(seen.id)).toMatch(/^mm-\d+$/);
+    // the gateway's own envelope, as its SDK client would send it; the client's stays with the gateway
+    expect((seen as { envelope?: unknown }).envelope).toEqual({
+      'io.modelcontextprotocol/protocolVersion': MODERN,
+      'io.modelcontextprotocol/clientInfo': { name: 'mcp-manager', version: expect.any(String) as unknown },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    });
+    const viaSdk = await modernPost(
+      m.url,
+      'tools/call',
+      { name: 'dual__request', arguments: {} },
+      {},
+      {},
+      {
+        'io.modelcontextprotocol/logLevel': 'debug',
+      },
+    );
+    expect(typeof seenBy(textOf(viaSdk.json?.result)).id).toBe('number');
+    // the upstream's answer, its own serverInfo and resultType kept, either way
+    const fast = await modernPost(m.url, 'tools/call', { name: 'dual__echo', arguments: { text: 'same' } });
+    const sdk = await modernPost(
+      m.url,
+      'tools/call',
+      { name: 'dual__echo', arguments: { text: 'same' } },
+      {},
+      {},
+      {
+        'io.modelcontextprotocol/logLevel': 'debug',
+      },
+    );
+    expect(fast.json).toEqual(sdk.json);
+    expect(fast.json?.result).toMatchObject({
+      resultType: 'complete',
+      _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'era-fixture' } },
+    });
   });
 });
 

@@ -85,7 +85,7 @@ describe('protocol: auto', () => {
     const first = await launch(config, eras);
     expect(first.client.getProtocolEra()).toBe('modern');
     expect(firstMethod(first)).toBe('server/discover');
-    expect(first.catalog.tools.map((t) => t.name).sort()).toEqual(['echo', 'era', 'log_level']);
+    expect(first.catalog.tools.map((t) => t.name).sort()).toEqual(['echo', 'era', 'log_level', 'request']);
     expect(textOf(await first.client.callTool({ name: 'era', arguments: {} }))).toBe('modern');
     const verdict = eras.verdicts.get('era');
     expect(verdict).toMatchObject({ era: 'modern', config: configKeyOf(config) });

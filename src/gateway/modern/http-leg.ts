@@ -33,7 +33,13 @@ export interface ModernHttpOptions {
   /** Subscribe upstream to the resource URIs a `subscriptions/listen` asks for. */
   subscribe?: (uris: string[]) => Promise<ListenSubscriptions>;
   /** The forwarding path: true when it took the request (and answers it on `res`). */
-  forward?: (req: IncomingMessage, res: ServerResponse, body: unknown, outcome: InboundClassificationOutcome) => boolean;
+  forward?: (
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: unknown,
+    outcome: InboundClassificationOutcome,
+    authInfo: AuthInfo | undefined,
+  ) => boolean;
   logger: Logger;
 }
 
@@ -67,7 +73,7 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
       return classifier.classify(body, standardHeaders(req));
     },
     async serve(req, res, body, authInfo, outcome) {
-      if (options.forward?.(req, res, body, outcome) === true) return;
+      if (options.forward?.(req, res, body, outcome, authInfo) === true) return;
       const abort = new AbortController();
       // the client closing its end (before the whole reply is written) cancels the request
       const onClose = () => {
