@@ -206,6 +206,36 @@ describe('forwarding path, 2026-07-28 on both sides', () => {
       _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'era-fixture' } },
     });
   });
+
+  it('an upstream asking for input the gateway was not offered answers as on the SDK path', async () => {
+    const m = await boot(
+      [
+        '  ask:',
+        `    command: ${process.execPath}`,
+        `    args: ["${join(REPO, 'test/fixtures/servers/era-ask.mjs')}"]`,
+        '    protocol: modern',
+        '    stop_grace: 0.2',
+        '    env:',
+        '      ERA_ASK: "modern"',
+        '',
+      ].join('\n'),
+    );
+    await m.waitState('ask', 'healthy');
+    const fast = await modernPost(m.url, 'tools/call', { name: 'ask__ask', arguments: {} });
+    const sdk = await modernPost(
+      m.url,
+      'tools/call',
+      { name: 'ask__ask', arguments: {} },
+      {},
+      {},
+      {
+        'io.modelcontextprotocol/logLevel': 'debug',
+      },
+    );
+    // (a v2 upstream refuses a client that declared nothing before it would answer input_required)
+    expect(fast.json?.error?.code).toBe(-32021);
+    expect({ status: fast.status, json: fast.json }).toEqual({ status: sdk.status, json: sdk.json });
+  });
 });
 
 describe('forwarding path, a 2026-07-28 client on stdio', () => {
