@@ -103,6 +103,7 @@ async function inMemorySessions(n: number, delivery: Delivery): Promise<Session[
         server: name,
         transport: transport as unknown as ProcessTransport,
         client,
+        clientInfo: { name: 'bench', version: '1.0.0' },
         catalog: EMPTY_CATALOG,
         capabilities: {},
         serverInfo: undefined,

@@ -23,7 +23,7 @@
  * `serverInfo`). A backend asking such a client for input gets the bridge's refusal and
  * the call fails with the spec's missing-capability error, as on the SDK path.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import {
   CLIENT_CAPABILITIES_META_KEY,
   CLIENT_INFO_META_KEY,
@@ -37,7 +37,6 @@ import {
   type InboundClassificationOutcome,
   type JSONRPCMessage,
   type RequestId,
-  type ServerContext,
   type Transport,
 } from '@modelcontextprotocol/server';
 import { ManagerError } from '../errors.js';
@@ -47,7 +46,7 @@ import type { Session } from '../server-actor/session.js';
 import type { Lease } from './dispatch.js';
 import type { CallContext, ClientSession, GatewayCore as Gateway } from './types.js';
 import { CALL_TIMEOUT_MS, NOT_DELIVERED_EXTRA_ATTEMPTS, isSafeToRepeat } from './handlers.js';
-import { RequestClassifier } from './modern/classify.js';
+import { RequestClassifier, type ClassifyHeaders } from './modern/classify.js';
 import { NEEDS } from './modern/input-bridge.js';
 import { toWireError } from './wire-errors.js';
 
@@ -160,10 +159,6 @@ function declaresParamHeaders(schema: object): boolean {
   return declares;
 }
 
-function single(value: string | string[] | undefined): string | undefined {
-  return typeof value === 'string' ? value : value?.[0];
-}
-
 /** One JSON answer to an HTTP request (in-band errors are 200, but for -32021: 400, as the spec says). */
 function writeJson(res: ServerResponse, message: JSONRPCMessage): Promise<void> {
   if (res.headersSent || res.destroyed) return Promise.resolve();
@@ -233,15 +228,20 @@ export class Forwarding {
    * path can take it; false leaves it to the SDK's modern entry. A response closed before
    * the answer cancels the call at its backend.
    */
-  takeHttp(req: IncomingMessage, res: ServerResponse, body: unknown, outcome: InboundClassificationOutcome, authInfo?: AuthInfo): boolean {
+  takeHttp(
+    headers: ClassifyHeaders,
+    res: ServerResponse,
+    body: unknown,
+    outcome: InboundClassificationOutcome,
+    authInfo?: AuthInfo,
+  ): boolean {
     if (outcome.kind !== 'modern' || outcome.messageKind !== 'request' || outcome.message.method !== 'tools/call') return false;
     const message = body as ToolCallMessage;
     const name = (message.params as unknown as Record<string, unknown> | undefined)?.name;
     if (typeof name !== 'string') return false;
     // headers that plainly agree with the body; a missing, encoded or disagreeing one is the SDK's to answer
-    const headers = req.headers;
-    if (single(headers['mcp-protocol-version']) === undefined) return false;
-    if (single(headers['mcp-method'])?.trim() !== 'tools/call' || single(headers['mcp-name'])?.trim() !== name) return false;
+    if (headers.protocolVersionHeader === undefined) return false;
+    if (headers.mcpMethodHeader?.trim() !== 'tools/call' || headers.mcpNameHeader?.trim() !== name) return false;
     const routed = this.gw.catalog.tool(name);
     if (routed !== undefined && declaresParamHeaders(routed.tool.inputSchema)) return false;
     const origin: Origin = {
@@ -397,8 +397,7 @@ export class Forwarding {
     // an upstream's own input round: its state goes to the client inside the gateway's handle
     if (call.passThrough && isDict(result) && result.resultType === 'input_required' && typeof result.requestState === 'string') {
       const handle = { i: call.lease.instance, u: result.requestState };
-      const ctx = { mcpReq: { method: 'tools/call' }, http: { authInfo: { clientId: call.origin.authClientId } } };
-      this.gw.inputs.mint(handle, ctx as unknown as ServerContext).then(
+      this.gw.inputs.mintFor(handle, 'tools/call', call.origin.authClientId).then(
         (state) => {
           result.requestState = state;
           this.reply(call, message);
@@ -414,10 +413,10 @@ export class Forwarding {
    * A 2026-07-28 client's call to a 2026-07-28 backend passes through here when what the
    * backend is told of the client is plain: the gateway offers the server no input
    * capability (so the SDK client's envelope declares none, and neither would the forwarded
-   * one), and the session knows who the gateway is to it.
+   * one).
    */
   private passesThrough(origin: Origin, session: Session): boolean {
-    if (!origin.modern || session.clientInfo === undefined) return false;
+    if (!origin.modern) return false;
     const offered = this.gw.configOf(session.server)?.clientCapabilities;
     return offered !== undefined && !offered.sampling && !offered.elicitation && !offered.roots;
   }
@@ -449,11 +448,7 @@ export class Forwarding {
     if (need === undefined) {
       return Promise.reject(new ProtocolError(ProtocolErrorCode.MethodNotFound, `${method} cannot be relayed to the client`));
     }
-    const session = call.lease.session;
-    const pending = this.tables.get(session);
-    const id = call.request.id;
-    if (pending?.get(id) === call) {
-      this.abandon(session, pending, id, call, 'the client lacks a capability the call needs');
+    if (this.abandonIfWaiting(call, 'the client lacks a capability the call needs')) {
       this.reply(call, errorMessage(call.id, new MissingRequiredClientCapabilityError({ requiredCapabilities: { [need]: {} } })));
     }
     return Promise.reject(new ProtocolError(ProtocolErrorCode.InvalidRequest, `the client did not declare the ${need} capability`));
@@ -461,14 +456,19 @@ export class Forwarding {
 
   /** The call's client left (an HTTP request closed early): cancelled at its backend, or not sent again. */
   private drop(call: Forwarded, reason: string): void {
+    if (this.abandonIfWaiting(call, reason) || call.dropped) return;
+    call.dropped = true;
+    call.series?.record('error', call.startedMs);
+  }
+
+  /** Cancel the call at its backend if it is waiting there for its answer; false when it is not. */
+  private abandonIfWaiting(call: Forwarded, reason: string): boolean {
     const session = call.lease.session;
     const pending = this.tables.get(session);
     const id = call.request.id;
-    if (pending?.get(id) === call) this.abandon(session, pending, id, call, reason);
-    else if (!call.dropped) {
-      call.dropped = true;
-      call.series?.record('error', call.startedMs);
-    }
+    if (pending?.get(id) !== call) return false;
+    this.abandon(session, pending, id, call, reason);
+    return true;
   }
 
   /** A gateway-side failure, through the one wire mapping. */

@@ -32,7 +32,7 @@ export interface Session {
   readonly transport: ProcessTransport;
   readonly client: Client;
   /** Who the gateway says it is to this server (the envelope of a 2026-07-28 request carries it). */
-  readonly clientInfo?: { readonly name: string; readonly version: string };
+  readonly clientInfo: { readonly name: string; readonly version: string };
   catalog: BackendCatalog;
   /** Messages the transport has accepted so far (a call that saw none go out was never delivered). */
   written: number;

@@ -31,7 +31,7 @@ export async function listenHttp(
   const modern = createModernHttp({
     factory: gateway.serverFactory(true),
     subscribe: (uris) => gateway.listen.acquire(uris),
-    forward: (req, res, body, outcome, authInfo) => gateway.forwarding.takeHttp(req, res, body, outcome, authInfo),
+    forward: (headers, res, body, outcome, authInfo) => gateway.forwarding.takeHttp(headers, res, body, outcome, authInfo),
     logger: logger.child({ component: 'http', era: 'modern' }),
   });
   gateway.listenStreams.add(modern.notify);

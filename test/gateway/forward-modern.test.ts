@@ -7,13 +7,12 @@
  * goes the SDK's way; a client leaving mid-call frees the backend's slot.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { MODERN, modernPost } from '../helpers/modern-http.js';
 import { ProcessTracker, waitFor } from '../helpers/processes.js';
-import { CLI, REPO, echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
+import { CLI, REPO, echoServer, holdStarts, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
 
 let cleanups: (() => Promise<unknown> | void)[] = [];
 const tracker = new ProcessTracker();
@@ -42,15 +41,9 @@ const textOf = (result: unknown): string => (result as { content: { text: string
 /** What echo.mjs's `request` tool saw of the call: its JSON-RPC id and `_meta`. */
 const seenBy = (text: string) => JSON.parse(text) as { id: string | number; meta: Record<string, unknown> | null };
 
-const holdStarts = (m: { manager: { stateDir: string } }, server: string): number => {
-  try {
-    return readFileSync(join(m.manager.stateDir, 'logs', `${server}.log`), 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('tool hold start')).length;
-  } catch {
-    return 0;
-  }
-};
+/** The same call with a log level in its envelope: a log level is the SDK path's to pass on, so it takes that path. */
+const viaSdkPath = (url: string, params: Record<string, unknown>) =>
+  modernPost(url, 'tools/call', params, {}, {}, { 'io.modelcontextprotocol/logLevel': 'debug' });
 
 const NARROW = 'max_concurrent_requests: 1\nmax_queued_requests: 0\nqueue_timeout: 60';
 const SERVER_BUSY = -32011;
@@ -66,31 +59,13 @@ describe('forwarding path, 2026-07-28 clients over HTTP', () => {
     // the envelope stays with the gateway: the 2025-era backend sees none of it
     expect(JSON.stringify(seen.meta ?? {})).not.toContain('io.modelcontextprotocol/');
 
-    // a log level is the SDK path's to pass on: that call reaches the backend through its SDK client
-    const viaSdk = await modernPost(
-      m.url,
-      'tools/call',
-      { name: 'plain__request', arguments: {} },
-      {},
-      {},
-      {
-        'io.modelcontextprotocol/logLevel': 'debug',
-      },
-    );
+    // the SDK path: the call reaches the backend through its SDK client
+    const viaSdk = await viaSdkPath(m.url, { name: 'plain__request', arguments: {} });
     expect(typeof seenBy(textOf(viaSdk.json?.result)).id).toBe('number');
 
     // the same answer both ways: the backend's result, stamped for the 2026-07-28 era
     const fast = await modernPost(m.url, 'tools/call', { name: 'plain__echo', arguments: { text: 'same' } });
-    const sdk = await modernPost(
-      m.url,
-      'tools/call',
-      { name: 'plain__echo', arguments: { text: 'same' } },
-      {},
-      {},
-      {
-        'io.modelcontextprotocol/logLevel': 'debug',
-      },
-    );
+    const sdk = await viaSdkPath(m.url, { name: 'plain__echo', arguments: { text: 'same' } });
     expect(fast.json).toEqual(sdk.json);
     expect(fast.json?.result).toMatchObject({
       content: [{ type: 'text', text: 'same' }],
@@ -136,7 +111,7 @@ describe('forwarding path, 2026-07-28 clients over HTTP', () => {
       {},
       abort.signal,
     );
-    await waitFor(() => holdStarts(m, 'narrow') === 1 || undefined, { what: 'the held call to run' });
+    await waitFor(() => holdStarts(m.manager.stateDir, 'narrow') === 1 || undefined, { what: 'the held call to run' });
     const busy = await modernPost(m.url, 'tools/call', { name: 'narrow__hold', arguments: { key: 'busy' } });
     expect(busy.json?.error?.code).toBe(SERVER_BUSY);
     abort.abort();
@@ -177,29 +152,11 @@ describe('forwarding path, 2026-07-28 on both sides', () => {
       'io.modelcontextprotocol/clientInfo': { name: 'mcp-manager', version: expect.any(String) as unknown },
       'io.modelcontextprotocol/clientCapabilities': {},
     });
-    const viaSdk = await modernPost(
-      m.url,
-      'tools/call',
-      { name: 'dual__request', arguments: {} },
-      {},
-      {},
-      {
-        'io.modelcontextprotocol/logLevel': 'debug',
-      },
-    );
+    const viaSdk = await viaSdkPath(m.url, { name: 'dual__request', arguments: {} });
     expect(typeof seenBy(textOf(viaSdk.json?.result)).id).toBe('number');
     // the upstream's answer, its own serverInfo and resultType kept, either way
     const fast = await modernPost(m.url, 'tools/call', { name: 'dual__echo', arguments: { text: 'same' } });
-    const sdk = await modernPost(
-      m.url,
-      'tools/call',
-      { name: 'dual__echo', arguments: { text: 'same' } },
-      {},
-      {},
-      {
-        'io.modelcontextprotocol/logLevel': 'debug',
-      },
-    );
+    const sdk = await viaSdkPath(m.url, { name: 'dual__echo', arguments: { text: 'same' } });
     expect(fast.json).toEqual(sdk.json);
     expect(fast.json?.result).toMatchObject({
       resultType: 'complete',
@@ -222,16 +179,7 @@ describe('forwarding path, 2026-07-28 on both sides', () => {
     );
     await m.waitState('ask', 'healthy');
     const fast = await modernPost(m.url, 'tools/call', { name: 'ask__ask', arguments: {} });
-    const sdk = await modernPost(
-      m.url,
-      'tools/call',
-      { name: 'ask__ask', arguments: {} },
-      {},
-      {},
-      {
-        'io.modelcontextprotocol/logLevel': 'debug',
-      },
-    );
+    const sdk = await viaSdkPath(m.url, { name: 'ask__ask', arguments: {} });
     // (a v2 upstream refuses a client that declared nothing before it would answer input_required)
     expect(fast.json?.error?.code).toBe(-32021);
     expect({ status: fast.status, json: fast.json }).toEqual({ status: sdk.status, json: sdk.json });
@@ -274,8 +222,7 @@ describe('forwarding path, a 2026-07-28 client on stdio', () => {
 
     const abort = new AbortController();
     const held = client.callTool({ name: 'narrow__hold', arguments: { until: join(tmp.dir, 'never') } }, { signal: abort.signal });
-    const state = { manager: { stateDir: join(tmp.dir, 'state') } };
-    await waitFor(() => holdStarts(state, 'narrow') === 1 || undefined, { what: 'the held call to run' });
+    await waitFor(() => holdStarts(join(tmp.dir, 'state'), 'narrow') === 1 || undefined, { what: 'the held call to run' });
     await expect(client.callTool({ name: 'narrow__hold', arguments: { key: 'busy' } })).rejects.toMatchObject({ code: SERVER_BUSY });
     abort.abort('no longer wanted');
     await expect(held).rejects.toThrow();

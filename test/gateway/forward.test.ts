@@ -5,14 +5,13 @@
  * away give back their slot at once; the backend's own error passes through unchanged.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { GATEWAY_ERROR_CODES } from '../../src/gateway/wire-errors.js';
 import { waitFor } from '../helpers/processes.js';
-import { echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
+import { echoServer, holdStarts, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
 
 let cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {
@@ -37,16 +36,6 @@ async function connect(url: string): Promise<{ client: Client; transport: Stream
 
 const textOf = (result: unknown) => ((result as CallToolResult).content[0] as { text: string }).text;
 
-const holdStarts = (m: Running, server: string): number => {
-  try {
-    return readFileSync(join(m.manager.stateDir, 'logs', `${server}.log`), 'utf8')
-      .split('\n')
-      .filter((l) => l.includes('tool hold start')).length;
-  } catch {
-    return 0;
-  }
-};
-
 /** A second call on a server with one slot and no queue: a busy error while the slot is taken, else its result. */
 async function trySlot(client: Client, tool: string): Promise<string | undefined> {
   try {
@@ -66,7 +55,7 @@ describe('forwarding path', () => {
     const { client } = await connect(m.url);
     const abort = new AbortController();
     const held = client.callTool({ name: 'narrow__hold', arguments: { until: join(m.dir, 'never') } }, undefined, { signal: abort.signal });
-    await waitFor(() => holdStarts(m, 'narrow') === 1 || undefined, { what: 'the held call to run' });
+    await waitFor(() => holdStarts(m.manager.stateDir, 'narrow') === 1 || undefined, { what: 'the held call to run' });
     // the slot is taken: the next call is refused as busy
     expect(await trySlot(client, 'narrow__hold')).toBeUndefined();
     abort.abort('no longer wanted');
@@ -81,7 +70,7 @@ describe('forwarding path', () => {
     await m.waitState('narrow', 'healthy');
     const first = await connect(m.url);
     void first.client.callTool({ name: 'narrow__hold', arguments: { until: join(m.dir, 'never') } }).catch(() => undefined);
-    await waitFor(() => holdStarts(m, 'narrow') === 1 || undefined, { what: 'the held call to run' });
+    await waitFor(() => holdStarts(m.manager.stateDir, 'narrow') === 1 || undefined, { what: 'the held call to run' });
     const second = await connect(m.url);
     expect(await trySlot(second.client, 'narrow__hold')).toBeUndefined();
     await first.transport.terminateSession();

@@ -22,6 +22,7 @@ export function sessionOf(instance: string, server: string, transport: ProcessTr
     server,
     transport,
     client,
+    clientInfo: { name: 'test', version: '1' },
     catalog: EMPTY_CATALOG,
     capabilities: {},
     serverInfo: undefined,

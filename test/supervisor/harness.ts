@@ -1,7 +1,7 @@
 /**
  * Helpers for integration tests that run a real manager over real child processes.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createControlClient } from '../../src/control/client.js';
@@ -47,6 +47,17 @@ export function echoServer(name: string, env: Record<string, string> = {}, extra
     ...(extra ? extra.split('\n').map((l) => `    ${l}`) : []),
     '',
   ].join('\n');
+}
+
+/** How many `hold` calls (echo.mjs) the server has started so far, from its log in the state dir. */
+export function holdStarts(stateDir: string, server: string): number {
+  try {
+    return readFileSync(join(stateDir, 'logs', `${server}.log`), 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('tool hold start')).length;
+  } catch {
+    return 0;
+  }
 }
 
 export interface Running {

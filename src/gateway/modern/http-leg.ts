@@ -19,7 +19,7 @@ import {
   type ServerNotifier,
 } from '@modelcontextprotocol/server';
 import type { Logger } from '../../logger.js';
-import { RequestClassifier } from './classify.js';
+import { RequestClassifier, type ClassifyHeaders } from './classify.js';
 
 /** Upstream subscriptions a listen stream asks for: the URIs upstreams accepted, and how to let go of them. */
 export interface ListenSubscriptions {
@@ -34,7 +34,7 @@ export interface ModernHttpOptions {
   subscribe?: (uris: string[]) => Promise<ListenSubscriptions>;
   /** The forwarding path: true when it took the request (and answers it on `res`). */
   forward?: (
-    req: IncomingMessage,
+    headers: ClassifyHeaders,
     res: ServerResponse,
     body: unknown,
     outcome: InboundClassificationOutcome,
@@ -73,7 +73,7 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
       return classifier.classify(body, standardHeaders(req));
     },
     async serve(req, res, body, authInfo, outcome) {
-      if (options.forward?.(req, res, body, outcome, authInfo) === true) return;
+      if (options.forward?.(standardHeaders(req), res, body, outcome, authInfo) === true) return;
       const abort = new AbortController();
       // the client closing its end (before the whole reply is written) cancels the request
       const onClose = () => {
@@ -151,8 +151,8 @@ async function writeResponse(res: ServerResponse, response: Response): Promise<v
   });
 }
 
-function standardHeaders(req: IncomingMessage): { protocolVersionHeader?: string; mcpMethodHeader?: string; mcpNameHeader?: string } {
-  const out: { protocolVersionHeader?: string; mcpMethodHeader?: string; mcpNameHeader?: string } = {};
+function standardHeaders(req: IncomingMessage): ClassifyHeaders {
+  const out: ClassifyHeaders = {};
   const version = single(req.headers['mcp-protocol-version']);
   const method = single(req.headers['mcp-method']);
   const name = single(req.headers['mcp-name']);

@@ -97,6 +97,11 @@ export const NEEDS: Readonly<Record<string, keyof ClientCapabilities>> = {
   'roots/list': 'roots',
 };
 
+/** What a handle is bound to: the method it answers, and the bearer client it was given to. */
+function bindingOf(method: string, clientId: string | undefined): string {
+  return `${method}\0${clientId ?? ''}`;
+}
+
 export class InputBridge {
   private readonly codec: RequestStateCodec<Handle | PassThroughHandle>;
   private readonly flights = new Map<string, Flight>();
@@ -107,7 +112,7 @@ export class InputBridge {
     this.codec = createRequestStateCodec<Handle | PassThroughHandle>({
       key: randomBytes(32),
       ttlSeconds: Math.max(1, Math.ceil(this.ttlMs / 1000)),
-      bind: (ctx) => `${ctx.mcpReq.method}\0${ctx.http?.authInfo?.clientId ?? ''}`,
+      bind: (ctx) => bindingOf(ctx.mcpReq.method, ctx.http?.authInfo?.clientId),
     });
   }
 
@@ -116,6 +121,16 @@ export class InputBridge {
 
   /** Seal the handle around an upstream's own requestState (modern ↔ modern rounds pass through). */
   readonly mint = (handle: PassThroughHandle, ctx: ServerContext): Promise<string> => this.codec.mint(handle, ctx);
+
+  /**
+   * The same, for a request the SDK's server did not see (the forwarding path): bound to its
+   * method and bearer client as `verify` will find them on the retry.
+   */
+  mintFor(handle: PassThroughHandle, method: string, clientId: string | undefined): Promise<string> {
+    // what `bindingOf` reads of a request's context, and nothing else
+    const ctx = { mcpReq: { method }, http: { authInfo: { clientId } } };
+    return this.codec.mint(handle, ctx as unknown as ServerContext);
+  }
 
   /** Calls waiting for a client's retry (for tests and metrics). */
   get waiting(): number {
