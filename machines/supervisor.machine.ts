@@ -16,7 +16,8 @@
 import { enqueueActions, fromPromise, setup, waitFor, type ActorRefFrom } from 'xstate';
 import type { InstanceReport, ServerSpec, SupervisorEvent } from './events.js';
 import { seedFor } from './policies.js';
-import { serverMachine } from './server.machine.js';
+import { ServerPool, type SpawnRequest } from './server-pool.js';
+import { serverMachine, type ServerActor, type ServerInput } from './server.machine.js';
 
 /** What reaches the supervisor from its children. */
 type ChildEvent = { type: `xstate.done.actor.${string}` } | { type: `xstate.error.actor.${string}`; error: unknown } | InstanceReport;
@@ -51,6 +52,8 @@ export interface SupervisorContext {
   overrides: Record<string, Override>;
   /** Jitter seed handed down to the instances. */
   seed: number;
+  /** The instances' actors (see `ServerPool`: not in the snapshot's `children`). */
+  pool: ServerPool;
 }
 
 /** Whether a server should be running: the operator's decision, else the config's. */
@@ -82,6 +85,16 @@ export function serverOfInstance(instance: string): string {
   const base = tilde === -1 ? instance : instance.slice(0, tilde);
   const hash = base.lastIndexOf('#');
   return hash === -1 ? base : base.slice(0, hash);
+}
+
+/**
+ * What asks the pool for an instance's actor. Emitted, so the actor is created and started
+ * after the supervisor's step, where xstate starts the children it spawns. A disabled server
+ * an operator started is told to start.
+ */
+function spawnEvent(id: string, spec: ServerSpec, overrides: Record<string, Override>, seed: number): SpawnRequest {
+  const input: ServerInput = { instance: id, spec, autoStart: overrides[spec.name] !== 'stopped', seed: seedFor(seed, id) };
+  return { type: 'instance.spawn', input, start: overrides[spec.name] === 'running' };
 }
 
 /** A bug-caught actor is replaced at most this many times before it is left out. */
@@ -150,6 +163,7 @@ export const supervisorMachine = setup({
     context: {} as SupervisorContext,
     events: {} as SupervisorEvent | ChildEvent,
     input: {} as SupervisorInput,
+    emitted: {} as SpawnRequest,
   },
   actors: {
     server: serverMachine,
@@ -158,14 +172,8 @@ export const supervisorMachine = setup({
   actions: {
     spawnAll: enqueueActions(({ context, enqueue }) => {
       for (const name of context.order) {
-        const spec = context.specs[name]!;
         for (const id of context.instances[name] ?? []) {
-          enqueue.spawnChild('server', {
-            id,
-            input: { instance: id, spec, autoStart: context.overrides[name] !== 'stopped', seed: seedFor(context.seed, id) },
-          });
-          // a disabled server an operator started
-          if (context.overrides[name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
+          enqueue.emit(spawnEvent(id, context.specs[name]!, context.overrides, context.seed));
         }
       }
     }),
@@ -179,7 +187,8 @@ export const supervisorMachine = setup({
         enqueue.assign({ overrides });
       }
       for (const id of context.instances[event.name] ?? []) {
-        enqueue.sendTo(id, { type: event.type });
+        const ref = context.pool.get(id);
+        if (ref) enqueue.sendTo(ref, { type: event.type });
       }
     }),
     forwardHealth: enqueueActions(({ context, event, enqueue }) => {
@@ -187,7 +196,8 @@ export const supervisorMachine = setup({
       const server = serverOfInstance(event.instance);
       if (!context.instances[server]?.includes(event.instance)) return;
       const { instance: _instance, ...forwarded } = event;
-      enqueue.sendTo(event.instance, forwarded);
+      const ref = context.pool.get(event.instance);
+      if (ref) enqueue.sendTo(ref, forwarded);
     }),
     /**
      * Added servers start; removed ones retire (drain, stop). A changed server is replaced
@@ -207,17 +217,15 @@ export const supervisorMachine = setup({
       const replaceFailures = { ...context.replaceFailures };
       const overrides = { ...context.overrides };
       const spawn = (ids: string[], spec: ServerSpec) => {
-        for (const id of ids) {
-          enqueue.spawnChild('server', {
-            id,
-            input: { instance: id, spec, autoStart: overrides[spec.name] !== 'stopped', seed: seedFor(context.seed, id) },
-          });
-          if (overrides[spec.name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
-        }
+        for (const id of ids) enqueue.emit(spawnEvent(id, spec, overrides, context.seed));
+      };
+      const tell = (id: string, type: 'server.retire' | 'server.remove') => {
+        const ref = context.pool.get(id);
+        if (ref) enqueue.sendTo(ref, { type });
       };
       for (const name of removed) {
         delete overrides[name];
-        for (const id of [...(instances[name] ?? []), ...(replacing[name]?.next ?? [])]) enqueue.sendTo(id, { type: 'server.retire' });
+        for (const id of [...(instances[name] ?? []), ...(replacing[name]?.next ?? [])]) tell(id, 'server.retire');
         delete instances[name];
         delete replacing[name];
         delete replaceFailures[name];
@@ -225,7 +233,7 @@ export const supervisorMachine = setup({
       for (const name of changed) {
         const spec = specs[name]!;
         // a replacement already under way is abandoned for the newer one
-        for (const id of replacing[name]?.next ?? []) enqueue.sendTo(id, { type: 'server.remove' });
+        for (const id of replacing[name]?.next ?? []) tell(id, 'server.remove');
         delete replaceFailures[name];
         const generation = (generations[name] ?? 1) + 1;
         generations[name] = generation;
@@ -235,7 +243,7 @@ export const supervisorMachine = setup({
           replacing[name] = { next, ready: [] };
         } else {
           // nothing will come up to take over: the old instances go now
-          for (const id of instances[name] ?? []) enqueue.sendTo(id, { type: 'server.retire' });
+          for (const id of instances[name] ?? []) tell(id, 'server.retire');
           instances[name] = next;
           delete replacing[name];
         }
@@ -259,7 +267,10 @@ export const supervisorMachine = setup({
         enqueue.assign({ replacing: { ...context.replacing, [name]: { ...replacement, ready } } });
         return;
       }
-      for (const id of context.instances[name] ?? []) enqueue.sendTo(id, { type: 'server.retire' });
+      for (const id of context.instances[name] ?? []) {
+        const ref = context.pool.get(id);
+        if (ref) enqueue.sendTo(ref, { type: 'server.retire' });
+      }
       const replacing = { ...context.replacing };
       delete replacing[name];
       enqueue.assign({ instances: { ...context.instances, [name]: replacement.next }, replacing });
@@ -270,34 +281,46 @@ export const supervisorMachine = setup({
       const name = serverOfInstance(event.instance);
       const replacement = context.replacing[name];
       if (!replacement?.next.includes(event.instance)) return;
-      for (const id of replacement.next) enqueue.sendTo(id, { type: 'server.remove' });
+      for (const id of replacement.next) {
+        const ref = context.pool.get(id);
+        if (ref) enqueue.sendTo(ref, { type: 'server.remove' });
+      }
       const replacing = { ...context.replacing };
       delete replacing[name];
       enqueue.assign({ replacing, replaceFailures: { ...context.replaceFailures, [name]: `${event.instance}: ${event.reason}` } });
     }),
     /** An instance reached its final state (retired or removed): let the actor go. */
-    retire: enqueueActions(({ event, enqueue }) => {
-      enqueue.stopChild(event.type.slice('xstate.done.actor.'.length));
+    retire: enqueueActions(({ context, event, enqueue }) => {
+      const id = event.type.slice('xstate.done.actor.'.length);
+      const ref = context.pool.get(id);
+      if (!ref || ref.getSnapshot().status === 'active') return;
+      enqueue.stopChild(ref);
+      enqueue(() => context.pool.delete(id, ref));
     }),
     /** A server actor threw: replace it with a fresh one (one_for_one), within bounds. */
     replaceCrashed: enqueueActions(({ context, event, enqueue }) => {
       const id = event.type.slice('xstate.error.actor.'.length);
       const name = serverOfInstance(id);
       const spec = context.specs[name];
-      enqueue.stopChild(id);
+      const ref = context.pool.get(id);
+      if (ref && ref.getSnapshot().status !== 'active') {
+        enqueue.stopChild(ref);
+        enqueue(() => context.pool.delete(id, ref));
+      }
       const crashes = (context.crashes[id] ?? 0) + 1;
       enqueue.assign({ crashes: { ...context.crashes, [id]: crashes } });
       if (!spec || !context.instances[name]?.includes(id) || crashes > MAX_ACTOR_CRASHES) return;
-      enqueue.spawnChild('server', {
-        id,
-        input: { instance: id, spec, autoStart: context.overrides[name] !== 'stopped', seed: seedFor(context.seed + crashes, id) },
-      });
-      if (context.overrides[name] === 'running') enqueue.sendTo(id, { type: 'server.start' });
+      enqueue.emit(spawnEvent(id, spec, context.overrides, context.seed + crashes));
+    }),
+    /** The final state: every instance's actor goes (they are all down by now, or never came up). */
+    letGoAll: enqueueActions(({ context, enqueue }) => {
+      for (const ref of context.pool.refs()) enqueue.stopChild(ref);
+      enqueue(() => context.pool.clear());
     }),
   },
 }).createMachine({
   id: 'supervisor',
-  context: ({ input }) => ({
+  context: ({ input, self }) => ({
     specs: Object.fromEntries(input.servers.map((s) => [s.name, s])),
     order: input.servers.map((s) => s.name),
     instances: Object.fromEntries(input.servers.map((s) => [s.name, instanceIds(s)])),
@@ -307,6 +330,7 @@ export const supervisorMachine = setup({
     crashes: {},
     overrides: Object.fromEntries(Object.entries(input.overrides ?? {}).filter(([name]) => input.servers.some((s) => s.name === name))),
     seed: input.seed ?? 0,
+    pool: new ServerPool(self),
   }),
   initial: 'running',
   states: {
@@ -331,16 +355,12 @@ export const supervisorMachine = setup({
       invoke: {
         id: 'stopAll',
         src: 'stopAll',
-        input: ({ context, self }) => {
-          const children = ((self.getSnapshot() as { children?: unknown } | undefined)?.children ?? {}) as Record<
-            string,
-            ActorRefFrom<typeof serverMachine> | undefined
-          >;
+        input: ({ context }) => {
           const ids = context.order.flatMap((name) => [...(context.instances[name] ?? []), ...(context.replacing[name]?.next ?? [])]);
+          const configured = new Set(ids);
           // anything still retiring goes first, then the configured servers in reverse start order
-          const retiring = Object.keys(children).filter((id) => !ids.includes(id) && id !== 'stopAll');
-          const refsOf = (list: string[]) =>
-            list.map((id) => children[id]).filter((r): r is ActorRefFrom<typeof serverMachine> => r !== undefined);
+          const retiring = context.pool.instances().filter((id) => !configured.has(id));
+          const refsOf = (list: string[]) => list.map((id) => context.pool.get(id)).filter((r): r is ServerActor => r !== undefined);
           // one dependency level today: everything configured stops together, last started first
           return { levels: [refsOf(retiring), refsOf(ids.reverse())] };
         },
@@ -352,7 +372,7 @@ export const supervisorMachine = setup({
         'xstate.error.actor.*': {},
       },
     },
-    stopped: { type: 'final' },
+    stopped: { type: 'final', entry: 'letGoAll' },
   },
 });
 

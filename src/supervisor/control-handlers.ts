@@ -2,9 +2,8 @@
  * What the control API (and every view that acts, like `/ui`) can ask of the running
  * manager: reads are snapshots, commands are events to the supervisor.
  */
-import { waitFor, type AnyActorRef } from 'xstate';
+import { waitFor } from 'xstate';
 import { publicState } from '../../machines/index.js';
-import type { ServerSnapshot } from '../../machines/server.machine.js';
 import type { SupervisorActor } from '../../machines/supervisor.machine.js';
 import type { Config, ServerConfig } from '../config/types.js';
 import type { ControlHandlers, DesiredState, ReloadReport, StatusSnapshot } from '../control/types.js';
@@ -59,10 +58,10 @@ export function createControlHandlers(parts: ControlParts): ControlHandlers {
   const settle = async (name: string) => {
     const server = configOf(name)!;
     const timeout = server.startupTimeoutMs + server.stopGraceMs + server.stopTimeoutMs + 10_000;
-    const children = root.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+    const { pool } = root.getSnapshot().context;
     await Promise.all(
       instanceSnapshots(root, name).map(({ id }) =>
-        waitFor(children[id]!, (s) => SETTLED.has(publicState(s as ServerSnapshot)), { timeout }).catch(() => undefined),
+        waitFor(pool.get(id)!, (s) => SETTLED.has(publicState(s)), { timeout }).catch(() => undefined),
       ),
     );
   };

@@ -50,8 +50,6 @@ export function createFeed(root: SupervisorActor, options: FeedOptions = {}): Fe
   const histories = new Map<string, Transition[]>();
   const ended: string[] = [];
   const followed = new Map<string, Followed>();
-  /** Actors already let go: a supervisor snapshot taken while it stops its children still lists them. */
-  const gone = new WeakSet<AnyActorRef>();
   let seq = 0;
 
   const record = (transition: Transition) => {
@@ -91,9 +89,10 @@ export function createFeed(root: SupervisorActor, options: FeedOptions = {}): Fe
     });
   };
 
-  const forget = (instance: string) => {
+  const forget = (instance: string, ref: AnyActorRef) => {
     const entry = followed.get(instance);
-    if (!entry) return;
+    // a replacement under the same id may already be followed
+    if (entry?.ref !== ref) return;
     const last = entry.ref.getSnapshot() as ServerSnapshot;
     if (entry.state !== 'removed') {
       // ended without passing `removed` (stopped by its parent): say so once
@@ -102,7 +101,6 @@ export function createFeed(root: SupervisorActor, options: FeedOptions = {}): Fe
     }
     entry.subscription.unsubscribe();
     followed.delete(instance);
-    gone.add(entry.ref);
     ended.push(instance);
     while (ended.length > endedLimit) {
       const old = ended.shift()!;
@@ -115,28 +113,16 @@ export function createFeed(root: SupervisorActor, options: FeedOptions = {}): Fe
     followed.set(instance, entry);
     entry.subscription = ref.subscribe({
       next: (snapshot) => observe(instance, snapshot as ServerSnapshot),
-      error: () => forget(instance),
-      complete: () => forget(instance),
+      error: () => forget(instance, ref),
+      complete: () => forget(instance, ref),
     });
     observe(instance, ref.getSnapshot() as ServerSnapshot);
   };
 
-  // xstate replaces the children record whenever a child comes or goes: the same record
-  // means nothing to do (a scan per supervisor snapshot costs O(n) each, O(n²) over a shutdown)
-  let seen: unknown;
-  const sync = () => {
-    const children = root.getSnapshot().children as Record<string, AnyActorRef | undefined>;
-    if (children === seen) return;
-    seen = children;
-    for (const [id, ref] of Object.entries(children)) {
-      if (!ref || followed.has(id) || gone.has(ref)) continue;
-      if ((ref.getSnapshot() as Partial<ServerSnapshot>).machine?.id !== 'server') continue;
-      follow(id, ref);
-    }
-    for (const id of [...followed.keys()]) if (!children[id]) forget(id);
-  };
-
-  const rootSubscription = root.subscribe({ next: sync, error: () => undefined, complete: sync });
+  // every instance's actor, from before it starts until it ends (the pool adds them all)
+  const { pool } = root.getSnapshot().context;
+  for (const instance of pool.instances()) follow(instance, pool.get(instance)!);
+  const unfollowPool = pool.onAdded(follow);
 
   return {
     on(listener) {
@@ -148,7 +134,7 @@ export function createFeed(root: SupervisorActor, options: FeedOptions = {}): Fe
     snapshotOf: (instance) => followed.get(instance)?.ref.getSnapshot() as ServerSnapshot | undefined,
     supervisorState: () => root.getSnapshot().value,
     close() {
-      rootSubscription.unsubscribe();
+      unfollowPool();
       for (const entry of followed.values()) entry.subscription.unsubscribe();
       followed.clear();
       listeners.clear();

@@ -1,7 +1,6 @@
 /**
  * Read-only views of the running tree for the control API: plain snapshots, no refs.
  */
-import type { AnyActorRef } from 'xstate';
 import { publicState, type PublicServerState } from '../../machines/index.js';
 import type { ServerSnapshot } from '../../machines/server.machine.js';
 import type { SupervisorActor } from '../../machines/supervisor.machine.js';
@@ -24,11 +23,10 @@ const RANK: PublicServerState[] = [
 ];
 
 export function instanceSnapshots(root: SupervisorActor, server: string): { id: string; snapshot: ServerSnapshot }[] {
-  const children = root.getSnapshot().children as Record<string, AnyActorRef | undefined>;
-  const ids = root.getSnapshot().context.instances[server] ?? [];
-  return ids.flatMap((id) => {
-    const child = children[id];
-    return child ? [{ id, snapshot: child.getSnapshot() as ServerSnapshot }] : [];
+  const { instances, pool } = root.getSnapshot().context;
+  return (instances[server] ?? []).flatMap((id) => {
+    const ref = pool.get(id);
+    return ref ? [{ id, snapshot: ref.getSnapshot() }] : [];
   });
 }
 

@@ -2,7 +2,7 @@
  * Fakes for the server chart's world: launches and stops the test settles by hand,
  * on a SimulatedClock.
  */
-import { fromCallback, fromPromise, SimulatedClock } from 'xstate';
+import { fromCallback, fromPromise, SimulatedClock, type AnyActorRef } from 'xstate';
 import type { LaunchResult, ServerEvent, ServerSpec } from '../../machines/events.js';
 import type { InstanceRef } from '../../machines/server.machine.js';
 
@@ -89,6 +89,24 @@ export class FakeWorld {
 /** Let settled promises deliver their done/error events. */
 export async function flush(): Promise<void> {
   for (let i = 0; i < 5; i++) await new Promise<void>((resolve) => setImmediate(resolve));
+}
+
+/**
+ * End a test's supervisor as the manager does (`manager.shutdown`, so its final state lets
+ * every instance go), then stop it: a supervisor stopped from outside leaves its instances
+ * to be removed one by one.
+ */
+export async function shutDown(root: AnyActorRef | undefined, clock?: SimulatedClock): Promise<void> {
+  if (root?.getSnapshot().status === 'active') {
+    root.send({ type: 'manager.shutdown' });
+    await flush();
+    // FakeWorld processes exit on their own; a stop ladder that waits gets its time
+    if (clock && root.getSnapshot().status === 'active') {
+      clock.increment(60_000);
+      await flush();
+    }
+  }
+  root?.stop();
 }
 
 export function newClock(): SimulatedClock {

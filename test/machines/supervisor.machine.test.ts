@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createActor, fromPromise, type AnyActorRef } from 'xstate';
+import { createActor, fromPromise, type AnyActorRef, type SimulatedClock } from 'xstate';
 import { publicState } from '../../machines/index.js';
 import { serverMachine, type InstanceRef, type ServerSnapshot } from '../../machines/server.machine.js';
 import {
@@ -12,10 +12,11 @@ import {
   type SupervisorActor,
 } from '../../machines/supervisor.machine.js';
 import type { ServerSpec } from '../../machines/events.js';
-import { FakeWorld, flush, newClock, spec } from './harness.js';
+import { FakeWorld, flush, newClock, shutDown, spec } from './harness.js';
 
 let root: SupervisorActor | undefined;
-afterEach(() => root?.stop());
+let rootClock: SimulatedClock | undefined;
+afterEach(() => shutDown(root, rootClock));
 
 function boot(
   servers: ServerSpec[],
@@ -24,11 +25,16 @@ function boot(
   overrides: Record<string, Override> = {},
 ) {
   const clock = newClock();
+  rootClock = clock;
   const errors: unknown[] = [];
   root = createActor(supervisorMachine.provide({ actors: { server } }), { clock, input: { servers, overrides } });
   root.subscribe({ error: (e) => errors.push(e) });
   root.start();
-  const children = () => root!.getSnapshot().children as Record<string, AnyActorRef | undefined>;
+  // the instances' actors live in the supervisor's pool, not its snapshot's children
+  const children = () => {
+    const { pool } = root!.getSnapshot().context;
+    return Object.fromEntries(pool.instances().map((id) => [id, pool.get(id)])) as Record<string, AnyActorRef | undefined>;
+  };
   const stateOf = (id: string) => {
     const child = children()[id];
     return child ? publicState(child.getSnapshot() as ServerSnapshot) : undefined;
@@ -226,6 +232,42 @@ describe('supervisor', () => {
     finishCalls();
     await flush();
     expect(t.world.stops).toEqual(['edit']);
+  });
+
+  it('holds its instances outside its snapshot children: spawns and stops copy no record of them', async () => {
+    const t = boot([spec({ name: 'a' }), spec({ name: 'b', replicas: 2 })]);
+    for (const id of ['a', 'b#1', 'b#2']) await t.world.ready(id);
+    expect(Object.keys(t.root.getSnapshot().children)).toEqual([]);
+    const refs = Object.values(t.children()) as AnyActorRef[];
+    // still its children: their reports and ends reach it, and it stops them at its end
+    expect(refs.every((ref) => ref._parent === t.root)).toBe(true);
+    t.root.send({ type: 'manager.shutdown' });
+    await flush();
+    expect(t.root.getSnapshot().status).toBe('done');
+    expect(refs.map((ref) => (ref.getSnapshot() as { status: string }).status)).toEqual(['stopped', 'stopped', 'stopped']);
+    expect(t.root.getSnapshot().context.pool.size).toBe(0);
+  });
+
+  it('lets the actor of a retired instance go', async () => {
+    const t = boot([spec({ name: 'a' }), spec({ name: 'drop' })]);
+    await t.world.ready('a');
+    await t.world.ready('drop');
+    const dropped = t.children().drop!;
+    t.root.send({ type: 'config.changed', servers: [spec({ name: 'a' })], replaced: [] });
+    await flush();
+    expect(dropped.getSnapshot().status).toBe('done');
+    expect(t.root.getSnapshot().context.pool.instances()).toEqual(['a']);
+  });
+
+  it('removes every instance it holds when it is stopped from outside, not through its end', async () => {
+    const t = boot([spec({ name: 'a' }), spec({ name: 'b' })]);
+    await t.world.ready('a');
+    await t.world.ready('b');
+    const refs = Object.values(t.children()) as AnyActorRef[];
+    t.root.stop();
+    await flush();
+    expect(t.world.stops.sort()).toEqual(['a', 'b']);
+    expect(refs.map((ref) => (ref.getSnapshot() as ServerSnapshot).value)).toEqual(['removed', 'removed']);
   });
 
   it('a server actor that throws is replaced; siblings and the supervisor live on', async () => {

@@ -1,17 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createActor } from 'xstate';
+import { createActor, type SimulatedClock } from 'xstate';
 import { serverMachine } from '../../machines/server.machine.js';
 import { supervisorMachine, type SupervisorActor } from '../../machines/supervisor.machine.js';
 import type { Transition } from '../../src/control/transitions.js';
 import { createFeed } from '../../src/supervisor/feed.js';
-import { FakeWorld, flush, newClock, spec } from '../machines/harness.js';
+import { FakeWorld, flush, newClock, shutDown, spec } from '../machines/harness.js';
 
 let root: SupervisorActor | undefined;
-afterEach(() => root?.stop());
+let rootClock: SimulatedClock | undefined;
+afterEach(() => shutDown(root, rootClock));
 
 function boot(historyLimit?: number) {
   const world = new FakeWorld();
   const clock = newClock();
+  rootClock = clock;
   const server = serverMachine.provide({ actors: world.actors });
   root = createActor(supervisorMachine.provide({ actors: { server } }), {
     clock,
