@@ -87,16 +87,21 @@ export function coalescedWriter(file: string, content: () => unknown, onError: (
   // changes counts edits, saved the edits known to be on disk
   let changes = 0;
   let saved = 0;
+  // synchronous writes so far: one made while an async write is in flight may be renamed over
+  // by that older write, which then has to be followed by the current content
+  let syncWrites = 0;
   let writing: Promise<void> | undefined;
   const loop = async () => {
     while (saved < changes) {
       const target = changes;
+      const syncsBefore = syncWrites;
       try {
         await writeJsonFile(file, content());
       } catch (error) {
         onError(error);
       }
       saved = Math.max(saved, target);
+      if (syncWrites !== syncsBefore) saved = Math.min(saved, target - 1);
     }
   };
   return {
@@ -112,6 +117,7 @@ export function coalescedWriter(file: string, content: () => unknown, onError: (
     flushSync() {
       if (saved >= changes) return;
       saved = changes;
+      syncWrites++;
       try {
         writeJsonFileSync(file, content());
       } catch (error) {

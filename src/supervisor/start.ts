@@ -157,9 +157,13 @@ async function compose(
   // whatever happens to this process, no server outlives it
   const killAll = () => {
     for (const session of sessions.all()) if (session.transport.pid) killGroupSync(session.transport.pid);
+  };
+  // an exit without `stop()` also saves what was not saved yet, synchronously
+  const onExit = () => {
+    killAll();
     persistence.exitSync();
   };
-  process.on('exit', killAll);
+  process.on('exit', onExit);
 
   let stopping: Promise<void> | undefined;
   let resolveClosed!: () => void;
@@ -185,13 +189,15 @@ async function compose(
       stately?.stop();
       unfollow();
       unrecord();
+      // the state files' last writes (fsync) overlap the rest of the shutdown
+      const persisted = persistence.close();
       metrics?.close();
       feed.close();
       root.stop();
       await Promise.allSettled([control.close(), http?.close(), gateway.close(), watcher.close(), monitorClosed]);
       router.stop();
-      await persistence.close();
-      process.off('exit', killAll);
+      await persisted;
+      process.off('exit', onExit);
       process.off('SIGHUP', onHangup);
       releaseLock();
       logger.info('stopped');
