@@ -9,6 +9,7 @@
  * nothing. Without `/proc` (macOS) a group's liveness comes from kill(-pgid, 0) and a
  * process's from kill(pid, 0).
  */
+import { readFileSync } from 'node:fs';
 import { access, readFile, readdir } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { settledWithin } from '../wait.js';
@@ -94,6 +95,25 @@ export async function readProcStat(pid: number | string): Promise<ProcStat | und
   } catch {
     return undefined;
   }
+  return parseProcStat(text);
+}
+
+/**
+ * The same, read synchronously: for the few entries of one group at a time (a procfs read
+ * never waits on a disk, and a tiny one costs far less than the thread-pool round trips of
+ * an asynchronous one). A whole scan of `/proc` stays asynchronous.
+ */
+export function readProcStatSync(pid: number | string): ProcStat | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  return parseProcStat(text);
+}
+
+function parseProcStat(text: string): ProcStat {
   // "pid (comm) state ppid pgrp ..."; comm may contain spaces and parentheses, so
   // fields are counted from the last ')': fields[0] is field 3.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
@@ -120,7 +140,7 @@ export async function isProcessAlive(pid: number): Promise<boolean> {
     if (errnoCode(error) !== 'EPERM') return false;
   }
   if (!(await hasProcfs())) return true;
-  const stat = await readProcStat(pid);
+  const stat = readProcStatSync(pid);
   return stat !== undefined && !hasExited(stat);
 }
 
@@ -182,22 +202,18 @@ export class GroupMembers {
    * The remembered members alive now (not zombies, still in the group), read fresh; their
    * children are remembered for the next look (new children usually stay in the group).
    */
-  async live(): Promise<number[]> {
-    const pids = [...this.known];
-    const stats = await Promise.all(pids.map((pid) => readProcStat(pid)));
+  live(): Promise<number[]> {
     const alive: number[] = [];
-    await Promise.all(
-      pids.map(async (pid, i) => {
-        const stat = stats[i];
-        if (!stat || hasExited(stat) || stat.pgrp !== this.pgid) {
-          this.known.delete(pid);
-          return;
-        }
-        alive.push(pid);
-        for (const child of await childrenOf(pid)) this.known.add(child);
-      }),
-    );
-    return alive;
+    for (const pid of [...this.known]) {
+      const stat = readProcStatSync(pid);
+      if (!stat || hasExited(stat) || stat.pgrp !== this.pgid) {
+        this.known.delete(pid);
+        continue;
+      }
+      alive.push(pid);
+      for (const child of childrenOf(pid)) this.known.add(child);
+    }
+    return Promise.resolve(alive);
   }
 }
 
@@ -233,9 +249,9 @@ export class GroupWatch {
 }
 
 /** The children of `pid` (from its main thread's `children` file); empty when unknown. */
-async function childrenOf(pid: number): Promise<number[]> {
+function childrenOf(pid: number): number[] {
   try {
-    const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8');
+    const text = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8');
     return text
       .split(' ')
       .filter((s) => /^\d+$/.test(s))

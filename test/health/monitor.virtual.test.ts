@@ -68,7 +68,9 @@ class FakePool implements ProbeRunner {
 function fakeSession(instance: string, server: FakeServer, pid: number | null = 4242): Session {
   const transport = { pid, running: true, exited: new Promise(() => undefined), stderrTail: () => [] } as unknown as ProcessTransport;
   return sessionOf(instance, instance.split('#')[0]!, transport, {
-    ping: server.ping,
+    // the monitor pings through `request` with its own result schema
+    request: (request: { method: string }, _schema: unknown, options?: { timeout?: number; signal?: AbortSignal }) =>
+      request.method === 'ping' ? server.ping(options) : Promise.reject(new Error(`unexpected ${request.method}`)),
     getProtocolEra: () => 'legacy',
   } as unknown as Client);
 }
