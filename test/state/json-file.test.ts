@@ -18,7 +18,11 @@ describe('coalesced state-file writes', () => {
     const file = join(dir, 'a.json');
     let value = 0;
     const errors: unknown[] = [];
-    const writer = coalescedWriter(file, () => ({ value }), (e) => errors.push(e));
+    const writer = coalescedWriter(
+      file,
+      () => ({ value }),
+      (e) => errors.push(e),
+    );
     for (value = 1; value <= 50; value++) writer.schedule();
     value = 50;
     await writer.flush();
@@ -29,9 +33,13 @@ describe('coalesced state-file writes', () => {
   it('a synchronous write made while an older write is in flight is not undone by it', async () => {
     const file = join(dir, 'b.json');
     let value = 1;
-    const writer = coalescedWriter(file, () => ({ value }), (e) => {
-      throw e;
-    });
+    const writer = coalescedWriter(
+      file,
+      () => ({ value }),
+      (e) => {
+        throw e;
+      },
+    );
     writer.schedule(); // value 1 is being written
     value = 2;
     writer.schedule();
