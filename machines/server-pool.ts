@@ -59,6 +59,16 @@ export class ServerPool {
     return [...this.#refs.keys()];
   }
 
+  /** The live actors of these instances, in their order (instances without one are skipped). */
+  refsOf(instances: Iterable<string>): ServerActor[] {
+    const refs: ServerActor[] = [];
+    for (const instance of instances) {
+      const ref = this.#refs.get(instance);
+      if (ref) refs.push(ref);
+    }
+    return refs;
+  }
+
   /** Every actor held, in the order they were created. */
   refs(): ServerActor[] {
     return [...this.#refs.values()];

@@ -97,6 +97,20 @@ function spawnEvent(id: string, spec: ServerSpec, overrides: Record<string, Over
   return { type: 'instance.spawn', input, start: overrides[spec.name] === 'running' };
 }
 
+/** What `letGo` needs of an action's `enqueue`. */
+interface LetGoEnqueue {
+  (action: () => void): void;
+  stopChild(ref: ServerActor): void;
+}
+
+/** Stop and forget an instance's actor that has ended (done or errored); a live one stays. */
+function letGo(pool: ServerPool, id: string, enqueue: LetGoEnqueue): void {
+  const ref = pool.get(id);
+  if (!ref || ref.getSnapshot().status === 'active') return;
+  enqueue.stopChild(ref);
+  enqueue(() => pool.delete(id, ref));
+}
+
 /** A bug-caught actor is replaced at most this many times before it is left out. */
 const MAX_ACTOR_CRASHES = 5;
 
@@ -186,18 +200,14 @@ export const supervisorMachine = setup({
         else overrides[event.name] = override;
         enqueue.assign({ overrides });
       }
-      for (const id of context.instances[event.name] ?? []) {
-        const ref = context.pool.get(id);
-        if (ref) enqueue.sendTo(ref, { type: event.type });
-      }
+      for (const ref of context.pool.refsOf(context.instances[event.name] ?? [])) enqueue.sendTo(ref, { type: event.type });
     }),
     forwardHealth: enqueueActions(({ context, event, enqueue }) => {
       if (event.type !== 'health.good' && event.type !== 'health.bad' && event.type !== 'health.restart') return;
       const server = serverOfInstance(event.instance);
       if (!context.instances[server]?.includes(event.instance)) return;
       const { instance: _instance, ...forwarded } = event;
-      const ref = context.pool.get(event.instance);
-      if (ref) enqueue.sendTo(ref, forwarded);
+      for (const ref of context.pool.refsOf([event.instance])) enqueue.sendTo(ref, forwarded);
     }),
     /**
      * Added servers start; removed ones retire (drain, stop). A changed server is replaced
@@ -219,13 +229,12 @@ export const supervisorMachine = setup({
       const spawn = (ids: string[], spec: ServerSpec) => {
         for (const id of ids) enqueue.emit(spawnEvent(id, spec, overrides, context.seed));
       };
-      const tell = (id: string, type: 'server.retire' | 'server.remove') => {
-        const ref = context.pool.get(id);
-        if (ref) enqueue.sendTo(ref, { type });
+      const tell = (ids: string[], type: 'server.retire' | 'server.remove') => {
+        for (const ref of context.pool.refsOf(ids)) enqueue.sendTo(ref, { type });
       };
       for (const name of removed) {
         delete overrides[name];
-        for (const id of [...(instances[name] ?? []), ...(replacing[name]?.next ?? [])]) tell(id, 'server.retire');
+        tell([...(instances[name] ?? []), ...(replacing[name]?.next ?? [])], 'server.retire');
         delete instances[name];
         delete replacing[name];
         delete replaceFailures[name];
@@ -233,7 +242,7 @@ export const supervisorMachine = setup({
       for (const name of changed) {
         const spec = specs[name]!;
         // a replacement already under way is abandoned for the newer one
-        for (const id of replacing[name]?.next ?? []) tell(id, 'server.remove');
+        tell(replacing[name]?.next ?? [], 'server.remove');
         delete replaceFailures[name];
         const generation = (generations[name] ?? 1) + 1;
         generations[name] = generation;
@@ -243,7 +252,7 @@ export const supervisorMachine = setup({
           replacing[name] = { next, ready: [] };
         } else {
           // nothing will come up to take over: the old instances go now
-          for (const id of instances[name] ?? []) tell(id, 'server.retire');
+          tell(instances[name] ?? [], 'server.retire');
           instances[name] = next;
           delete replacing[name];
         }
@@ -267,10 +276,7 @@ export const supervisorMachine = setup({
         enqueue.assign({ replacing: { ...context.replacing, [name]: { ...replacement, ready } } });
         return;
       }
-      for (const id of context.instances[name] ?? []) {
-        const ref = context.pool.get(id);
-        if (ref) enqueue.sendTo(ref, { type: 'server.retire' });
-      }
+      for (const ref of context.pool.refsOf(context.instances[name] ?? [])) enqueue.sendTo(ref, { type: 'server.retire' });
       const replacing = { ...context.replacing };
       delete replacing[name];
       enqueue.assign({ instances: { ...context.instances, [name]: replacement.next }, replacing });
@@ -281,32 +287,21 @@ export const supervisorMachine = setup({
       const name = serverOfInstance(event.instance);
       const replacement = context.replacing[name];
       if (!replacement?.next.includes(event.instance)) return;
-      for (const id of replacement.next) {
-        const ref = context.pool.get(id);
-        if (ref) enqueue.sendTo(ref, { type: 'server.remove' });
-      }
+      for (const ref of context.pool.refsOf(replacement.next)) enqueue.sendTo(ref, { type: 'server.remove' });
       const replacing = { ...context.replacing };
       delete replacing[name];
       enqueue.assign({ replacing, replaceFailures: { ...context.replaceFailures, [name]: `${event.instance}: ${event.reason}` } });
     }),
     /** An instance reached its final state (retired or removed): let the actor go. */
     retire: enqueueActions(({ context, event, enqueue }) => {
-      const id = event.type.slice('xstate.done.actor.'.length);
-      const ref = context.pool.get(id);
-      if (!ref || ref.getSnapshot().status === 'active') return;
-      enqueue.stopChild(ref);
-      enqueue(() => context.pool.delete(id, ref));
+      letGo(context.pool, event.type.slice('xstate.done.actor.'.length), enqueue);
     }),
     /** A server actor threw: replace it with a fresh one (one_for_one), within bounds. */
     replaceCrashed: enqueueActions(({ context, event, enqueue }) => {
       const id = event.type.slice('xstate.error.actor.'.length);
       const name = serverOfInstance(id);
       const spec = context.specs[name];
-      const ref = context.pool.get(id);
-      if (ref && ref.getSnapshot().status !== 'active') {
-        enqueue.stopChild(ref);
-        enqueue(() => context.pool.delete(id, ref));
-      }
+      letGo(context.pool, id, enqueue);
       const crashes = (context.crashes[id] ?? 0) + 1;
       enqueue.assign({ crashes: { ...context.crashes, [id]: crashes } });
       if (!spec || !context.instances[name]?.includes(id) || crashes > MAX_ACTOR_CRASHES) return;
@@ -360,9 +355,8 @@ export const supervisorMachine = setup({
           const configured = new Set(ids);
           // anything still retiring goes first, then the configured servers in reverse start order
           const retiring = context.pool.instances().filter((id) => !configured.has(id));
-          const refsOf = (list: string[]) => list.map((id) => context.pool.get(id)).filter((r): r is ServerActor => r !== undefined);
           // one dependency level today: everything configured stops together, last started first
-          return { levels: [refsOf(retiring), refsOf(ids.reverse())] };
+          return { levels: [context.pool.refsOf(retiring), context.pool.refsOf(ids.reverse())] };
         },
         onDone: { target: 'stopped' },
         onError: { target: 'stopped' },
