@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ChildrenFileSchema, childrenFileOf } from '../../src/state/children.js';
-import { lockFileOf } from '../../src/state/paths.js';
+import { lockFileOf, logFileOf } from '../../src/state/paths.js';
 import { processStartTime } from '../../src/transports/process-group.js';
 import { ProcessTracker, descendantsOf, isAlive, waitFor } from '../helpers/processes.js';
 import { CLI, echoServer, runManager, tempDir, writeConfig } from './harness.js';
@@ -71,6 +71,18 @@ describe('orphan sweep', () => {
       { what: 'the old servers and the grandchild' },
     );
     for (const pid of old) tracker.track(pid);
+    // the grandchild's pid shows before its runtime has installed the SIGTERM handler; it says
+    // so once it has (a SIGTERM before then would end it, and the sweep would not need SIGKILL)
+    await waitFor(
+      () => {
+        try {
+          return readFileSync(logFileOf(stateDir, 'stubborn'), 'utf8').includes('grandchild-pid=');
+        } catch {
+          return false;
+        }
+      },
+      { what: 'the grandchild ignoring SIGTERM' },
+    );
     await waitFor(
       () => {
         try {
