@@ -22,6 +22,12 @@
  * answer. Its answer is stamped as the SDK stamps that era's results (`resultType`,
  * `serverInfo`). A backend asking such a client for input gets the bridge's refusal and
  * the call fails with the spec's missing-capability error, as on the SDK path.
+ *
+ * Both eras of client, to a 2026-07-28 backend offered no input capability (the default):
+ * the call goes under the gateway's own envelope, as its SDK client would send it. A
+ * 2026-07-28 client's answer comes back as the backend gave it (an `input_required` round
+ * inside a gateway-issued handle); a 2025 client's loses its `resultType`, as the SDK
+ * client decodes it, and a result that decoding would refuse becomes the same error.
  */
 import type { ServerResponse } from 'node:http';
 import {
@@ -33,6 +39,8 @@ import {
   ProtocolError,
   ProtocolErrorCode,
   SERVER_INFO_META_KEY,
+  SdkError,
+  SdkErrorCode,
   type AuthInfo,
   type InboundClassificationOutcome,
   type JSONRPCMessage,
@@ -304,8 +312,9 @@ export class Forwarding {
     const client = origin.client;
     const lease = gw.dispatcher.acquireNow(routed.server, client === undefined ? {} : { affinityKey: client.id });
     if (!lease) return undefined;
-    // a 2026-07-28 backend: only a 2026-07-28 client's call passes through (a 2025 client is
-    // asked for input in requests of its own, which the SDK client makes of input_required)
+    // a 2026-07-28 backend: a call goes to it under the gateway's envelope when the server is
+    // offered no input (a 2025 client would be asked in requests of its own, which the SDK
+    // client makes of input_required)
     const passThrough = lease.session.client.getProtocolEra() === 'modern';
     if (!isBackendLineTransport(lease.session.transport) || (passThrough && !this.passesThrough(origin, lease.session))) {
       gw.dispatcher.release(lease);
@@ -392,6 +401,15 @@ export class Forwarding {
     this.gw.dispatcher.release(call.lease);
     (message as { id: RequestId }).id = call.id;
     const result = (message as { result?: Record<string, unknown> }).result;
+    // a 2026-07-28 backend's result, to a 2025 client: as the SDK client decodes it
+    if (call.passThrough && !call.origin.modern && isDict(result)) {
+      const refused = legacyView(result);
+      if (refused !== undefined) {
+        call.series?.record('error', call.startedMs);
+        this.reply(call, errorMessage(call.id, refused));
+        return;
+      }
+    }
     call.series?.record(result === undefined ? 'error' : result.isError === true ? 'tool_error' : 'ok', call.startedMs);
     if (call.origin.modern && isDict(result)) this.stamp(result);
     // an upstream's own input round: its state goes to the client inside the gateway's handle
@@ -410,15 +428,15 @@ export class Forwarding {
   }
 
   /**
-   * A 2026-07-28 client's call to a 2026-07-28 backend passes through here when what the
-   * backend is told of the client is plain: the gateway offers the server no input
-   * capability (so the SDK client's envelope declares none, and neither would the forwarded
-   * one).
+   * A call to a 2026-07-28 backend goes through here when what the backend is told of the
+   * client is plain: the gateway offers the server no input capability (so the SDK client's
+   * envelope declares none, and neither does the forwarded one), and, from a 2025 client,
+   * no log level was set on its connection (the SDK path puts it in every request's envelope).
    */
   private passesThrough(origin: Origin, session: Session): boolean {
-    if (!origin.modern) return false;
     const offered = this.gw.configOf(session.server)?.clientCapabilities;
-    return offered !== undefined && !offered.sampling && !offered.elicitation && !offered.roots;
+    if (offered === undefined || offered.sampling || offered.elicitation || offered.roots) return false;
+    return origin.modern || origin.client?.logLevel === undefined;
   }
 
   /** A result as the SDK stamps 2026-07-28 results of `tools/call`: its `resultType`, and who answered. */
@@ -599,6 +617,38 @@ export class Forwarding {
 }
 
 /** A JSON-RPC error answer to the client's request, through the one wire mapping. */
+/**
+ * A 2026-07-28 `tools/call` result as a 2025 client is given it, changed in place: as the
+ * SDK client decodes that era's results, a complete one loses its `resultType` (the rest,
+ * `_meta` included, stays); anything else is the error returned.
+ */
+function legacyView(result: Record<string, unknown>): SdkError | undefined {
+  const kind = result.resultType;
+  if (kind === 'complete') {
+    delete result.resultType;
+    return undefined;
+  }
+  if (kind === undefined) {
+    return new SdkError(SdkErrorCode.InvalidResult, 'Invalid result for tools/call: missing required resultType', {
+      method: 'tools/call',
+    });
+  }
+  if (kind === 'input_required') {
+    // the server was offered no input capability, so none of its input requests can be served
+    return new SdkError(
+      SdkErrorCode.InvalidResult,
+      'Invalid result for tools/call: input_required from a server offered no input capability',
+      {
+        method: 'tools/call',
+      },
+    );
+  }
+  return new SdkError(SdkErrorCode.UnsupportedResultType, `Unsupported result type ${JSON.stringify(kind)} for tools/call`, {
+    method: 'tools/call',
+    resultType: kind,
+  });
+}
+
 function errorMessage(id: RequestId, error: unknown): JSONRPCMessage {
   const wire = toWireError(error);
   return {

@@ -164,6 +164,39 @@ describe('forwarding path, 2026-07-28 on both sides', () => {
     });
   });
 
+  it("a 2025 client's call goes under the gateway's envelope, and is answered as the SDK path answers it", async () => {
+    const m = await boot(dualServer('dual'));
+    await m.waitState('dual', 'healthy');
+    const client = new Client({ name: 'legacy', version: '1' });
+    cleanups.push(() => client.close());
+    await client.connect(new StreamableHTTPClientTransport(new URL(m.url)));
+    expect(client.getProtocolEra()).toBe('legacy');
+    const seen = seenBy(textOf(await client.callTool({ name: 'dual__request', arguments: {} })));
+    expect(String(seen.id)).toMatch(/^mm-\d+$/);
+    expect((seen as { envelope?: unknown }).envelope).toEqual({
+      'io.modelcontextprotocol/protocolVersion': MODERN,
+      'io.modelcontextprotocol/clientInfo': { name: 'mcp-manager', version: expect.any(String) as unknown },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    });
+    // progress is relayed by the SDK path
+    const viaSdk = (params: { name: string; arguments: Record<string, unknown> }) =>
+      client.callTool(params, { onprogress: () => undefined });
+    expect(typeof seenBy(textOf(await viaSdk({ name: 'dual__request', arguments: {} }))).id).toBe('number');
+    // the same answer both ways: the upstream's, without the 2026-07-28 resultType
+    for (const args of [{ text: 'same' }, { text: 5 }]) {
+      const fast = await client.callTool({ name: 'dual__echo', arguments: args });
+      const sdk = await viaSdk({ name: 'dual__echo', arguments: args });
+      expect(fast).toEqual(sdk);
+      expect(fast).not.toHaveProperty('resultType');
+      expect(fast).toMatchObject({ _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'era-fixture' } } });
+    }
+    // a log level set on the connection goes in each request's envelope, as the SDK path puts it
+    await client.setLoggingLevel('debug');
+    const leveled = seenBy(textOf(await client.callTool({ name: 'dual__request', arguments: {} })));
+    expect(typeof leveled.id).toBe('number');
+    expect((leveled as { envelope?: unknown }).envelope).toMatchObject({ 'io.modelcontextprotocol/logLevel': 'debug' });
+  });
+
   it('an upstream asking for input the gateway was not offered answers as on the SDK path', async () => {
     const m = await boot(
       [
@@ -183,6 +216,19 @@ describe('forwarding path, 2026-07-28 on both sides', () => {
     // (a v2 upstream refuses a client that declared nothing before it would answer input_required)
     expect(fast.json?.error?.code).toBe(-32021);
     expect({ status: fast.status, json: fast.json }).toEqual({ status: sdk.status, json: sdk.json });
+    // a 2025 client's call, the same both ways (progress is relayed by the SDK path)
+    const legacy = new Client({ name: 'legacy', version: '1' });
+    cleanups.push(() => legacy.close());
+    await legacy.connect(new StreamableHTTPClientTransport(new URL(m.url)));
+    const outcome = (call: Promise<unknown>) =>
+      call.then(
+        (result) => ({ result }),
+        (error: { code?: unknown; message?: unknown }) => ({ code: error.code, message: error.message }),
+      );
+    const legacyFast = await outcome(legacy.callTool({ name: 'ask__ask', arguments: {} }));
+    const legacySdk = await outcome(legacy.callTool({ name: 'ask__ask', arguments: {} }, { onprogress: () => undefined }));
+    expect(legacyFast).toMatchObject({ code: -32021 });
+    expect(legacyFast).toEqual(legacySdk);
   });
 });
 
