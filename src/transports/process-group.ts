@@ -3,8 +3,8 @@
  * session and group, pgid = pid), so one signal to the group reaches wrappers (npx,
  * `uv run`) and everything they started.
  *
- * This is the one reader of `/proc` (Linux). Every read is asynchronous, so nothing here
- * blocks the event loop. Zombies are never members or alive: an exited process its parent
+ * This is the one reader of `/proc` (Linux). A whole scan of it is asynchronous; the few
+ * entries of one group are read synchronously (a procfs read never waits on a disk). Zombies are never members or alive: an exited process its parent
  * has not reaped yet (or an orphan whose init never reaps it, common in containers) runs
  * nothing. Without `/proc` (macOS) a group's liveness comes from kill(-pgid, 0) and a
  * process's from kill(pid, 0).
