@@ -622,7 +622,7 @@ export class Forwarding {
  * SDK client decodes that era's results, a complete one loses its `resultType` (the rest,
  * `_meta` included, stays); anything else is the error returned.
  */
-function legacyView(result: Record<string, unknown>): SdkError | undefined {
+export function legacyView(result: Record<string, unknown>): SdkError | undefined {
   const kind = result.resultType;
   if (kind === 'complete') {
     delete result.resultType;
