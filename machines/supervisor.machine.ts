@@ -207,7 +207,8 @@ export const supervisorMachine = setup({
       const server = serverOfInstance(event.instance);
       if (!context.instances[server]?.includes(event.instance)) return;
       const { instance: _instance, ...forwarded } = event;
-      for (const ref of context.pool.refsOf([event.instance])) enqueue.sendTo(ref, forwarded);
+      const ref = context.pool.get(event.instance);
+      if (ref) enqueue.sendTo(ref, forwarded);
     }),
     /**
      * Added servers start; removed ones retire (drain, stop). A changed server is replaced

@@ -616,7 +616,6 @@ export class Forwarding {
   }
 }
 
-/** A JSON-RPC error answer to the client's request, through the one wire mapping. */
 /**
  * A 2026-07-28 `tools/call` result as a 2025 client is given it, changed in place: as the
  * SDK client decodes that era's results, a complete one loses its `resultType` (the rest,
@@ -649,6 +648,7 @@ export function legacyView(result: Record<string, unknown>): SdkError | undefine
   });
 }
 
+/** A JSON-RPC error answer to the client's request, through the one wire mapping. */
 function errorMessage(id: RequestId, error: unknown): JSONRPCMessage {
   const wire = toWireError(error);
   return {

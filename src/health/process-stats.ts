@@ -69,9 +69,9 @@ export function createProcessSampler(options: ProcessSamplerOptions = {}): Proce
       leaders.map(async (leader) => {
         const fresh = !groups.has(leader);
         const group = followed(leader);
-        let live = await group.live();
+        let live = group.live();
         // a group seen for the first time: its children count from this sample on
-        if (fresh && live.length > 0) live = await group.live();
+        if (fresh && live.length > 0) live = group.live();
         // the leader itself even when it leads no group of its own (or there is no /proc)
         if (!live.includes(leader) && (await isProcessAlive(leader))) live.unshift(leader);
         if (live.length === 0) groups.delete(leader);

@@ -4,9 +4,9 @@
  * `uv run`) and everything they started.
  *
  * This is the one reader of `/proc` (Linux). A whole scan of it is asynchronous; the few
- * entries of one group are read synchronously (a procfs read never waits on a disk). Zombies are never members or alive: an exited process its parent
- * has not reaped yet (or an orphan whose init never reaps it, common in containers) runs
- * nothing. Without `/proc` (macOS) a group's liveness comes from kill(-pgid, 0) and a
+ * entries of one group are read synchronously (a procfs read never waits on a disk).
+ * Zombies are never members or alive: an exited process its parent has not reaped yet (or
+ * an orphan whose init never reaps it, common in containers) runs nothing. Without `/proc` (macOS) a group's liveness comes from kill(-pgid, 0) and a
  * process's from kill(pid, 0).
  */
 import { readFileSync } from 'node:fs';
@@ -202,7 +202,7 @@ export class GroupMembers {
    * The remembered members alive now (not zombies, still in the group), read fresh; their
    * children are remembered for the next look (new children usually stay in the group).
    */
-  live(): Promise<number[]> {
+  live(): number[] {
     const alive: number[] = [];
     for (const pid of [...this.known]) {
       const stat = readProcStatSync(pid);
@@ -213,7 +213,7 @@ export class GroupMembers {
       alive.push(pid);
       for (const child of childrenOf(pid)) this.known.add(child);
     }
-    return Promise.resolve(alive);
+    return alive;
   }
 }
 
@@ -239,7 +239,7 @@ export class GroupWatch {
       if (errnoCode(error) !== 'EPERM') return false;
     }
     if (!(await hasProcfs())) return true;
-    if ((await this.members.live()).length > 0) return true;
+    if (this.members.live().length > 0) return true;
     const groups = await processGroups();
     if (groups === null) return true;
     const found = groups.get(this.pgid) ?? [];
