@@ -28,7 +28,6 @@ import type {
   ManagerLookup,
 } from './reports.js';
 import { colorEnabled, colors, stateColor, visibleLength, type Colors } from './colors.js';
-import { createLogUpdate } from 'log-update';
 import type { WatchModel } from './watch-model.js';
 
 export interface TextSink {
@@ -84,8 +83,9 @@ export interface Printer {
   /**
    * A region of stdout redrawn in place on a terminal (log-update); elsewhere each frame's
    * `append` lines are printed once, in order. `done` leaves the last frame on screen.
+   * log-update is loaded only for a terminal.
    */
-  live(stream?: 'out' | 'err'): LiveRegion;
+  live(stream?: 'out' | 'err'): Promise<LiveRegion>;
   /** A progress frame: `3/5 ready` and a line per server with its state and time. */
   progressFrame(title: string, rows: readonly ProgressRow[], elapsedMs: number): string;
   /** After `start`: where the gateway listens and how to connect a client (stderr). */
@@ -146,13 +146,14 @@ export function createPrinter(
     table: (rows) => out(formatTable(rows)),
     colors: c,
     interactive: streams.stderr.isTTY === true,
-    live: (which = 'out') => {
+    live: async (which = 'out') => {
       const sink = which === 'out' ? streams.stdout : streams.stderr;
       const stream = sink as TextSink & NodeJS.WritableStream;
       const write = which === 'out' ? out : err;
       if (sink.isTTY !== true) {
         return { redraws: false, update: (_frame, append = []) => append.forEach((l) => write(l)), done: () => undefined };
       }
+      const { createLogUpdate } = await import('log-update');
       const update = createLogUpdate(stream, { showCursor: false });
       return {
         redraws: true,

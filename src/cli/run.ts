@@ -1,6 +1,6 @@
 import { ManagerError } from '../errors.js';
 import type { Command } from './args.js';
-import { COMMANDS, HIDDEN_COMMANDS } from './commands/index.js';
+import { COMMANDS, HIDDEN_COMMANDS, loadCommands, type CommandEntry } from './commands/index.js';
 import { processCrashes, processSignals, type CliContext } from './context.js';
 import { packageVersion } from '../package-info.js';
 import { createPrinter, formatTable } from './print.js';
@@ -27,11 +27,11 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   const [first, ...rest] = hoistStateDir(argv);
 
   if (first === undefined) {
-    ctx.print.notice(globalHelp());
+    ctx.print.notice(await globalHelp());
     return EXIT_USAGE;
   }
   if (first === '--help' || first === '-h') {
-    ctx.print.line(globalHelp());
+    ctx.print.line(await globalHelp());
     return EXIT_OK;
   }
   if (first === '--version' || first === '-V') {
@@ -41,17 +41,24 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   if (first === 'help') {
     const topic = rest[0];
     if (topic === undefined) {
-      ctx.print.line(globalHelp());
+      ctx.print.line(await globalHelp());
       return EXIT_OK;
     }
-    const command = findCommand(topic);
-    if (!command) return unknownCommand(topic, ctx);
-    ctx.print.line(commandHelp(command));
+    const entry = findCommand(topic);
+    if (!entry) return unknownCommand(topic, ctx);
+    ctx.print.line(commandHelp(await entry.load()));
     return EXIT_OK;
   }
 
-  const command = findCommand(first);
-  if (!command) return unknownCommand(first, ctx);
+  const entry = findCommand(first);
+  if (!entry) return unknownCommand(first, ctx);
+  let command: Command;
+  try {
+    command = await entry.load();
+  } catch (error) {
+    ctx.print.error(error);
+    return EXIT_FAILURE;
+  }
   if (wantsHelp(rest)) {
     ctx.print.line(commandHelp(command));
     return EXIT_OK;
@@ -76,7 +83,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
   }
 }
 
-function findCommand(name: string): Command | undefined {
+function findCommand(name: string): CommandEntry | undefined {
   return COMMANDS.find((c) => c.name === name) ?? HIDDEN_COMMANDS.find((c) => c.name === name);
 }
 
@@ -110,8 +117,8 @@ function hoistStateDir(argv: readonly string[]): string[] {
   return [command, ...hoisted, ...rest];
 }
 
-export function globalHelp(): string {
-  const rows = COMMANDS.map((c) => [`  ${c.name}`, c.summary]);
+export async function globalHelp(): Promise<string> {
+  const rows = (await loadCommands()).map((c) => [`  ${c.name}`, c.summary]);
   rows.push(['  help [COMMAND]', 'show help for a command']);
   return [
     'usage: mcp-manager <command> [options]',

@@ -7,7 +7,6 @@
 import { createControlClient } from '../control/client.js';
 import { followEvents } from '../control/event-client.js';
 import type { ControlTransition, ServerStatus } from '../control/types.js';
-import { diagnoseFailure } from '../discovery/diagnose.js';
 import type { CliContext } from './context.js';
 import type { ProgressRow } from './print.js';
 
@@ -52,7 +51,7 @@ export async function showProgress(ctx: CliContext, options: ProgressOptions, wo
       moved: false,
     });
   }
-  const live = ctx.print.live('err');
+  const live = await ctx.print.live('err');
   const draw = () => live.update(ctx.print.progressFrame(options.title, [...rows.values()], Date.now() - startedAt));
   const allSettled = () => [...rows.values()].every((r) => r.settledMs !== null);
 
@@ -73,6 +72,8 @@ export async function showProgress(ctx: CliContext, options: ProgressOptions, wo
   let unsubscribe: () => void;
   if (options.follow) {
     unsubscribe = options.follow(onTransition);
+    // as below: what settled before the subscription (the terminal's live view loads first)
+    await resync(options.socketPath, rows, mustMoveSet, startedAt);
   } else {
     let ready!: () => void;
     const subscribed = new Promise<void>((resolve) => (ready = resolve));
@@ -173,6 +174,8 @@ export async function withProgress<T>(
 async function addFixes(socketPath: string, rows: Map<string, ProgressRow>): Promise<void> {
   const failed = [...rows.values()].filter((r) => r.state === 'failed');
   if (failed.length === 0) return;
+  // loaded only when something failed: it reads the SDK's supported versions
+  const { diagnoseFailure } = await import('../discovery/diagnose.js');
   const status = await createControlClient(socketPath)
     .status({ detailed: true })
     .catch(() => null);

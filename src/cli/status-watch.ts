@@ -21,7 +21,7 @@ export async function watchStatus(options: WatchOptions, ctx: CliContext): Promi
   const client = createControlClient(options.socketPath);
   const model = createWatchModel();
   const samples = new Map<string, { at: number; requests: number }>();
-  const live = ctx.print.live();
+  const live = await ctx.print.live();
   const appended: string[] = [];
   let scheduled = false;
   const draw = () => {

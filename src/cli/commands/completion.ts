@@ -21,7 +21,7 @@ export function parseCompletionArgs(argv: readonly string[]): { shell: Shell } {
 }
 
 /** `completion bash|zsh|fish`: the script for the given commands. */
-export function completionCommand(commands: () => readonly Command[]): Command {
+export function completionCommand(commands: () => Promise<readonly Command[]>): Command {
   return defineCommand({
     name: 'completion',
     usage: 'completion bash|zsh|fish',
@@ -29,9 +29,9 @@ export function completionCommand(commands: () => readonly Command[]): Command {
     help: [],
     options: {},
     parse: parseCompletionArgs,
-    run: (args, ctx) => {
-      ctx.print.line(completionScript(args.shell, commands()));
-      return Promise.resolve(0);
+    run: async (args, ctx) => {
+      ctx.print.line(completionScript(args.shell, await commands()));
+      return 0;
     },
   });
 }
