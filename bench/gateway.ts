@@ -23,6 +23,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import ts from 'typescript';
 import { createActor } from 'xstate';
 import { routerMachine, type RoutePolicy } from '../machines/router.machine.js';
+import { MANAGER_NODE_FLAGS } from '../src/cli/heap.js';
 import { Dispatcher, type Lease } from '../src/gateway/dispatch.js';
 import { createMetrics } from '../src/metrics/metrics.js';
 import { SessionRegistry, type Session } from '../src/server-actor/session.js';
@@ -185,7 +186,8 @@ export const fullEnv = (extra: Record<string, string> = {}): Record<string, stri
 /** Manager's node flags: `BENCH_GATEWAY_CPU_PROF=DIR` writes a V8 CPU profile of each manager run to DIR. */
 export function managerNodeArgs(): string[] {
   const dir = process.env.BENCH_GATEWAY_CPU_PROF;
-  return dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [];
+  // as the CLI launches a manager (start --daemon, the service unit): with its V8 flags
+  return [...MANAGER_NODE_FLAGS, ...(dir ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : [])];
 }
 
 export function managerNote(): string | undefined {

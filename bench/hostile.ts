@@ -15,6 +15,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'node:worker_threads';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { MANAGER_NODE_FLAGS } from '../src/cli/heap.js';
 import { createControlClient } from '../src/control/client.js';
 import { redact } from '../src/redact.js';
 import { socketPathOf } from '../src/state/paths.js';
@@ -117,9 +118,13 @@ async function run(options: BenchOptions): Promise<BenchResult> {
     ].join('\n'),
   );
   const stateDir = join(dir, 'state');
-  const manager = spawnTracked(process.execPath, [CLI, 'start', '--config', config, '--state-dir', stateDir, '--http', '127.0.0.1:0'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const manager = spawnTracked(
+    process.execPath,
+    [...MANAGER_NODE_FLAGS, CLI, 'start', '--config', config, '--state-dir', stateDir, '--http', '127.0.0.1:0'],
+    {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   const pid = manager.child.pid!;
   const control = createControlClient(socketPathOf(stateDir));
   const rows: string[][] = [];

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import ts from 'typescript';
+import { MANAGER_NODE_FLAGS } from '../src/cli/heap.js';
 import { createControlClient } from '../src/control/client.js';
 import type { StatusSnapshot } from '../src/control/types.js';
 import { socketPathOf } from '../src/state/paths.js';
@@ -107,7 +108,8 @@ interface ManagerCommand {
 /** The built CLI with plain node (what users run); tsx against src only when there is no build. */
 export function managerCommand(): ManagerCommand {
   const built = join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
-  const base = [`--import`, BOOT_MARK_IMPORT];
+  // as the CLI launches a manager (start --daemon, the service unit): with its V8 flags
+  const base = [...MANAGER_NODE_FLAGS, `--import`, BOOT_MARK_IMPORT];
   if (existsSync(built)) {
     const source = join(REPO_ROOT, 'src', 'supervisor', 'start.ts');
     const compiled = join(REPO_ROOT, 'dist', 'src', 'supervisor', 'start.js');

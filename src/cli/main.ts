@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import './heap.js';
 import { defaultContext, runCli } from './run.js';
 
 // `mcp-manager logs x | head`: a closed pipe ends the output, it is not a crash.

@@ -3,6 +3,7 @@ import type { Command } from './args.js';
 import { COMMANDS, HIDDEN_COMMANDS, loadCommands, type CommandEntry } from './commands/index.js';
 import { processCrashes, processSignals, type CliContext } from './context.js';
 import { packageVersion } from '../package-info.js';
+import { withManagerFlags } from './heap.js';
 import { createPrinter, formatTable } from './print.js';
 
 export const EXIT_OK = 0;
@@ -18,7 +19,8 @@ export function defaultContext(): CliContext {
     print: createPrinter(),
     onSignal: processSignals,
     onCrash: processCrashes,
-    self: { command: process.execPath, args: [...process.execArgv, process.argv[1] ?? ''] },
+    // a manager this process launches or writes down runs with the manager's V8 flags
+    self: { command: process.execPath, args: [...withManagerFlags(process.execArgv, process.env.NODE_OPTIONS), process.argv[1] ?? ''] },
   };
 }
 

@@ -14,6 +14,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { connectTarget } from '../../src/cli/connect-client.js';
+import { MANAGER_NODE_FLAGS } from '../../src/cli/heap.js';
 import { runCli } from '../../src/cli/run.js';
 import { descendantsOf, isAlive, waitFor } from '../helpers/processes.js';
 import { CLI, ECHO, echoServer, runManager, tempDir, writeConfig, type Running } from '../supervisor/harness.js';
@@ -93,7 +94,11 @@ describe('connect on Linux (the built CLI)', { timeout: 120_000 }, () => {
     const connected = await cli(['connect', 'claude-desktop', '--config', config, '--state-dir', serveState, '--json'], env);
     expect(connected.stderr).toBe('');
     expect(connected.code).toBe(0);
-    const expectedEntry = { command: process.execPath, args: [CLI, 'start', '--stdio', '--config', config, '--state-dir', serveState] };
+    // the manager's V8 flags ride along (the test process runs without them)
+    const expectedEntry = {
+      command: process.execPath,
+      args: [...MANAGER_NODE_FLAGS, CLI, 'start', '--stdio', '--config', config, '--state-dir', serveState],
+    };
     // the shape of Claude Desktop's documentation: { mcpServers: { name: { command, args } } }
     expect(readJson(file)).toEqual({ globalShortcut: 'Ctrl+Space', mcpServers: { 'mcp-manager': expectedEntry } });
     expect(readFileSync(file, 'utf8')).toMatch(/^\{\n {4}"globalShortcut": "Ctrl\+Space",\n {4}"mcpServers": \{\n {8}"mcp-manager": \{/);
