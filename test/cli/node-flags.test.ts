@@ -18,7 +18,7 @@ const REPO = join(import.meta.dirname, '..', '..');
 
 describe('withManagerFlags', () => {
   it('puts the flags in front of the arguments node was given', () => {
-    expect(MANAGER_NODE_FLAGS).toContain('--max-semi-space-size=2');
+    expect(MANAGER_NODE_FLAGS).toContain('--max-semi-space-size=4');
     expect(withManagerFlags(['--enable-source-maps'])).toEqual([...MANAGER_NODE_FLAGS, '--enable-source-maps']);
   });
 
