@@ -6,8 +6,9 @@
  * This is the one reader of `/proc` (Linux). A whole scan of it is asynchronous; the few
  * entries of one group are read synchronously (a procfs read never waits on a disk).
  * Zombies are never members or alive: an exited process its parent has not reaped yet (or
- * an orphan whose init never reaps it, common in containers) runs nothing. Without `/proc` (macOS) a group's liveness comes from kill(-pgid, 0) and a
- * process's from kill(pid, 0).
+ * an orphan whose init never reaps it, common in containers) runs nothing. Without
+ * `/proc` (macOS) a group's liveness comes from kill(-pgid, 0) and a process's from
+ * kill(pid, 0).
  */
 import { readFileSync } from 'node:fs';
 import { access, readFile, readdir } from 'node:fs/promises';
